@@ -1,0 +1,67 @@
+using OkrGrid.Model;
+
+namespace OkrGrid.Grains;
+
+/// <summary>What a node grain needs from its cycle to compute its score.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ObjectiveSetup(
+    [property: Id(0)] ObjectiveDefinition Definition,
+    [property: Id(1)] CycleWindow Window,
+    [property: Id(2)] ScoringPolicy Policy,
+    [property: Id(3)] ImmutableArray<string> Parents,
+    [property: Id(4)] ImmutableArray<ChildLink> Children,
+    [property: Id(5)] NodeScore? Frozen);
+
+[GenerateSerializer, Immutable]
+public sealed record KeyResultSetup(
+    [property: Id(0)] KeyResultDefinition Definition,
+    [property: Id(1)] CycleWindow Window,
+    [property: Id(2)] ScoringPolicy Policy,
+    [property: Id(3)] string? ObjectiveId,
+    [property: Id(4)] double Weight,
+    [property: Id(5)] NodeScore? Frozen);
+
+/// <summary>
+/// One cycle's structure: its objectives, key results and the alignment edges between them. Every structural
+/// change goes through here, one at a time, so a change is validated against the whole graph (no alignment
+/// cycles, no cross-cycle parents) and written in one state write: all or nothing. Key: the cycle id.
+/// </summary>
+public interface ICycleGrain : IGrainWithStringKey
+{
+    Task InitializeAsync(string companyId, CycleDefinition definition, ScoringPolicy policy);
+    [AlwaysInterleave] Task<CycleInfo> GetInfoAsync();
+
+    Task<ObjectiveDefinition> CreateObjectiveAsync(ObjectiveDraft draft);
+    Task<ObjectiveDefinition> EditObjectiveAsync(string objectiveId, ObjectiveEdit edit);
+    Task<KeyResultDefinition> CreateKeyResultAsync(KeyResultDraft draft);
+    Task<KeyResultDefinition> EditKeyResultAsync(string keyResultId, KeyResultEdit edit);
+
+    /// <summary>Deletes a node; with children it is refused unless <paramref name="detachChildren"/>.</summary>
+    Task DeleteAsync(string nodeId, bool detachChildren);
+
+    /// <summary>Replaces an objective's parents (empty: aligned to nothing).</summary>
+    Task AlignObjectiveAsync(string objectiveId, ImmutableArray<ParentLink> parents);
+
+    /// <summary>Moves a key result to another objective (null: detach it).</summary>
+    Task MoveKeyResultAsync(string keyResultId, string? objectiveId, double? weight = null);
+
+    Task SetWeightAsync(string parentId, string childId, double weight);
+
+    Task SetPolicyAsync(ScoringPolicy policy);
+
+    /// <summary>Freezes every objective and key result with its final grade; check-ins are refused after.</summary>
+    Task<CycleInfo> CloseAsync();
+    Task<CycleInfo> ReopenAsync();
+
+    /// <summary>
+    /// Copies unfinished objectives (grade below 1) and their key results into an open target cycle; each copied
+    /// key result starts where the old one ended. Returns the new objectives.
+    /// </summary>
+    Task<ImmutableArray<ObjectiveDefinition>> CarryOverAsync(string targetCycleId, ImmutableArray<string> objectiveIds);
+
+    [AlwaysInterleave] Task<ObjectiveSetup?> GetObjectiveSetupAsync(string objectiveId);
+    [AlwaysInterleave] Task<KeyResultSetup?> GetKeyResultSetupAsync(string keyResultId);
+
+    /// <summary>The whole graph with every node's current score.</summary>
+    [AlwaysInterleave] Task<CycleSnapshot> GetSnapshotAsync();
+}

@@ -1,0 +1,50 @@
+using OkrGrid.Model;
+
+namespace OkrGrid.Grains;
+
+/// <summary>Anything that rolls up into a parent objective.</summary>
+public interface IScoredNode : IAddressable
+{
+    /// <summary>The node's current score. Interleaves: a parent may ask while this node is busy.</summary>
+    [AlwaysInterleave] Task<NodeScore> GetScoreAsync();
+}
+
+/// <summary>An objective. Key: "{cycleId}:{local}".</summary>
+public interface IObjectiveGrain : IGrainWithStringKey, IScoredNode
+{
+    Task<ObjectiveView> GetViewAsync();
+
+    /// <summary>A child's new score. One-way: a child never waits for its parent.</summary>
+    [OneWay] Task OnChildChangedAsync(NodeScore childScore);
+
+    /// <summary>From the cycle after a structural change (null: the objective was deleted).</summary>
+    Task ApplySetupAsync(ObjectiveSetup? setup);
+}
+
+/// <summary>A key result. Key: "{cycleId}:{local}".</summary>
+public interface IKeyResultGrain : IGrainWithStringKey, IScoredNode
+{
+    /// <summary>Applies a check-in once it is durable; a retry with the same client id is applied once.</summary>
+    Task<CheckInResult> CheckInAsync(CheckIn checkIn);
+    Task<KeyResultView> GetViewAsync();
+    Task<ImmutableArray<CheckIn>> GetHistoryAsync();
+    Task ApplySetupAsync(KeyResultSetup? setup);
+
+    /// <summary>The linked KPI's new state. One-way: a KPI never waits for its key results.</summary>
+    [OneWay] Task OnKpiChangedAsync(KpiState state);
+}
+
+/// <summary>A KPI: a continuous health metric. Key: the KPI id.</summary>
+public interface IKpiGrain : IGrainWithStringKey
+{
+    Task DefineAsync(KpiDefinition definition);
+    Task DeleteAsync();
+    Task<MeasurementResult> RecordAsync(Measurement measurement);
+    Task<KpiView> GetViewAsync();
+    Task<ImmutableArray<Measurement>> GetHistoryAsync();
+    [AlwaysInterleave] Task<KpiState> GetStateAsync();
+
+    /// <summary>Registers a key result to be told of new measurements; returns the current state.</summary>
+    Task<KpiState> LinkAsync(string keyResultId);
+    Task UnlinkAsync(string keyResultId);
+}

@@ -1,0 +1,77 @@
+namespace OkrGrid.Model;
+
+/// <summary>
+/// A node's derived score as published to its parents and on the change feed. <see cref="Version"/> grows
+/// with every change of the node's score or status, across activations too.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record NodeScore(
+    [property: Id(0)] string NodeId,
+    [property: Id(1)] NodeKind Kind,
+    [property: Id(2)] long Version,
+    [property: Id(3)] double Progress,
+    [property: Id(4)] double RawProgress,
+    [property: Id(5)] Status Status,
+    [property: Id(6)] double? Confidence,
+    [property: Id(7)] bool NoData,
+    [property: Id(8)] double? Grade,
+    [property: Id(9)] double? Value = null)
+{
+    /// <summary>True when the two scores differ in anything a reader sees (the version aside).</summary>
+    public bool SameAs(NodeScore other) =>
+        Progress.Equals(other.Progress) && RawProgress.Equals(other.RawProgress) && Status == other.Status
+        && Nullable.Equals(Confidence, other.Confidence) && NoData == other.NoData && Nullable.Equals(Grade, other.Grade)
+        && Nullable.Equals(Value, other.Value);
+}
+
+/// <summary>One published change of a node's score or status (or of a KPI's state).</summary>
+[GenerateSerializer, Immutable]
+public sealed record NodeChange(
+    [property: Id(0)] string NodeId,
+    [property: Id(1)] NodeKind Kind,
+    [property: Id(2)] string? CycleId,
+    [property: Id(3)] long Version,
+    [property: Id(4)] NodeScore? Score,
+    [property: Id(5)] KpiState? Kpi,
+    [property: Id(6)] DateTimeOffset At);
+
+[GenerateSerializer, Immutable]
+public sealed record ChildSummary(
+    [property: Id(0)] ChildLink Link,
+    [property: Id(1)] NodeScore? Score);
+
+[GenerateSerializer, Immutable]
+public sealed record ObjectiveView(
+    [property: Id(0)] ObjectiveDefinition Definition,
+    [property: Id(1)] NodeScore Score,
+    [property: Id(2)] ImmutableArray<string> Parents,
+    [property: Id(3)] ImmutableArray<ChildSummary> Children,
+    [property: Id(4)] double ExpectedProgress);
+
+[GenerateSerializer, Immutable]
+public sealed record KeyResultView(
+    [property: Id(0)] KeyResultDefinition Definition,
+    [property: Id(1)] NodeScore Score,
+    [property: Id(2)] string? ObjectiveId,
+    [property: Id(3)] double Weight,
+    [property: Id(4)] double Current,
+    [property: Id(5)] double ExpectedProgress,
+    [property: Id(6)] int CheckInCount);
+
+/// <summary>An edge of the alignment graph: a child counted in a parent objective with a weight.</summary>
+[GenerateSerializer, Immutable]
+public sealed record Edge(
+    [property: Id(0)] string ParentId,
+    [property: Id(1)] string ChildId,
+    [property: Id(2)] double Weight);
+
+/// <summary>A whole cycle's graph with every node's current score, for dashboards and the planner.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CycleSnapshot(
+    [property: Id(0)] CycleInfo Cycle,
+    [property: Id(1)] ScoringPolicy Policy,
+    [property: Id(2)] ImmutableArray<ObjectiveDefinition> Objectives,
+    [property: Id(3)] ImmutableArray<KeyResultDefinition> KeyResults,
+    [property: Id(4)] ImmutableArray<Edge> Edges,
+    [property: Id(5)] ImmutableDictionary<string, NodeScore> Scores,
+    [property: Id(6)] DateTimeOffset TakenAt);

@@ -1,0 +1,65 @@
+using OkrGrid.Model;
+
+namespace OkrGrid.Scoring;
+
+/// <summary>
+/// Scores a whole cycle's graph at once from its definitions, edges and key-result inputs, with the same
+/// <see cref="Rules"/> the grains use. It is the reference the tests compare the live grains with, the way a
+/// closing cycle computes exact final grades, and the engine of the planner's simulations.
+/// </summary>
+public static class GraphScorer
+{
+    public static Dictionary<string, NodeScore> Score(
+        IEnumerable<ObjectiveDefinition> objectives,
+        IEnumerable<KeyResultDefinition> keyResults,
+        IEnumerable<Edge> edges,
+        Func<KeyResultDefinition, KeyResultInput> inputOf,
+        double elapsed,
+        ScoringPolicy policy)
+    {
+        var krScores = new Dictionary<string, NodeScore>();
+        foreach (var kr in keyResults)
+        {
+            var input = inputOf(kr);
+            krScores[kr.Id] = Rules.ScoreKeyResult(kr, input.Current, input.HasValue, input.Confidence, elapsed, policy);
+        }
+        return ScoreObjectives(objectives, edges, krScores, elapsed, policy);
+    }
+
+    /// <summary>
+    /// Rolls given key-result scores up through the objectives. Returns the key results' and the objectives'
+    /// scores together.
+    /// </summary>
+    public static Dictionary<string, NodeScore> ScoreObjectives(
+        IEnumerable<ObjectiveDefinition> objectives,
+        IEnumerable<Edge> edges,
+        IReadOnlyDictionary<string, NodeScore> keyResultScores,
+        double elapsed,
+        ScoringPolicy policy)
+    {
+        var scores = new Dictionary<string, NodeScore>(keyResultScores);
+        var objectivesById = objectives.ToDictionary(o => o.Id);
+        var childrenOf = edges.GroupBy(e => e.ParentId).ToDictionary(g => g.Key, g => g.ToList());
+        var visiting = new HashSet<string>();
+
+        NodeScore ScoreOf(ObjectiveDefinition o)
+        {
+            if (scores.TryGetValue(o.Id, out var done)) return done;
+            if (!visiting.Add(o.Id)) throw new InvalidOperationException($"Alignment cycle through {o.Id}.");
+            var contributions = new List<Contribution>();
+            foreach (var e in childrenOf.GetValueOrDefault(o.Id) ?? [])
+            {
+                var child = objectivesById.TryGetValue(e.ChildId, out var co) ? ScoreOf(co) : scores.GetValueOrDefault(e.ChildId);
+                if (child is null) continue;
+                contributions.Add(new Contribution(child.Kind, e.Weight, child.Progress, child.Confidence));
+            }
+            var s = Rules.ScoreObjective(o, contributions, elapsed, policy);
+            visiting.Remove(o.Id);
+            scores[o.Id] = s;
+            return s;
+        }
+
+        foreach (var o in objectivesById.Values) ScoreOf(o);
+        return scores;
+    }
+}

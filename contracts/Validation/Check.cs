@@ -1,0 +1,103 @@
+using System.Text.RegularExpressions;
+using OkrGrid.Model;
+
+namespace OkrGrid.Validation;
+
+/// <summary>Input rules shared by grains and the API, each throwing <see cref="OkrRejectedException"/>.</summary>
+public static partial class Check
+{
+    public const int MaxTitle = 200;
+    public const int MaxDescription = 4000;
+    public const int MaxNote = 2000;
+    public const int MaxName = 200;
+    public const int MaxUnit = 32;
+    public const int MaxClientId = 100;
+    public const double MaxWeight = 1000;
+    public const double MaxMagnitude = 1e12;
+
+    public static string Title(string field, string? value, int max = MaxTitle)
+    {
+        var t = value?.Trim() ?? "";
+        if (t.Length == 0) throw OkrRejectedException.Invalid(field, "must not be empty.");
+        if (t.Length > max) throw OkrRejectedException.Invalid(field, $"must be at most {max} characters (got {t.Length}).");
+        return t;
+    }
+
+    public static string Text(string field, string? value, int max)
+    {
+        var t = value ?? "";
+        if (t.Length > max) throw OkrRejectedException.Invalid(field, $"must be at most {max} characters (got {t.Length}).");
+        return t;
+    }
+
+    public static double Number(string field, double value)
+    {
+        if (double.IsNaN(value)) throw OkrRejectedException.Invalid(field, "must be a number (got NaN).");
+        if (double.IsInfinity(value)) throw OkrRejectedException.Invalid(field, "must be finite.");
+        if (Math.Abs(value) > MaxMagnitude) throw OkrRejectedException.Invalid(field, $"must be within ±{MaxMagnitude:G}.");
+        return value;
+    }
+
+    public static double Weight(string field, double value)
+    {
+        Number(field, value);
+        if (value < 0) throw OkrRejectedException.Invalid(field, "must not be negative.");
+        if (value > MaxWeight) throw OkrRejectedException.Invalid(field, $"must be at most {MaxWeight}.");
+        return value;
+    }
+
+    public static double? Confidence(string field, double? value)
+    {
+        if (value is not { } v) return null;
+        Number(field, v);
+        if (v is < 0 or > 1) throw OkrRejectedException.Invalid(field, "must be between 0 and 1.");
+        return v;
+    }
+
+    public static string ClientId(string field, string? value)
+    {
+        var t = value?.Trim() ?? "";
+        if (t.Length == 0) throw OkrRejectedException.Invalid(field, "must not be empty: it makes a retry apply once.");
+        if (t.Length > MaxClientId) throw OkrRejectedException.Invalid(field, $"must be at most {MaxClientId} characters.");
+        return t;
+    }
+
+    /// <summary>A slug usable as an id or id part: lower-case letters, digits, '-' and '_', 1–64 long.</summary>
+    public static string Slug(string field, string? value)
+    {
+        if (value is null || !SlugPattern().IsMatch(value))
+            throw OkrRejectedException.Invalid(field, "must be 1–64 characters of a–z, 0–9, '-' or '_', starting with a letter or digit.");
+        return value;
+    }
+
+    public static void Enum<T>(string field, T value) where T : struct, System.Enum
+    {
+        if (!System.Enum.IsDefined(value)) throw OkrRejectedException.Invalid(field, $"'{value}' is not one of {string.Join(", ", System.Enum.GetNames<T>())}.");
+    }
+
+    /// <summary>Checks the numbers of a key result definition against its kind.</summary>
+    public static void KeyResultShape(KeyResultKind kind, double start, double target, string? kpiId)
+    {
+        Enum("kind", kind);
+        Number("start", start);
+        Number("target", target);
+        switch (kind)
+        {
+            case KeyResultKind.Increase when target <= start:
+                throw OkrRejectedException.Invalid("target", $"an increase key result needs a target above its start ({start}).");
+            case KeyResultKind.Decrease when target >= start:
+                throw OkrRejectedException.Invalid("target", $"a decrease key result needs a target below its start ({start}).");
+            case KeyResultKind.KpiLinked when target == start:
+                throw OkrRejectedException.Invalid("target", "must differ from start.");
+            case KeyResultKind.Milestone when start != 0 || target != 1:
+                throw OkrRejectedException.Invalid("target", "a milestone runs from 0 (not done) to 1 (done).");
+        }
+        if (kind == KeyResultKind.KpiLinked && string.IsNullOrWhiteSpace(kpiId))
+            throw OkrRejectedException.Invalid("kpiId", "a KPI-linked key result needs the id of its KPI.");
+        if (kind != KeyResultKind.KpiLinked && kpiId is not null)
+            throw OkrRejectedException.Invalid("kpiId", "only a KPI-linked key result takes a KPI.");
+    }
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,63}\z")]
+    private static partial Regex SlugPattern();
+}

@@ -1,0 +1,27 @@
+namespace OkrGrid.Validation;
+
+public enum RejectionKind { Invalid, NotFound, Conflict }
+
+/// <summary>
+/// A command was refused and changed nothing. <see cref="Field"/> names the input at fault and
+/// <see cref="Reason"/> says why, in words a user can act on.
+/// </summary>
+[GenerateSerializer]
+public sealed class OkrRejectedException : Exception
+{
+    public OkrRejectedException(RejectionKind kind, string field, string reason)
+        : base($"{field}: {reason}")
+    {
+        Kind = kind;
+        Field = field;
+        Reason = reason;
+    }
+
+    [Id(0)] public RejectionKind Kind { get; }
+    [Id(1)] public string Field { get; }
+    [Id(2)] public string Reason { get; }
+
+    public static OkrRejectedException Invalid(string field, string reason) => new(RejectionKind.Invalid, field, reason);
+    public static OkrRejectedException NotFound(string field, string id) => new(RejectionKind.NotFound, field, $"'{id}' does not exist.");
+    public static OkrRejectedException Conflict(string field, string reason) => new(RejectionKind.Conflict, field, reason);
+}

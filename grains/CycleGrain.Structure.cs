@@ -1,0 +1,257 @@
+namespace OkrGrid.Grains;
+
+public sealed partial class CycleGrain
+{
+    // ---- Objectives --------------------------------------------------------------------------------------
+
+    async Task<ObjectiveDefinition> ICycleGrain.CreateObjectiveAsync(ObjectiveDraft draft)
+    {
+        EnsureOpen();
+        var title = Check.Title("title", draft.Title);
+        var description = Check.Text("description", draft.Description, Check.MaxDescription);
+        Check.Enum("rollUp", draft.RollUp);
+        await EnsureOwnerAsync(draft.Owner);
+        var id = NewId(draft.Id, "o");
+        var parents = ValidateParents(id, draft.Parents.IsDefault ? [] : draft.Parents);
+        var def = new ObjectiveDefinition(id, CycleId, title, description, draft.Owner, draft.RollUp);
+
+        await CommitAsync(r =>
+        {
+            r.Objectives[id] = def;
+            r.Edges.AddRange(parents.Select(p => new Edge(p.ParentId, id, p.Weight)));
+            if (draft.Id is null) r.NextId++;
+        });
+        await NotifyAsync(Objectives(parents.Select(p => p.ParentId)));
+        return def;
+    }
+
+    async Task<ObjectiveDefinition> ICycleGrain.EditObjectiveAsync(string objectiveId, ObjectiveEdit edit)
+    {
+        EnsureOpen();
+        var old = ObjectiveOf("objectiveId", objectiveId);
+        var def = old with
+        {
+            Title = edit.Title is null ? old.Title : Check.Title("title", edit.Title),
+            Description = edit.Description is null ? old.Description : Check.Text("description", edit.Description, Check.MaxDescription),
+            Owner = edit.Owner ?? old.Owner,
+            RollUp = edit.RollUp ?? old.RollUp,
+        };
+        Check.Enum("rollUp", def.RollUp);
+        if (edit.Owner is not null) await EnsureOwnerAsync(edit.Owner);
+        await CommitAsync(r => r.Objectives[objectiveId] = def);
+        // Parents show the title of their children.
+        await NotifyAsync(Objectives([objectiveId, .. ParentsOf(objectiveId).Select(e => e.ParentId)]));
+        return def;
+    }
+
+    async Task ICycleGrain.AlignObjectiveAsync(string objectiveId, ImmutableArray<ParentLink> parents)
+    {
+        EnsureOpen();
+        ObjectiveOf("objectiveId", objectiveId);
+        var links = ValidateParents(objectiveId, parents.IsDefault ? [] : parents);
+        var oldParents = ParentsOf(objectiveId).Select(e => e.ParentId).ToList();
+        await CommitAsync(r =>
+        {
+            r.Edges.RemoveAll(e => e.ChildId == objectiveId);
+            r.Edges.AddRange(links.Select(p => new Edge(p.ParentId, objectiveId, p.Weight)));
+        });
+        await NotifyAsync(Objectives([.. links.Select(p => p.ParentId), objectiveId, .. oldParents]));
+    }
+
+    /// <summary>
+    /// Parents must be distinct objectives of this cycle, not the node itself, and not among its descendants
+    /// (which would close a loop, also through multiple parents).
+    /// </summary>
+    private List<ParentLink> ValidateParents(string childId, ImmutableArray<ParentLink> parents)
+    {
+        var result = new List<ParentLink>();
+        var descendants = R.Objectives.ContainsKey(childId) ? Descendants(childId) : [];
+        for (int i = 0; i < parents.Length; i++)
+        {
+            var field = $"parents[{i}]";
+            var p = parents[i] ?? throw OkrRejectedException.Invalid(field, "must not be null.");
+            Check.Weight($"{field}.weight", p.Weight);
+            if (p.ParentId == childId) throw OkrRejectedException.Invalid($"{field}.parentId", "an objective cannot align to itself.");
+            EnsureObjectiveInThisCycle($"{field}.parentId", p.ParentId);
+            if (descendants.Contains(p.ParentId))
+                throw OkrRejectedException.Conflict($"{field}.parentId", $"'{p.ParentId}' is aligned under '{childId}'; aligning '{childId}' to it would make a loop.");
+            if (result.Any(r => r.ParentId == p.ParentId)) throw OkrRejectedException.Invalid($"{field}.parentId", $"'{p.ParentId}' is listed twice.");
+            result.Add(p);
+        }
+        return result;
+    }
+
+    private HashSet<string> Descendants(string objectiveId)
+    {
+        var seen = new HashSet<string>();
+        var stack = new Stack<string>([objectiveId]);
+        while (stack.TryPop(out var id))
+            foreach (var e in ChildrenOf(id))
+                if (R.Objectives.ContainsKey(e.ChildId) && seen.Add(e.ChildId)) stack.Push(e.ChildId);
+        return seen;
+    }
+
+    // ---- Key results -------------------------------------------------------------------------------------
+
+    async Task<KeyResultDefinition> ICycleGrain.CreateKeyResultAsync(KeyResultDraft draft)
+    {
+        EnsureOpen();
+        var title = Check.Title("title", draft.Title);
+        var unit = Check.Text("unit", draft.Unit, Check.MaxUnit);
+        Check.KeyResultShape(draft.Kind, draft.Start, draft.Target, draft.KpiId);
+        Check.Weight("weight", draft.Weight);
+        await EnsureOwnerAsync(draft.Owner);
+        if (draft.ObjectiveId is not null) EnsureObjectiveInThisCycle("objectiveId", draft.ObjectiveId);
+        if (draft.KpiId is not null) await EnsureKpiAsync(draft.KpiId);
+        var id = NewId(draft.Id, "kr");
+        var def = new KeyResultDefinition(id, CycleId, title, draft.Owner, draft.Kind, draft.Start, draft.Target, unit, draft.KpiId);
+
+        await CommitAsync(r =>
+        {
+            r.KeyResults[id] = def;
+            if (draft.ObjectiveId is not null) r.Edges.Add(new Edge(draft.ObjectiveId, id, draft.Weight));
+            if (draft.Id is null) r.NextId++;
+        });
+        if (draft.KpiId is not null) await GrainFactory.GetGrain<IKpiGrain>(draft.KpiId).LinkAsync(id);
+        if (draft.ObjectiveId is not null) await NotifyAsync(Objectives([draft.ObjectiveId]));
+        return def;
+    }
+
+    async Task<KeyResultDefinition> ICycleGrain.EditKeyResultAsync(string keyResultId, KeyResultEdit edit)
+    {
+        EnsureOpen();
+        var old = KeyResultOf("keyResultId", keyResultId);
+        var kind = edit.Kind ?? old.Kind;
+        var def = old with
+        {
+            Title = edit.Title is null ? old.Title : Check.Title("title", edit.Title),
+            Owner = edit.Owner ?? old.Owner,
+            Kind = kind,
+            Start = edit.Start ?? old.Start,
+            Target = edit.Target ?? old.Target,
+            Unit = edit.Unit is null ? old.Unit : Check.Text("unit", edit.Unit, Check.MaxUnit),
+            // Moving away from a KPI-linked kind drops the link; an explicit KPI id sets it.
+            KpiId = edit.KpiId ?? (kind == KeyResultKind.KpiLinked ? old.KpiId : null),
+        };
+        Check.KeyResultShape(def.Kind, def.Start, def.Target, def.KpiId);
+        if (edit.Owner is not null) await EnsureOwnerAsync(edit.Owner);
+        if (def.KpiId is not null && def.KpiId != old.KpiId) await EnsureKpiAsync(def.KpiId);
+        await CommitAsync(r => r.KeyResults[keyResultId] = def);
+        await NotifyAsync([(keyResultId, NodeKind.KeyResult), .. Objectives(ParentsOf(keyResultId).Select(e => e.ParentId))]);
+        return def;
+    }
+
+    async Task ICycleGrain.MoveKeyResultAsync(string keyResultId, string? objectiveId, double? weight)
+    {
+        EnsureOpen();
+        KeyResultOf("keyResultId", keyResultId);
+        if (objectiveId is not null) EnsureObjectiveInThisCycle("objectiveId", objectiveId);
+        if (weight is { } w) Check.Weight("weight", w);
+        var old = ParentsOf(keyResultId).FirstOrDefault();
+        var newWeight = weight ?? old?.Weight ?? 1.0;
+        await CommitAsync(r =>
+        {
+            r.Edges.RemoveAll(e => e.ChildId == keyResultId);
+            if (objectiveId is not null) r.Edges.Add(new Edge(objectiveId, keyResultId, newWeight));
+        });
+        await NotifyAsync([.. Objectives(objectiveId is null ? [] : [objectiveId]), (keyResultId, NodeKind.KeyResult),
+            .. Objectives(old is null ? [] : [old.ParentId])]);
+    }
+
+    async Task ICycleGrain.SetWeightAsync(string parentId, string childId, double weight)
+    {
+        EnsureOpen();
+        Check.Weight("weight", weight);
+        var edge = ParentsOf(childId).FirstOrDefault(e => e.ParentId == parentId)
+            ?? throw OkrRejectedException.NotFound("childId", $"{childId} under {parentId}");
+        await CommitAsync(r =>
+        {
+            r.Edges.Remove(edge);
+            r.Edges.Add(edge with { Weight = weight });
+        });
+        await NotifyAsync([(parentId, NodeKind.Objective), (childId, KindOf(childId))]);
+    }
+
+    // ---- Deletion ----------------------------------------------------------------------------------------
+
+    async Task ICycleGrain.DeleteAsync(string nodeId, bool detachChildren)
+    {
+        EnsureOpen();
+        var kind = KindOf(nodeId);
+        var parents = ParentsOf(nodeId).Select(e => e.ParentId).ToList();
+        var children = ChildrenOf(nodeId).Select(e => (e.ChildId, KindOf(e.ChildId))).ToList();
+        if (children.Count > 0 && !detachChildren)
+            throw OkrRejectedException.Conflict("detachChildren",
+                $"'{nodeId}' still has {children.Count} child(ren); delete or move them first, or ask to detach them.");
+        var kpiId = kind == NodeKind.KeyResult ? R.KeyResults[nodeId].KpiId : null;
+        await CommitAsync(r =>
+        {
+            r.Objectives.Remove(nodeId);
+            r.KeyResults.Remove(nodeId);
+            r.Frozen.Remove(nodeId);
+            r.Edges.RemoveAll(e => e.ParentId == nodeId || e.ChildId == nodeId);
+        });
+        await NotifyAsync([(nodeId, kind), .. Objectives(parents), .. children]);
+        if (kpiId is not null) await GrainFactory.GetGrain<IKpiGrain>(kpiId).UnlinkAsync(nodeId);
+    }
+
+    // ---- Helpers -----------------------------------------------------------------------------------------
+
+    private void EnsureOpen()
+    {
+        _ = Definition;
+        if (R.Closed) throw OkrRejectedException.Conflict("cycleId", $"cycle '{CycleId}' is closed; reopen it to change it.");
+    }
+
+    private string NewId(string? requested, string prefix)
+    {
+        if (requested is null)
+        {
+            string id;
+            var n = R.NextId;
+            do id = NodeIds.Compose(CycleId, $"{prefix}{n++}"); while (Exists(id));
+            return id;
+        }
+        var wanted = NodeIds.Compose(CycleId, Check.Slug("id", requested));
+        if (Exists(wanted)) throw OkrRejectedException.Conflict("id", $"'{wanted}' already exists.");
+        return wanted;
+    }
+
+    private bool Exists(string id) => R.Objectives.ContainsKey(id) || R.KeyResults.ContainsKey(id);
+
+    private NodeKind KindOf(string id) =>
+        R.Objectives.ContainsKey(id) ? NodeKind.Objective
+        : R.KeyResults.ContainsKey(id) ? NodeKind.KeyResult
+        : throw OkrRejectedException.NotFound("nodeId", id);
+
+    private ObjectiveDefinition ObjectiveOf(string field, string id) =>
+        R.Objectives.GetValueOrDefault(id) ?? throw NotInThisCycle(field, id, "objective");
+
+    private KeyResultDefinition KeyResultOf(string field, string id) =>
+        R.KeyResults.GetValueOrDefault(id) ?? throw NotInThisCycle(field, id, "key result");
+
+    private void EnsureObjectiveInThisCycle(string field, string id)
+    {
+        if (R.KeyResults.ContainsKey(id)) throw OkrRejectedException.Invalid(field, $"'{id}' is a key result; only objectives can be parents.");
+        ObjectiveOf(field, id);
+    }
+
+    private OkrRejectedException NotInThisCycle(string field, string id, string what)
+    {
+        var other = NodeIds.CycleOf(id);
+        return other is not null && other != CycleId
+            ? OkrRejectedException.Invalid(field, $"'{id}' belongs to cycle '{other}', not '{CycleId}'; alignment stays within a cycle.")
+            : OkrRejectedException.NotFound(field, id);
+    }
+
+    private Task EnsureOwnerAsync(Owner? owner) =>
+        owner is null
+            ? throw OkrRejectedException.Invalid("owner", "is required.")
+            : GrainFactory.GetGrain<IOrganisationGrain>(R.CompanyId).EnsureOwnerAsync(owner);
+
+    private async Task EnsureKpiAsync(string kpiId)
+    {
+        try { await GrainFactory.GetGrain<IKpiGrain>(kpiId).GetStateAsync(); }
+        catch (OkrRejectedException) { throw OkrRejectedException.NotFound("kpiId", kpiId); }
+    }
+}

@@ -1,0 +1,154 @@
+namespace OkrGrid.Grains;
+
+/// <summary>
+/// Owns one cycle's structure. Structural commands run one at a time: each is validated against the whole graph,
+/// written as one state write (all or nothing), and only then pushed to the affected node grains — new parents
+/// first, so a parent knows a child before the child starts reporting to it, then the node, then old parents.
+/// Node grains read their setup from here when they activate (an interleaving read), and never call in otherwise.
+/// </summary>
+public sealed partial class CycleGrain(
+    [PersistentState("cycle", StorageNames.Okr)] IPersistentState<CycleRecord> state,
+    IEngineClock clock, ILogger<CycleGrain> logger)
+    : Grain, ICycleGrain
+{
+    private CycleRecord R => state.State;
+    private Dictionary<string, List<Edge>> _childrenOf = [];
+    private Dictionary<string, List<Edge>> _parentsOf = [];
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        RebuildIndex();
+        return Task.CompletedTask;
+    }
+
+    private void RebuildIndex()
+    {
+        _childrenOf = R.Edges.GroupBy(e => e.ParentId).ToDictionary(g => g.Key, g => g.ToList());
+        _parentsOf = R.Edges.GroupBy(e => e.ChildId).ToDictionary(g => g.Key, g => g.ToList());
+    }
+
+    private string CycleId => this.GetPrimaryKeyString();
+
+    private CycleDefinition Definition => R.Definition ?? throw OkrRejectedException.NotFound("cycleId", CycleId);
+
+    private CycleWindow Window => new(Definition.Start, Definition.End, R.Closed);
+
+    private CycleInfo Info => new(Definition, R.Closed, R.ClosedAt);
+
+    async Task ICycleGrain.InitializeAsync(string companyId, CycleDefinition definition, ScoringPolicy policy)
+    {
+        if (R.Definition is not null)
+        {
+            if (R.Definition == definition) return;
+            throw OkrRejectedException.Conflict("id", $"cycle '{CycleId}' already exists.");
+        }
+        await CommitAsync(r => { r.CompanyId = companyId; r.Definition = definition with { Id = CycleId }; r.Policy = policy; });
+    }
+
+    Task<CycleInfo> ICycleGrain.GetInfoAsync() => Task.FromResult(Info);
+
+    // ---- Commit and notify -------------------------------------------------------------------------------
+
+    /// <summary>Applies a change to the state and writes it; if the write fails, the state is as before.</summary>
+    private async Task CommitAsync(Action<CycleRecord> change)
+    {
+        var before = R.Clone();
+        change(R);
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            R.CopyFrom(before);
+            throw;
+        }
+        finally
+        {
+            RebuildIndex();
+        }
+    }
+
+    /// <summary>Pushes the current setup to each node in order (a deleted node gets null).</summary>
+    private async Task NotifyAsync(IEnumerable<(string Id, NodeKind Kind)> nodes)
+    {
+        foreach (var (id, kind) in nodes.Distinct())
+        {
+            try
+            {
+                if (kind == NodeKind.Objective)
+                    await GrainFactory.GetGrain<IObjectiveGrain>(id).ApplySetupAsync(ObjectiveSetupOf(id));
+                else
+                    await GrainFactory.GetGrain<IKeyResultGrain>(id).ApplySetupAsync(KeyResultSetupOf(id));
+            }
+            catch (Exception ex)
+            {
+                // The change is committed; a node that missed it reads its setup again when it next activates.
+                logger.LogWarning(ex, "Node {NodeId} did not take its new setup.", id);
+            }
+        }
+    }
+
+    /// <summary>Pushes the setup to every node of the cycle, a bounded number at a time.</summary>
+    private async Task NotifyAllAsync()
+    {
+        var all = R.Objectives.Keys.Select(id => (id, NodeKind.Objective))
+            .Concat(R.KeyResults.Keys.Select(id => (id, NodeKind.KeyResult))).ToList();
+        foreach (var chunk in all.Chunk(256))
+            await Task.WhenAll(chunk.Select(n => NotifyAsync([n])));
+    }
+
+    private static IEnumerable<(string, NodeKind)> Objectives(IEnumerable<string> ids) => ids.Select(id => (id, NodeKind.Objective));
+
+    // ---- Setups ------------------------------------------------------------------------------------------
+
+    Task<ObjectiveSetup?> ICycleGrain.GetObjectiveSetupAsync(string objectiveId) => Task.FromResult(ObjectiveSetupOf(objectiveId));
+
+    Task<KeyResultSetup?> ICycleGrain.GetKeyResultSetupAsync(string keyResultId) => Task.FromResult(KeyResultSetupOf(keyResultId));
+
+    private ObjectiveSetup? ObjectiveSetupOf(string id)
+    {
+        if (R.Definition is null || !R.Objectives.TryGetValue(id, out var def)) return null;
+        var parents = ParentsOf(id).Select(e => e.ParentId).ToImmutableArray();
+        var children = ChildrenOf(id).Select(e => R.Objectives.TryGetValue(e.ChildId, out var o)
+            ? new ChildLink(e.ChildId, NodeKind.Objective, e.Weight, o.Title)
+            : new ChildLink(e.ChildId, NodeKind.KeyResult, e.Weight, R.KeyResults[e.ChildId].Title)).ToImmutableArray();
+        return new ObjectiveSetup(def, Window, R.Policy, parents, children, R.Frozen.GetValueOrDefault(id));
+    }
+
+    private KeyResultSetup? KeyResultSetupOf(string id)
+    {
+        if (R.Definition is null || !R.KeyResults.TryGetValue(id, out var def)) return null;
+        var edge = ParentsOf(id).FirstOrDefault();
+        return new KeyResultSetup(def, Window, R.Policy, edge?.ParentId, edge?.Weight ?? 0, R.Frozen.GetValueOrDefault(id));
+    }
+
+    private List<Edge> ChildrenOf(string id) => _childrenOf.GetValueOrDefault(id) ?? [];
+    private List<Edge> ParentsOf(string id) => _parentsOf.GetValueOrDefault(id) ?? [];
+
+    // ---- Snapshot ----------------------------------------------------------------------------------------
+
+    async Task<CycleSnapshot> ICycleGrain.GetSnapshotAsync()
+    {
+        // Everything from the state is taken before the first await, so it is one consistent structure.
+        var info = Info;
+        var objectives = R.Objectives.Values.ToImmutableArray();
+        var keyResults = R.KeyResults.Values.ToImmutableArray();
+        var edges = R.Edges.ToImmutableArray();
+        var policy = R.Policy;
+        var scores = ImmutableDictionary.CreateBuilder<string, NodeScore>();
+        foreach (var chunk in objectives.Select(o => (IScoredNode)GrainFactory.GetGrain<IObjectiveGrain>(o.Id))
+                     .Concat(keyResults.Select(k => GrainFactory.GetGrain<IKeyResultGrain>(k.Id))).Chunk(2048))
+        {
+            foreach (var s in await Task.WhenAll(chunk.Select(TryScoreAsync)))
+                if (s is not null) scores[s.NodeId] = s;
+        }
+        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores.ToImmutable(), clock.UtcNow);
+    }
+
+    private static async Task<NodeScore?> TryScoreAsync(IScoredNode node)
+    {
+        try { return await node.GetScoreAsync(); }
+        catch (OkrRejectedException) { return null; } // deleted while the snapshot was taken
+    }
+}

@@ -1,0 +1,31 @@
+namespace OkrGrid.Grains;
+
+/// <summary>A cycle's whole structure, written as one grain state so a structural change is all or nothing.</summary>
+[GenerateSerializer]
+public sealed class CycleRecord
+{
+    [Id(0)] public string CompanyId { get; set; } = "";
+    [Id(1)] public CycleDefinition? Definition { get; set; }
+    [Id(2)] public ScoringPolicy Policy { get; set; } = ScoringPolicy.Default;
+    [Id(3)] public bool Closed { get; set; }
+    [Id(4)] public DateTimeOffset? ClosedAt { get; set; }
+    [Id(5)] public Dictionary<string, ObjectiveDefinition> Objectives { get; set; } = [];
+    [Id(6)] public Dictionary<string, KeyResultDefinition> KeyResults { get; set; } = [];
+    [Id(7)] public List<Edge> Edges { get; set; } = [];
+    /// <summary>Final scores (with grades) of every node, set when the cycle closes.</summary>
+    [Id(8)] public Dictionary<string, NodeScore> Frozen { get; set; } = [];
+    [Id(9)] public long NextId { get; set; } = 1;
+
+    public CycleRecord Clone() => new()
+    {
+        CompanyId = CompanyId, Definition = Definition, Policy = Policy, Closed = Closed, ClosedAt = ClosedAt,
+        Objectives = new(Objectives), KeyResults = new(KeyResults), Edges = [.. Edges], Frozen = new(Frozen), NextId = NextId,
+    };
+
+    public void CopyFrom(CycleRecord other)
+    {
+        CompanyId = other.CompanyId; Definition = other.Definition; Policy = other.Policy; Closed = other.Closed;
+        ClosedAt = other.ClosedAt; Objectives = other.Objectives; KeyResults = other.KeyResults; Edges = other.Edges;
+        Frozen = other.Frozen; NextId = other.NextId;
+    }
+}

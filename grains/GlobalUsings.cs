@@ -1,0 +1,8 @@
+global using System.Collections.Immutable;
+global using Microsoft.Extensions.Logging;
+global using Microsoft.Extensions.Options;
+global using Orleans;
+global using Orleans.Runtime;
+global using OkrGrid.Model;
+global using OkrGrid.Scoring;
+global using OkrGrid.Validation;

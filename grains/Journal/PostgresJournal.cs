@@ -1,0 +1,171 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace OkrGrid.Grains.Journal;
+
+public sealed class JournalOptions
+{
+    /// <summary>Batches committed concurrently; while one commits the next fills.</summary>
+    public int Writers { get; set; } = 4;
+
+    /// <summary>Most entries in one commit.</summary>
+    public int MaxBatch { get; set; } = 1000;
+
+    /// <summary>Most nodes loaded in one query.</summary>
+    public int MaxLoadBatch { get; set; } = 500;
+}
+
+/// <summary>
+/// The journal on PostgreSQL. Appends from every grain of the silo are queued and committed in batches — one
+/// transaction for many check-ins — and each caller is acknowledged only after its batch committed. One commit
+/// per check-in would cap the engine at the disk's fsync rate; batching lifts that cap without weakening
+/// durability. Loads are batched the same way, so a cold start reads many nodes per query.
+/// </summary>
+public sealed class PostgresJournal : IJournal, IHostedService
+{
+    private readonly NpgsqlDataSource dataSource;
+    private readonly ILogger<PostgresJournal> logger;
+    private readonly JournalOptions _options;
+    private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new() { SingleReader = false });
+    private readonly Channel<PendingLoad> _loads = Channel.CreateUnbounded<PendingLoad>(new() { SingleReader = true });
+    private readonly Task _loops;
+
+    public PostgresJournal(NpgsqlDataSource dataSource, IOptions<JournalOptions> options, ILogger<PostgresJournal> logger)
+    {
+        this.dataSource = dataSource;
+        this.logger = logger;
+        _options = options.Value;
+        // The loops start with the service, not with the host: grains may append before hosted services start.
+        var loops = Enumerable.Range(0, Math.Max(1, _options.Writers)).Select(_ => Task.Run(WriteLoopAsync)).ToList();
+        loops.Add(Task.Run(LoadLoopAsync));
+        _loops = Task.WhenAll(loops);
+    }
+
+    private sealed record PendingAppend(JournalEntry Entry, TaskCompletionSource<bool> Done);
+    private sealed record PendingLoad(string NodeId, TaskCompletionSource<IReadOnlyList<JournalEntry>> Done);
+
+    public Task<bool> AppendAsync(JournalEntry entry)
+    {
+        var pending = new PendingAppend(entry, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_appends.Writer.TryWrite(pending)) throw new InvalidOperationException("The journal is shut down.");
+        return pending.Done.Task;
+    }
+
+    public Task<IReadOnlyList<JournalEntry>> LoadAsync(string nodeId)
+    {
+        var pending = new PendingLoad(nodeId, new TaskCompletionSource<IReadOnlyList<JournalEntry>>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_loads.Writer.TryWrite(pending)) throw new InvalidOperationException("The journal is shut down.");
+        return pending.Done.Task;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Drain what was already queued: a queued check-in is not yet acknowledged, but finishing it on a clean
+        // shutdown is kinder than failing it.
+        _appends.Writer.TryComplete();
+        _loads.Writer.TryComplete();
+        try { await _loops.WaitAsync(cancellationToken); }
+        catch (OperationCanceledException) { } // stopped hard: what is still queued was never acknowledged
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingAppend>(_options.MaxBatch);
+        var reader = _appends.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxBatch && reader.TryRead(out var item)) batch.Add(item);
+            if (batch.Count == 0) continue;
+            try
+            {
+                var inserted = await InsertBatchAsync(batch);
+                foreach (var p in batch) p.Done.TrySetResult(inserted.Remove((p.Entry.NodeId, p.Entry.EntryId)));
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Journal batch of {Count} entries failed; none was acknowledged.", batch.Count);
+                foreach (var p in batch) p.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    /// <summary>One statement, one commit; returns the keys that were new (a duplicate inserts nothing).</summary>
+    private async Task<HashSet<(string, string)>> InsertBatchAsync(List<PendingAppend> batch)
+    {
+        int n = batch.Count;
+        var nodes = new string[n]; var ids = new string[n]; var values = new double[n]; var confidences = new double?[n];
+        var notes = new string[n]; var authors = new string[n]; var ats = new DateTime[n];
+        for (int i = 0; i < n; i++)
+        {
+            var e = batch[i].Entry;
+            nodes[i] = e.NodeId; ids[i] = e.EntryId; values[i] = e.Value; confidences[i] = e.Confidence;
+            notes[i] = e.Note; authors[i] = e.Author; ats[i] = e.At.UtcDateTime;
+        }
+        await using var cmd = dataSource.CreateCommand("""
+            insert into okr_journal (node_id, entry_id, value, confidence, note, author, at)
+            select * from unnest(@nodes, @ids, @values, @confidences, @notes, @authors, @ats)
+            on conflict (node_id, entry_id) do nothing
+            returning node_id, entry_id
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter<string[]>("nodes", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = nodes });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
+        cmd.Parameters.Add(new NpgsqlParameter<double[]>("values", NpgsqlDbType.Array | NpgsqlDbType.Double) { TypedValue = values });
+        cmd.Parameters.Add(new NpgsqlParameter<double?[]>("confidences", NpgsqlDbType.Array | NpgsqlDbType.Double) { TypedValue = confidences });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]>("notes", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = notes });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]>("authors", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = authors });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTime[]>("ats", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = ats });
+        var inserted = new HashSet<(string, string)>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) inserted.Add((reader.GetString(0), reader.GetString(1)));
+        return inserted;
+    }
+
+    private async Task LoadLoopAsync()
+    {
+        var batch = new List<PendingLoad>(_options.MaxLoadBatch);
+        var reader = _loads.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxLoadBatch && reader.TryRead(out var item)) batch.Add(item);
+            if (batch.Count == 0) continue;
+            try
+            {
+                var byNode = await LoadBatchAsync(batch.Select(b => b.NodeId).Distinct().ToArray());
+                foreach (var p in batch)
+                    p.Done.TrySetResult(byNode.TryGetValue(p.NodeId, out var list) ? list : []);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Journal load of {Count} nodes failed.", batch.Count);
+                foreach (var p in batch) p.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private async Task<Dictionary<string, List<JournalEntry>>> LoadBatchAsync(string[] nodeIds)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            select node_id, entry_id, value, confidence, note, author, at
+            from okr_journal where node_id = any(@nodes) order by seq
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter<string[]>("nodes", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = nodeIds });
+        var result = new Dictionary<string, List<JournalEntry>>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var entry = new JournalEntry(
+                reader.GetString(0), reader.GetString(1), reader.GetDouble(2),
+                reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetString(4), reader.GetString(5),
+                new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero));
+            if (!result.TryGetValue(entry.NodeId, out var list)) result[entry.NodeId] = list = [];
+            list.Add(entry);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,158 @@
+using OkrGrid.Grains.Feed;
+using OkrGrid.Grains.Journal;
+
+namespace OkrGrid.Grains;
+
+/// <summary>
+/// A key result. Its facts — check-ins — live in the journal and are read back when it activates; its score is
+/// derived. A check-in is acknowledged only after the journal committed it, then the new score is forwarded up.
+/// </summary>
+public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed, IJournal journal)
+    : NodeGrainBase(options, clock, feed), IKeyResultGrain
+{
+    /// <summary>How far ahead of the server's clock a check-in may be dated (clients' clocks drift).</summary>
+    private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
+
+    private KeyResultSetup? _setup;
+    private readonly List<CheckIn> _checkIns = [];
+    private readonly HashSet<string> _checkInIds = [];
+    private CheckIn? _latest;
+    private CheckIn? _latestConfident;
+    private KpiState? _kpi;
+
+    protected override string? CycleId => _setup?.Definition.CycleId;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (NodeIds.CycleOf(Id) is { } cycleId)
+        {
+            _setup = await GrainFactory.GetGrain<ICycleGrain>(cycleId).GetKeyResultSetupAsync(Id);
+            if (_setup is not null)
+            {
+                ParentIds = _setup.ObjectiveId is { } p ? [p] : [];
+                if (_setup.Definition.KpiId is { } kpiId) _kpi = await LinkKpiAsync(kpiId);
+                foreach (var e in await journal.LoadAsync(Id))
+                    Apply(new CheckIn(e.EntryId, e.Value, e.Confidence, e.Note, e.Author, e.At));
+            }
+        }
+        Initialize();
+    }
+
+    Task<NodeScore> IScoredNode.GetScoreAsync() => Task.FromResult(CurrentScore("keyResultId"));
+
+    async Task<CheckInResult> IKeyResultGrain.CheckInAsync(CheckIn checkIn)
+    {
+        var setup = _setup ?? throw OkrRejectedException.NotFound("keyResultId", Id);
+        var valid = Validate(checkIn, setup);
+        if (_checkInIds.Contains(valid.ClientId)) return new CheckInResult(false, CurrentScore("keyResultId"));
+
+        var entry = new JournalEntry(Id, valid.ClientId, valid.Value, valid.Confidence, valid.Note, valid.Author, valid.At);
+        if (!await journal.AppendAsync(entry))
+        {
+            // Committed by an earlier attempt this activation never saw (e.g. an activation on another silo).
+            return new CheckInResult(false, CurrentScore("keyResultId"));
+        }
+        Apply(valid);
+        Touch();
+        // The score as of this check-in; under a burst its publication may wait for the end of the tick.
+        var fresh = Compute()!;
+        return new CheckInResult(true, Published is { } p && p.SameAs(fresh) ? p : fresh);
+    }
+
+    private CheckIn Validate(CheckIn c, KeyResultSetup setup)
+    {
+        if (setup.Window.Closed)
+            throw OkrRejectedException.Conflict("cycle", $"cycle '{setup.Definition.CycleId}' is closed; reopen it to correct a check-in.");
+        if (setup.Definition.Kind == KeyResultKind.KpiLinked)
+            throw OkrRejectedException.Invalid("value", $"this key result takes its value from KPI '{setup.Definition.KpiId}'; record a measurement there.");
+        var id = Check.ClientId("clientId", c.ClientId);
+        Check.Number("value", c.Value);
+        if (setup.Definition.Kind == KeyResultKind.Milestone && c.Value is not (0 or 1))
+            throw OkrRejectedException.Invalid("value", "a milestone check-in is 0 (not done) or 1 (done).");
+        var confidence = Check.Confidence("confidence", c.Confidence);
+        var note = Check.Text("note", c.Note, Check.MaxNote);
+        var author = Check.Text("author", c.Author, Check.MaxName);
+        var now = Clock.UtcNow;
+        var at = c.At == default ? now : c.At;
+        if (at > now + FutureSkew) throw OkrRejectedException.Invalid("at", "must not be in the future.");
+        if (at < setup.Window.Start) throw OkrRejectedException.Invalid("at", $"must not be before the cycle starts ({setup.Window.Start:yyyy-MM-dd}).");
+        return new CheckIn(id, c.Value, confidence, note, author, at);
+    }
+
+    private void Apply(CheckIn c)
+    {
+        if (!_checkInIds.Add(c.ClientId)) return;
+        _checkIns.Add(c);
+        // The same rule as KeyResultInput.FromCheckIns, kept incrementally: latest by time, later arrival wins ties.
+        if (_latest is null || c.At >= _latest.At) _latest = c;
+        if (c.Confidence is not null && (_latestConfident is null || c.At >= _latestConfident.At)) _latestConfident = c;
+    }
+
+    Task<KeyResultView> IKeyResultGrain.GetViewAsync()
+    {
+        var setup = _setup ?? throw OkrRejectedException.NotFound("keyResultId", Id);
+        var input = Input(setup);
+        var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.UtcNow);
+        return Task.FromResult(new KeyResultView(setup.Definition, CurrentScore("keyResultId"), setup.ObjectiveId, setup.Weight,
+            input.Current, Rules.ExpectedFor(setup.Definition.Kind, elapsed), _checkIns.Count));
+    }
+
+    Task<ImmutableArray<CheckIn>> IKeyResultGrain.GetHistoryAsync()
+    {
+        if (_setup is null) throw OkrRejectedException.NotFound("keyResultId", Id);
+        return Task.FromResult(_checkIns.OrderBy(c => c.At).ToImmutableArray());
+    }
+
+    async Task IKeyResultGrain.ApplySetupAsync(KeyResultSetup? setup)
+    {
+        var old = _setup;
+        _setup = setup;
+        var oldKpi = old?.Definition.KpiId;
+        var newKpi = setup?.Definition.KpiId;
+        if (oldKpi is not null && oldKpi != newKpi) await GrainFactory.GetGrain<IKpiGrain>(oldKpi).UnlinkAsync(Id);
+        if (newKpi is not null && newKpi != oldKpi) _kpi = await LinkKpiAsync(newKpi);
+        if (newKpi is null) _kpi = null;
+        if (setup is null)
+        {
+            ParentIds = [];
+            DeactivateOnIdle();
+            return;
+        }
+        var oldParents = ParentIds;
+        ParentIds = setup.ObjectiveId is { } p ? [p] : [];
+        Flush();
+        SendToParents(ParentIds.Except(oldParents));
+    }
+
+    Task IKeyResultGrain.OnKpiChangedAsync(KpiState state)
+    {
+        if (_setup?.Definition.KpiId != state.KpiId) return Task.CompletedTask;
+        if (_kpi is not null && _kpi.Version >= state.Version) return Task.CompletedTask;
+        _kpi = state;
+        Touch();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Registers with the KPI (idempotent, so a link lost in a crash heals on activation).</summary>
+    private async Task<KpiState?> LinkKpiAsync(string kpiId)
+    {
+        try { return await GrainFactory.GetGrain<IKpiGrain>(kpiId).LinkAsync(Id); }
+        catch (OkrRejectedException) { return null; } // the KPI was deleted: no value
+    }
+
+    private KeyResultInput Input(KeyResultSetup setup)
+    {
+        var kr = setup.Definition;
+        if (kr.Kind == KeyResultKind.KpiLinked) return KeyResultInput.FromKpi(kr, _kpi?.Latest, null);
+        return _latest is null ? KeyResultInput.Initial(kr) : new KeyResultInput(_latest.Value, true, _latestConfident?.Confidence);
+    }
+
+    protected override NodeScore? Compute()
+    {
+        if (_setup is not { } setup) return null;
+        if (setup.Frozen is { } frozen) return frozen;
+        var input = Input(setup);
+        var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.UtcNow);
+        return Rules.ScoreKeyResult(setup.Definition, input.Current, input.HasValue, input.Confidence, elapsed, setup.Policy);
+    }
+}

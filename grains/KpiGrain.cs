@@ -1,0 +1,145 @@
+using OkrGrid.Grains.Feed;
+using OkrGrid.Grains.Journal;
+
+namespace OkrGrid.Grains;
+
+[GenerateSerializer]
+public sealed class KpiRecord
+{
+    [Id(0)] public KpiDefinition? Definition { get; set; }
+    [Id(1)] public HashSet<string> LinkedKeyResults { get; set; } = [];
+}
+
+/// <summary>
+/// A KPI. Its definition and the key results linked to it are grain state; its measurements are journal facts.
+/// A new measurement is pushed (one-way) to every linked key result, which takes the latest value as its own.
+/// </summary>
+public sealed class KpiGrain(
+    [PersistentState("kpi", StorageNames.Okr)] IPersistentState<KpiRecord> state,
+    IJournal journal, ChangeFeedPublisher feed, IEngineClock clock)
+    : Grain, IKpiGrain
+{
+    private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
+    private const int RecentCount = 50;
+
+    private readonly List<Measurement> _measurements = [];
+    private readonly HashSet<string> _ids = [];
+    private Measurement? _latest;
+    private KpiState _state = null!;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Definition is not null)
+        {
+            foreach (var e in await journal.LoadAsync(Id))
+                Apply(new Measurement(e.EntryId, e.Value, e.At, e.Note, e.Author));
+        }
+        _state = Derive(Versions.Next(0));
+    }
+
+    private KpiDefinition Definition => state.State.Definition ?? throw OkrRejectedException.NotFound("kpiId", Id);
+
+    async Task IKpiGrain.DefineAsync(KpiDefinition definition)
+    {
+        state.State.Definition = definition with { Id = Id };
+        await state.WriteStateAsync();
+        Publish();
+    }
+
+    async Task IKpiGrain.DeleteAsync()
+    {
+        _ = Definition;
+        if (state.State.LinkedKeyResults.Count > 0)
+            throw OkrRejectedException.Conflict("kpiId", $"KPI '{Id}' feeds {state.State.LinkedKeyResults.Count} key result(s): {string.Join(", ", state.State.LinkedKeyResults.Order().Take(5))}; unlink them first.");
+        await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
+    async Task<MeasurementResult> IKpiGrain.RecordAsync(Measurement measurement)
+    {
+        _ = Definition;
+        var m = Validate(measurement);
+        if (_ids.Contains(m.ClientId)) return new MeasurementResult(false, _state);
+        if (!await journal.AppendAsync(new JournalEntry(Id, m.ClientId, m.Value, null, m.Note, m.Author, m.At)))
+            return new MeasurementResult(false, _state);
+        Apply(m);
+        Publish();
+        return new MeasurementResult(true, _state);
+    }
+
+    private Measurement Validate(Measurement m)
+    {
+        var id = Check.ClientId("clientId", m.ClientId);
+        Check.Number("value", m.Value);
+        var note = Check.Text("note", m.Note, Check.MaxNote);
+        var author = Check.Text("author", m.Author, Check.MaxName);
+        var now = clock.UtcNow;
+        var at = m.At == default ? now : m.At;
+        if (at > now + FutureSkew) throw OkrRejectedException.Invalid("at", "must not be in the future.");
+        return new Measurement(id, m.Value, at, note, author);
+    }
+
+    private void Apply(Measurement m)
+    {
+        if (!_ids.Add(m.ClientId)) return;
+        _measurements.Add(m);
+        if (_latest is null || m.At >= _latest.At) _latest = m;
+    }
+
+    private KpiState Derive(long version)
+    {
+        var def = state.State.Definition;
+        var latest = _latest?.Value;
+        return def is null
+            ? new KpiState(Id, version, null, null, Health.NoData, false)
+            : new KpiState(Id, version, latest, _latest?.At,
+                Rules.KpiHealth(def.Direction, def.Thresholds, latest), Rules.BelowBaseline(def.Direction, def.Baseline, latest));
+    }
+
+    /// <summary>Publishes the new state and pushes it one-way to the linked key results.</summary>
+    private void Publish()
+    {
+        _state = Derive(Versions.Next(_state.Version));
+        feed.Publish(new NodeChange(Id, NodeKind.Kpi, null, _state.Version, null, _state, clock.UtcNow));
+        foreach (var kr in state.State.LinkedKeyResults)
+            _ = GrainFactory.GetGrain<IKeyResultGrain>(kr).OnKpiChangedAsync(_state);
+    }
+
+    Task<KpiView> IKpiGrain.GetViewAsync()
+    {
+        var recent = _measurements.OrderByDescending(m => m.At).Take(RecentCount).Reverse().ToImmutableArray();
+        return Task.FromResult(new KpiView(Definition, _state, state.State.LinkedKeyResults.Order().ToImmutableArray(), recent));
+    }
+
+    Task<ImmutableArray<Measurement>> IKpiGrain.GetHistoryAsync()
+    {
+        _ = Definition;
+        return Task.FromResult(_measurements.OrderBy(m => m.At).ToImmutableArray());
+    }
+
+    Task<KpiState> IKpiGrain.GetStateAsync()
+    {
+        _ = Definition;
+        return Task.FromResult(_state);
+    }
+
+    async Task<KpiState> IKpiGrain.LinkAsync(string keyResultId)
+    {
+        _ = Definition;
+        if (state.State.LinkedKeyResults.Add(keyResultId)) await state.WriteStateAsync();
+        return _state;
+    }
+
+    async Task IKpiGrain.UnlinkAsync(string keyResultId)
+    {
+        if (state.State.LinkedKeyResults.Remove(keyResultId)) await state.WriteStateAsync();
+    }
+}
+
+public static class StorageNames
+{
+    /// <summary>The grain-storage provider of OkrGrid's state (PostgreSQL through the AdoNet provider).</summary>
+    public const string Okr = "okr";
+}

@@ -1,0 +1,88 @@
+using OkrGrid.Grains.Feed;
+
+namespace OkrGrid.Grains;
+
+/// <summary>
+/// What objectives and key results share: a current score with a version, and forwarding of changes to the
+/// parents and the change feed, coalesced per tick.
+/// </summary>
+public abstract class NodeGrainBase : Grain
+{
+    private readonly ChangeFeedPublisher _feed;
+    private UpdateCoalescer? _coalescer;
+    private IGrainTimer? _statusRefresh;
+
+    protected NodeGrainBase(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed)
+    {
+        Options = options.Value;
+        Clock = clock;
+        _feed = feed;
+    }
+
+    protected EngineOptions Options { get; }
+    protected IEngineClock Clock { get; }
+    protected string Id => this.GetPrimaryKeyString();
+
+    /// <summary>The last published score; null while the node does not exist.</summary>
+    protected NodeScore? Published { get; private set; }
+
+    /// <summary>The objectives this node rolls up into.</summary>
+    protected ImmutableArray<string> ParentIds { get; set; } = [];
+
+    protected abstract string? CycleId { get; }
+
+    /// <summary>Computes the node's score from its current inputs (version aside).</summary>
+    protected abstract NodeScore? Compute();
+
+    /// <summary>Sets the first score on activation, without publishing: it equals what was published before.</summary>
+    protected void Initialize()
+    {
+        Published = Compute() is { } s ? s with { Version = Versions.Next(0) } : null;
+        _statusRefresh ??= this.RegisterGrainTimer(RefreshStatus, new GrainTimerCreationOptions(Options.StatusRefresh, Options.StatusRefresh));
+    }
+
+    /// <summary>The node's inputs changed: forward now, or at the end of this tick under a burst.</summary>
+    protected void Touch()
+    {
+        _coalescer ??= new UpdateCoalescer(this, Options.CoalesceTick, Flush);
+        _coalescer.Touch();
+    }
+
+    /// <summary>Recomputes and, if anything a reader sees changed, publishes a new version to parents and feed.</summary>
+    protected void Flush()
+    {
+        var next = Compute();
+        if (next is null) return;
+        if (Published is { } prev && prev.SameAs(next)) return;
+        Published = next with { Version = Versions.Next(Published?.Version ?? 0) };
+        _feed.Publish(new NodeChange(Id, Published.Kind, CycleId, Published.Version, Published, null, Clock.UtcNow));
+        SendToParents(ParentIds);
+    }
+
+    /// <summary>Sends the current score to the given parents (one-way: a child never waits for a parent).</summary>
+    protected void SendToParents(IEnumerable<string> parentIds)
+    {
+        if (Published is not { } score) return;
+        foreach (var parentId in parentIds)
+            _ = GrainFactory.GetGrain<IObjectiveGrain>(parentId).OnChildChangedAsync(score);
+    }
+
+    private Task RefreshStatus()
+    {
+        // Expected progress moves with time, so a status can change with no new input.
+        Flush();
+        return Task.CompletedTask;
+    }
+
+    protected NodeScore CurrentScore(string field) =>
+        Published ?? throw OkrRejectedException.NotFound(field, Id);
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A change waiting for its tick goes out now rather than being lost with the activation.
+        if (_coalescer?.Pending == true) Flush();
+        _coalescer?.Dispose();
+        _statusRefresh?.Dispose();
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
+}

@@ -1,0 +1,109 @@
+using OkrGrid.Grains.Feed;
+
+namespace OkrGrid.Grains;
+
+/// <summary>
+/// An objective: caches its children's latest scores and rolls them up. Children push their scores (one-way);
+/// the objective pulls them only when it activates or gains a child — never while a child may be calling it.
+/// Its definition and links come from its cycle, the single owner of the structure.
+/// </summary>
+public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed)
+    : NodeGrainBase(options, clock, feed), IObjectiveGrain
+{
+    private ObjectiveSetup? _setup;
+    private readonly Dictionary<string, NodeScore> _children = new();
+    private HashSet<string> _childIds = [];
+
+    protected override string? CycleId => _setup?.Definition.CycleId;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (NodeIds.CycleOf(Id) is { } cycleId)
+        {
+            _setup = await GrainFactory.GetGrain<ICycleGrain>(cycleId).GetObjectiveSetupAsync(Id);
+            if (_setup is not null)
+            {
+                ParentIds = _setup.Parents;
+                _childIds = _setup.Children.Select(c => c.Id).ToHashSet();
+                await PullAsync(_setup.Children);
+            }
+        }
+        Initialize();
+    }
+
+    Task<NodeScore> IScoredNode.GetScoreAsync() => Task.FromResult(CurrentScore("objectiveId"));
+
+    Task<ObjectiveView> IObjectiveGrain.GetViewAsync()
+    {
+        var setup = _setup ?? throw OkrRejectedException.NotFound("objectiveId", Id);
+        var children = setup.Children.Select(c => new ChildSummary(c, _children.GetValueOrDefault(c.Id))).ToImmutableArray();
+        var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.UtcNow);
+        return Task.FromResult(new ObjectiveView(setup.Definition, CurrentScore("objectiveId"), setup.Parents, children, elapsed));
+    }
+
+    Task IObjectiveGrain.OnChildChangedAsync(NodeScore childScore)
+    {
+        // Ignore news from a node that is no longer (or not yet) a child, and stale news that arrived late.
+        if (!_childIds.Contains(childScore.NodeId)) return Task.CompletedTask;
+        if (_children.TryGetValue(childScore.NodeId, out var known) && known.Version >= childScore.Version) return Task.CompletedTask;
+        _children[childScore.NodeId] = childScore;
+        Touch();
+        return Task.CompletedTask;
+    }
+
+    async Task IObjectiveGrain.ApplySetupAsync(ObjectiveSetup? setup)
+    {
+        var oldParents = ParentIds;
+        _setup = setup;
+        if (setup is null)
+        {
+            _children.Clear();
+            _childIds = [];
+            ParentIds = [];
+            DeactivateOnIdle();
+            return;
+        }
+        ParentIds = setup.Parents;
+        _childIds = setup.Children.Select(c => c.Id).ToHashSet();
+        foreach (var gone in _children.Keys.Where(k => !_childIds.Contains(k)).ToList()) _children.Remove(gone);
+        await PullAsync(setup.Children.Where(c => !_children.ContainsKey(c.Id)));
+        Flush();
+        // A new parent pulled this node's score when it gained it; send again in case it changed since.
+        SendToParents(setup.Parents.Except(oldParents));
+    }
+
+    /// <summary>
+    /// Reads the scores of children this objective has no score for. Safe to await: children never wait on their
+    /// parents (they push one-way) and GetScoreAsync interleaves.
+    /// </summary>
+    private async Task PullAsync(IEnumerable<ChildLink> children)
+    {
+        var pulls = children.Select(c => PullOneAsync(c.Kind == NodeKind.Objective
+            ? GrainFactory.GetGrain<IObjectiveGrain>(c.Id)
+            : GrainFactory.GetGrain<IKeyResultGrain>(c.Id))).ToList();
+        foreach (var score in await Task.WhenAll(pulls))
+        {
+            if (score is null) continue;
+            if (!_children.TryGetValue(score.NodeId, out var known) || known.Version < score.Version)
+                _children[score.NodeId] = score;
+        }
+    }
+
+    private static async Task<NodeScore?> PullOneAsync(IScoredNode child)
+    {
+        // A child deleted a moment ago has no score; the cycle's next setup drops it from the links.
+        try { return await child.GetScoreAsync(); }
+        catch (OkrRejectedException) { return null; }
+    }
+
+    protected override NodeScore? Compute()
+    {
+        if (_setup is not { } setup) return null;
+        if (setup.Frozen is { } frozen) return frozen;
+        var contributions = setup.Children
+            .Where(c => _children.ContainsKey(c.Id))
+            .Select(c => { var s = _children[c.Id]; return new Contribution(c.Kind, c.Weight, s.Progress, s.Confidence); });
+        var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.UtcNow);
+        return Rules.ScoreObjective(setup.Definition, contributions, elapsed, setup.Policy);
+    }
+}

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using OkrGrid.Grains;
+using OkrGrid.Grains.Feed;
+using OkrGrid.Grains.Journal;
+using OkrGrid.Silo.Storage;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace OkrGrid.Silo;
+
+/// <summary>
+/// The one place a silo is configured — storage, journal, change feed, grain options — so the web host's
+/// embedded silo, a standalone silo and the test cluster all run the same engine.
+/// </summary>
+public static class OkrGridSilo
+{
+    /// <summary>The configuration key (and environment variable OKRGRID_POSTGRES) of the PostgreSQL connection string.</summary>
+    public const string ConnectionStringKey = "OKRGRID_POSTGRES";
+
+    public static ISiloBuilder AddOkrGrid(this ISiloBuilder silo, string connectionString, Action<EngineOptions>? engine = null)
+    {
+        var services = silo.Services;
+        services.TryAddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+
+        silo.AddAdoNetGrainStorage(StorageNames.Okr, options => options.Configure<NpgsqlDataSource, Serializer>((o, dataSource, serializer) =>
+        {
+            o.Invariant = "Npgsql";
+            o.DataSource = dataSource;
+            // Orleans' binary format: compact and fast for a cycle's whole structure, and version-tolerant
+            // through the [Id] attributes of every stored type.
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        }));
+
+        // The schema must be in place before the storage provider reads its queries (ApplicationServices stage).
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MigrationParticipant>();
+
+        services.AddOptions<EngineOptions>().Configure(o => engine?.Invoke(o));
+        services.AddOptions<JournalOptions>();
+        services.TryAddSingleton<IEngineClock, SystemEngineClock>();
+        services.AddSingleton<PostgresJournal>();
+        services.AddSingleton<IJournal>(sp => sp.GetRequiredService<PostgresJournal>());
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresJournal>());
+        services.AddSingleton<ChangeFeedPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChangeFeedPublisher>());
+
+        // A whole organisation stays in memory while it is used; idle nodes leave after an hour.
+        silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(1));
+        return silo;
+    }
+
+    /// <summary>
+    /// The connection string to use: OKRGRID_POSTGRES from configuration or the environment when given, else the
+    /// embedded PostgreSQL of deploy/pg.sh, started if needed.
+    /// </summary>
+    public static async Task<string> ResolveConnectionStringAsync(string? configured, ILogger logger, CancellationToken ct = default)
+    {
+        if (!string.IsNullOrWhiteSpace(configured)) return configured;
+        if (EmbeddedPostgres.FromEnvironment() is { } fromEnv) return fromEnv;
+        logger.LogInformation("No {Key} given: starting the embedded PostgreSQL (deploy/pg.sh).", ConnectionStringKey);
+        return await EmbeddedPostgres.EnsureStartedAsync(null, logger, ct);
+    }
+
+    private sealed class MigrationParticipant(NpgsqlDataSource dataSource, ILogger<MigrationParticipant> logger)
+        : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(MigrationParticipant), ServiceLifecycleStage.RuntimeInitialize,
+                ct => DatabaseMigrator.MigrateAsync(dataSource, logger, ct));
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using OkrGrid.Silo.Storage;
+
+namespace OkrGrid.Tests.Engine;
+
+/// <summary>A fresh, empty PostgreSQL database per test class: the embedded server, or OKRGRID_POSTGRES's.</summary>
+public static class TestDatabase
+{
+    public static async Task<string> CreateAsync(string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 33, 63)].ToLowerInvariant();
+        if (EmbeddedPostgres.FromEnvironment() is { } given)
+        {
+            await using (var conn = new NpgsqlConnection(given))
+            {
+                await conn.OpenAsync();
+                await using var cmd = new NpgsqlCommand($"create database \"{name}\"", conn);
+                await cmd.ExecuteNonQueryAsync();
+            }
+            return new NpgsqlConnectionStringBuilder(given) { Database = name }.ConnectionString;
+        }
+        return await EmbeddedPostgres.EnsureStartedAsync(name, NullLogger.Instance, CancellationToken.None);
+    }
+}

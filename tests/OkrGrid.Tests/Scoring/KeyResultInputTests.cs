@@ -1,0 +1,111 @@
+using OkrGrid.Model;
+using OkrGrid.Scoring;
+using Xunit;
+
+namespace OkrGrid.Tests.Scoring;
+
+public class KeyResultInputTests
+{
+    private const int Precision = 9;
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 9, 0, 0, TimeSpan.Zero);
+
+    private static readonly KeyResultDefinition Kr =
+        new("c1:kr", "c1", "Grow sign-ups", Owner.Company("acme"), KeyResultKind.Increase, 12, 100, "users", null);
+
+    private static readonly KeyResultDefinition KpiKr =
+        new("c1:kpi-kr", "c1", "NPS", Owner.Company("acme"), KeyResultKind.KpiLinked, 20, 40, "", "nps");
+
+    private static CheckIn At(int hour, double value, double? confidence = null, string id = "") =>
+        new(id.Length > 0 ? id : $"ci-{hour}-{value}", value, confidence, "", "ann", T0.AddHours(hour));
+
+    [Fact]
+    public void The_latest_check_in_by_time_wins_whatever_the_arrival_order()
+    {
+        // Arrival order: 2h (30), 3h (50), 1h (70). The latest by time is 3h → 50.
+        var input = KeyResultInput.FromCheckIns(Kr, [At(2, 30), At(3, 50), At(1, 70)]);
+        Assert.True(input.HasValue);
+        Assert.Equal(50.0, input.Current, Precision);
+    }
+
+    [Fact]
+    public void Time_is_compared_as_an_instant_not_as_local_clock_time()
+    {
+        // 10:30+02:00 is 08:30Z, earlier than 09:00Z, although its clock reads later.
+        var utc = new CheckIn("a", 40, null, "", "ann", new DateTimeOffset(2026, 1, 1, 9, 0, 0, TimeSpan.Zero));
+        var local = new CheckIn("b", 60, null, "", "ann", new DateTimeOffset(2026, 1, 1, 10, 30, 0, TimeSpan.FromHours(2)));
+        Assert.Equal(40.0, KeyResultInput.FromCheckIns(Kr, [utc, local]).Current, Precision);
+        Assert.Equal(40.0, KeyResultInput.FromCheckIns(Kr, [local, utc]).Current, Precision);
+    }
+
+    [Fact]
+    public void On_a_time_tie_the_later_arrival_wins()
+    {
+        Assert.Equal(40.0, KeyResultInput.FromCheckIns(Kr, [At(2, 30, id: "a"), At(2, 40, id: "b")]).Current, Precision);
+        Assert.Equal(30.0, KeyResultInput.FromCheckIns(Kr, [At(2, 40, id: "b"), At(2, 30, id: "a")]).Current, Precision);
+        // An earlier check-in arriving last does not win against a tie before it.
+        Assert.Equal(40.0, KeyResultInput.FromCheckIns(Kr, [At(2, 30), At(2, 40), At(1, 99)]).Current, Precision);
+    }
+
+    [Fact]
+    public void Confidence_comes_from_the_latest_check_in_that_had_one()
+    {
+        // 1h: 10 (0.9), 2h: 20 (0.4), 3h: 30 (none). Value from 3h, confidence from 2h; arrival shuffled.
+        var input = KeyResultInput.FromCheckIns(Kr, [At(2, 20, 0.4), At(3, 30), At(1, 10, 0.9)]);
+        Assert.Equal(30.0, input.Current, Precision);
+        RulesTests.AssertClose(0.4, input.Confidence);
+    }
+
+    [Fact]
+    public void Confidence_on_a_time_tie_comes_from_the_later_arrival()
+    {
+        var input = KeyResultInput.FromCheckIns(Kr, [At(2, 20, 0.4, "a"), At(2, 25, 0.7, "b"), At(1, 5, 0.1)]);
+        Assert.Equal(25.0, input.Current, Precision);
+        RulesTests.AssertClose(0.7, input.Confidence);
+    }
+
+    [Fact]
+    public void Without_any_confidence_the_input_has_a_value_but_no_confidence()
+    {
+        var input = KeyResultInput.FromCheckIns(Kr, [At(1, 10), At(2, 20)]);
+        Assert.True(input.HasValue);
+        Assert.Equal(20.0, input.Current, Precision);
+        Assert.Null(input.Confidence);
+    }
+
+    [Fact]
+    public void No_check_ins_stand_at_the_start_with_no_data()
+    {
+        var input = KeyResultInput.FromCheckIns(Kr, []);
+        Assert.False(input.HasValue);
+        Assert.Equal(12.0, input.Current, Precision);
+        Assert.Null(input.Confidence);
+        Assert.Equal(KeyResultInput.Initial(Kr), input);
+    }
+
+    [Fact]
+    public void FromKpi_with_a_measurement_uses_it()
+    {
+        var input = KeyResultInput.FromKpi(KpiKr, 35, 0.6);
+        Assert.True(input.HasValue);
+        Assert.Equal(35.0, input.Current, Precision);
+        RulesTests.AssertClose(0.6, input.Confidence);
+    }
+
+    [Fact]
+    public void FromKpi_without_a_measurement_stands_at_the_start_with_no_data()
+    {
+        var input = KeyResultInput.FromKpi(KpiKr, null, null);
+        Assert.False(input.HasValue);
+        Assert.Equal(20.0, input.Current, Precision);
+        Assert.Null(input.Confidence);
+    }
+
+    [Fact]
+    public void FromKpi_without_a_measurement_keeps_a_given_confidence()
+    {
+        var input = KeyResultInput.FromKpi(KpiKr, null, 0.3);
+        Assert.False(input.HasValue);
+        Assert.Equal(20.0, input.Current, Precision);
+        RulesTests.AssertClose(0.3, input.Confidence);
+    }
+}

@@ -1,0 +1,185 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using OkrGrid.Silo.Storage;
+
+namespace OkrGrid.Tests.Storage;
+
+/// <summary>
+/// A fresh database for one test class on the embedded server (deploy/pg.sh), or on OKRGRID_POSTGRES's server
+/// when that is set. It is dropped again when the class is done.
+/// </summary>
+public abstract class StorageDatabaseFixture : IAsyncLifetime
+{
+    private string? adminConnectionString;
+
+    protected abstract string Prefix { get; }
+
+    public string ConnectionString { get; private set; } = "";
+
+    public string DatabaseName { get; private set; } = "";
+
+    public NpgsqlDataSource DataSource { get; private set; } = null!;
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        DatabaseName = $"okrt_{Prefix}_{Guid.NewGuid():N}".ToLowerInvariant();
+        var ct = TestContext.Current.CancellationToken;
+        if (EmbeddedPostgres.FromEnvironment() is { } given)
+        {
+            adminConnectionString = given;
+            await using var connection = new NpgsqlConnection(given);
+            await connection.OpenAsync(ct);
+            await using var create = new NpgsqlCommand($"create database \"{DatabaseName}\"", connection);
+            await create.ExecuteNonQueryAsync(ct);
+            ConnectionString = new NpgsqlConnectionStringBuilder(given) { Database = DatabaseName }.ConnectionString;
+        }
+        else
+        {
+            ConnectionString = await EmbeddedPostgres.EnsureStartedAsync(DatabaseName, NullLogger.Instance, ct);
+            adminConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres" }.ConnectionString;
+        }
+
+        DataSource = NpgsqlDataSource.Create(ConnectionString);
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        if (DataSource is not null)
+        {
+            await DataSource.DisposeAsync();
+        }
+
+        if (adminConnectionString is not null && DatabaseName.Length > 0)
+        {
+            await using var connection = new NpgsqlConnection(adminConnectionString);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"drop database if exists \"{DatabaseName}\" with (force)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
+
+public sealed class MigrationDatabase : StorageDatabaseFixture
+{
+    protected override string Prefix => "migration";
+}
+
+public sealed class MigrationTests(MigrationDatabase db) : IClassFixture<MigrationDatabase>
+{
+    private static readonly string[] StorageQueryKeys =
+        ["ClearStorageKey", "DeleteStorageKey", "ReadFromStorageKey", "WriteToStorageKey"];
+
+    [Fact]
+    public void Embedded_migrations_are_found_in_order()
+    {
+        var migrations = DatabaseMigrator.LoadEmbeddedMigrations();
+
+        Assert.True(migrations.Count >= 2);
+        Assert.Equal((1, "orleans_storage"), (migrations[0].Version, migrations[0].Name));
+        Assert.Equal((2, "journal"), (migrations[1].Version, migrations[1].Name));
+        Assert.Equal(migrations.OrderBy(m => m.Version).Select(m => m.Version), migrations.Select(m => m.Version));
+    }
+
+    [Fact]
+    public async Task Migrating_twice_applies_everything_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var all = DatabaseMigrator.LoadEmbeddedMigrations();
+
+        var first = await DatabaseMigrator.ApplyPendingAsync(db.DataSource, NullLogger.Instance, ct);
+        var recorded = await RecordedAsync(ct);
+        var second = await DatabaseMigrator.ApplyPendingAsync(db.DataSource, NullLogger.Instance, ct);
+        await DatabaseMigrator.MigrateAsync(db.DataSource, NullLogger.Instance, ct);
+
+        Assert.Equal(all.Select(m => m.Version), first.Select(m => m.Version));
+        Assert.Empty(second);
+        Assert.Equal(all.Select(m => (m.Version, m.Name)), recorded.Select(r => (r.Version, r.Name)));
+        Assert.Equal(recorded, await RecordedAsync(ct)); // applied_at untouched by the later runs
+
+        // The Orleans storage queries and our tables are there.
+        var keys = new List<string>();
+        await using (var command = db.DataSource.CreateCommand("select querykey from orleansquery order by querykey"))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                keys.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Equal(StorageQueryKeys, keys.Intersect(StorageQueryKeys).Order(StringComparer.Ordinal));
+        foreach (var table in new[] { "orleansquery", "okr_grain_state", "okr_journal", "okr_schema_migrations" })
+        {
+            await using var exists = db.DataSource.CreateCommand("select to_regclass(@t) is not null");
+            exists.Parameters.AddWithValue("t", table);
+            Assert.True((bool)(await exists.ExecuteScalarAsync(ct))!, $"table {table} is missing");
+        }
+
+        // Running a migration's SQL again outside the migrator is harmless too (every file is idempotent).
+        foreach (var migration in all)
+        {
+            await using var again = db.DataSource.CreateCommand(migration.Sql);
+            await again.ExecuteNonQueryAsync(ct);
+        }
+
+        // The journal applies a retried entry once.
+        await using (var journal = db.DataSource.CreateCommand("""
+            insert into okr_journal (node_id, entry_id, value, at) values ('kr-1', 'e-1', 0.5, now())
+            on conflict on constraint okr_journal_node_entry do nothing
+            """))
+        {
+            Assert.Equal(1, await journal.ExecuteNonQueryAsync(ct));
+            Assert.Equal(0, await journal.ExecuteNonQueryAsync(ct));
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_migrators_apply_each_migration_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var name = $"okrt_migration_race_{Guid.NewGuid():N}";
+        var connectionString = await CreateExtraDatabaseAsync(name, ct);
+        try
+        {
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(
+                _ => Task.Run(() => DatabaseMigrator.ApplyPendingAsync(dataSource, NullLogger.Instance, ct), ct)));
+
+            var all = DatabaseMigrator.LoadEmbeddedMigrations();
+            Assert.Equal(all.Select(m => m.Version), runs.SelectMany(r => r).Select(m => m.Version).Order());
+        }
+        finally
+        {
+            await DropExtraDatabaseAsync(name);
+        }
+    }
+
+    private async Task<List<(int Version, string Name, DateTime AppliedAt)>> RecordedAsync(CancellationToken ct)
+    {
+        var rows = new List<(int, string, DateTime)>();
+        await using var command = db.DataSource.CreateCommand(
+            "select version, name, applied_at from okr_schema_migrations order by version");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add((reader.GetInt32(0), reader.GetString(1), reader.GetDateTime(2)));
+        }
+
+        return rows;
+    }
+
+    private async Task<string> CreateExtraDatabaseAsync(string name, CancellationToken ct)
+    {
+        await using var command = db.DataSource.CreateCommand($"create database \"{name}\"");
+        await command.ExecuteNonQueryAsync(ct);
+        return new NpgsqlConnectionStringBuilder(db.ConnectionString) { Database = name, Pooling = false }.ConnectionString;
+    }
+
+    private async Task DropExtraDatabaseAsync(string name)
+    {
+        await using var command = db.DataSource.CreateCommand($"drop database if exists \"{name}\" with (force)");
+        await command.ExecuteNonQueryAsync();
+    }
+}

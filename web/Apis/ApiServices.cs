@@ -1,0 +1,28 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OkrGrid.Web.Apis;
+
+public static class ApiServices
+{
+    /// <summary>JSON with camelCase string enums, ProblemDetails for every error, the OpenAPI document and health checks.</summary>
+    public static IServiceCollection AddOkrGridApi(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(o =>
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<EngineHealthCheck>("engine");
+        return services;
+    }
+
+    /// <summary>The error responses every OkrGrid endpoint may give, for the OpenAPI document.</summary>
+    public static RouteGroupBuilder WithOkrProblems(this RouteGroupBuilder group)
+    {
+        group.ProducesValidationProblem();
+        group.ProducesProblem(StatusCodes.Status404NotFound);
+        group.ProducesProblem(StatusCodes.Status409Conflict);
+        return group;
+    }
+}

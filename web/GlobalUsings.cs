@@ -1,0 +1,13 @@
+global using System.Collections.Immutable;
+global using Microsoft.AspNetCore.Http.HttpResults;
+global using Microsoft.AspNetCore.Mvc;
+global using OkrGrid.Grains;
+global using OkrGrid.Model;
+global using OkrGrid.Scoring;
+global using OkrGrid.Silo;
+global using OkrGrid.Validation;
+global using OkrGrid.Web;
+global using OkrGrid.Web.Apis;
+global using OkrGrid.Web.Hosting;
+global using OkrGrid.Web.Pages;
+global using OkrGrid.Web.Seeding;

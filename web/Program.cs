@@ -1,0 +1,22 @@
+var builder = WebApplication.CreateBuilder(args);
+
+// The engine first: the silo is co-hosted in this process (embedded mode), on PostgreSQL.
+await builder.AddOkrGridEngineAsync();
+
+builder.Services.AddOkrGridApi();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
+app.MapOpenApi();
+app.MapHealthApi();
+app.MapOrganisationApi();
+app.MapCyclesApi();
+app.MapObjectivesApi();
+app.MapKeyResultsApi();
+app.MapKpisApi();
+app.MapHomePage();
+
+await app.RunAsync();

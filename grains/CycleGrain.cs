@@ -29,7 +29,13 @@ public sealed partial class CycleGrain(
 
     private string CycleId => this.GetPrimaryKeyString();
 
-    private CycleDefinition Definition => R.Definition ?? throw OkrRejectedException.NotFound("cycleId", CycleId);
+    private CycleDefinition Definition => R.Definition ?? throw NoSuchCycle();
+
+    private OkrRejectedException NoSuchCycle()
+    {
+        DeactivateOnIdle(); // an unknown cycle id should not keep an activation around
+        return OkrRejectedException.NotFound("cycleId", CycleId);
+    }
 
     private CycleWindow Window => new(Definition.Start, Definition.End, R.Closed);
 

@@ -42,7 +42,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
 
     async Task<CheckInResult> IKeyResultGrain.CheckInAsync(CheckIn checkIn)
     {
-        var setup = _setup ?? throw OkrRejectedException.NotFound("keyResultId", Id);
+        var setup = _setup ?? throw NotFound("keyResultId");
         var valid = Validate(checkIn, setup);
         if (_checkInIds.Contains(valid.ClientId)) return new CheckInResult(false, CurrentScore("keyResultId"));
 
@@ -90,7 +90,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
 
     Task<KeyResultView> IKeyResultGrain.GetViewAsync()
     {
-        var setup = _setup ?? throw OkrRejectedException.NotFound("keyResultId", Id);
+        var setup = _setup ?? throw NotFound("keyResultId");
         var input = Input(setup);
         var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.UtcNow);
         return Task.FromResult(new KeyResultView(setup.Definition, CurrentScore("keyResultId"), setup.ObjectiveId, setup.Weight,
@@ -99,7 +99,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
 
     Task<ImmutableArray<CheckIn>> IKeyResultGrain.GetHistoryAsync()
     {
-        if (_setup is null) throw OkrRejectedException.NotFound("keyResultId", Id);
+        if (_setup is null) throw NotFound("keyResultId");
         return Task.FromResult(_checkIns.OrderBy(c => c.At).ToImmutableArray());
     }
 

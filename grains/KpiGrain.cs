@@ -39,7 +39,13 @@ public sealed class KpiGrain(
         _state = Derive(Versions.Next(0));
     }
 
-    private KpiDefinition Definition => state.State.Definition ?? throw OkrRejectedException.NotFound("kpiId", Id);
+    private KpiDefinition Definition => state.State.Definition ?? throw NoSuchKpi();
+
+    private OkrRejectedException NoSuchKpi()
+    {
+        DeactivateOnIdle();
+        return OkrRejectedException.NotFound("kpiId", Id);
+    }
 
     async Task IKpiGrain.DefineAsync(KpiDefinition definition)
     {

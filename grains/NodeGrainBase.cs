@@ -38,8 +38,11 @@ public abstract class NodeGrainBase : Grain
     protected void Initialize()
     {
         Published = Compute() is { } s ? s with { Version = Versions.Next(0) } : null;
-        _statusRefresh ??= this.RegisterGrainTimer(RefreshStatus, new GrainTimerCreationOptions(Options.StatusRefresh, Options.StatusRefresh));
+        if (Published is not null) EnsureStatusRefresh();
     }
+
+    private void EnsureStatusRefresh() =>
+        _statusRefresh ??= this.RegisterGrainTimer(RefreshStatus, new GrainTimerCreationOptions(Options.StatusRefresh, Options.StatusRefresh));
 
     /// <summary>The node's inputs changed: forward now, or at the end of this tick under a burst.</summary>
     protected void Touch()
@@ -55,6 +58,7 @@ public abstract class NodeGrainBase : Grain
         if (next is null) return;
         if (Published is { } prev && prev.SameAs(next)) return;
         Published = next with { Version = Versions.Next(Published?.Version ?? 0) };
+        EnsureStatusRefresh();
         _feed.Publish(new NodeChange(Id, Published.Kind, CycleId, Published.Version, Published, null, Clock.UtcNow));
         SendToParents(ParentIds);
     }
@@ -74,8 +78,17 @@ public abstract class NodeGrainBase : Grain
         return Task.CompletedTask;
     }
 
-    protected NodeScore CurrentScore(string field) =>
-        Published ?? throw OkrRejectedException.NotFound(field, Id);
+    protected NodeScore CurrentScore(string field) => Published ?? throw NotFound(field);
+
+    /// <summary>
+    /// "Not found" for a node that does not exist (any more). The activation leaves once this request is answered,
+    /// so looking up made-up ids does not fill the silo.
+    /// </summary>
+    protected OkrRejectedException NotFound(string field)
+    {
+        DeactivateOnIdle();
+        return OkrRejectedException.NotFound(field, Id);
+    }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {

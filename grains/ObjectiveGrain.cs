@@ -35,7 +35,7 @@ public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock
 
     Task<ObjectiveView> IObjectiveGrain.GetViewAsync()
     {
-        var setup = _setup ?? throw OkrRejectedException.NotFound("objectiveId", Id);
+        var setup = _setup ?? throw NotFound("objectiveId");
         var children = setup.Children.Select(c => new ChildSummary(c, _children.GetValueOrDefault(c.Id))).ToImmutableArray();
         var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.UtcNow);
         return Task.FromResult(new ObjectiveView(setup.Definition, CurrentScore("objectiveId"), setup.Parents, children, elapsed));

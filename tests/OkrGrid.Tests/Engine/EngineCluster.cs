@@ -73,7 +73,11 @@ public sealed class EngineCluster : IAsyncDisposable
         _cluster = null;
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await TestDatabase.DropAsync(ConnectionString);
+    }
 
     public IOrganisationGrain Organisation => Grains.GetGrain<IOrganisationGrain>(Company);
     public ICycleGrain Cycle(string id) => Grains.GetGrain<ICycleGrain>(id);

@@ -22,4 +22,18 @@ public static class TestDatabase
         }
         return await EmbeddedPostgres.EnsureStartedAsync(name, NullLogger.Instance, CancellationToken.None);
     }
+
+    /// <summary>Drops a database made by <see cref="CreateAsync"/> (closing what is still connected).</summary>
+    public static async Task DropAsync(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var name = builder.Database;
+        builder.Database = "postgres";
+        builder.Pooling = false;
+        NpgsqlConnection.ClearAllPools();
+        await using var conn = new NpgsqlConnection(builder.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
 }

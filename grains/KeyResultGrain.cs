@@ -53,6 +53,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
             return new CheckInResult(false, CurrentScore("keyResultId"));
         }
         Apply(valid);
+        if (checkIn.TraceId is { } trace) AddTraces([trace]);
         Touch();
         // The score as of this check-in; under a burst its publication may wait for the end of the tick.
         var fresh = Compute()!;

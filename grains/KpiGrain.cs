@@ -138,6 +138,14 @@ public sealed class KpiGrain(
         return _state;
     }
 
+    async Task IKpiGrain.LinkManyAsync(ImmutableArray<string> keyResultIds)
+    {
+        _ = Definition;
+        var added = false;
+        foreach (var id in keyResultIds) added |= state.State.LinkedKeyResults.Add(id);
+        if (added) await state.WriteStateAsync();
+    }
+
     async Task IKpiGrain.UnlinkAsync(string keyResultId)
     {
         if (state.State.LinkedKeyResults.Remove(keyResultId)) await state.WriteStateAsync();

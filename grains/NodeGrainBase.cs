@@ -10,6 +10,7 @@ public abstract class NodeGrainBase : Grain
 {
     private readonly ChangeFeedPublisher _feed;
     private UpdateCoalescer? _coalescer;
+    private List<string>? _pendingTraces;
     private IGrainTimer? _statusRefresh;
 
     protected NodeGrainBase(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed)
@@ -56,17 +57,32 @@ public abstract class NodeGrainBase : Grain
     {
         var next = Compute();
         if (next is null) return;
-        if (Published is { } prev && prev.SameAs(next)) return;
-        Published = next with { Version = Versions.Next(Published?.Version ?? 0) };
+        var traces = _pendingTraces is { Count: > 0 } t ? t.ToArray() : null;
+        // Unchanged: nothing to publish — unless a traced change must still be carried up.
+        if (Published is { } prev && prev.SameAs(next) && traces is null) return;
+        _pendingTraces?.Clear();
+        Published = next with { Version = Versions.Next(Published?.Version ?? 0), Traces = traces };
         EnsureStatusRefresh();
         _feed.Publish(new NodeChange(Id, Published.Kind, CycleId, Published.Version, Published, null, Clock.UtcNow));
-        SendToParents(ParentIds);
+        Send(Published, ParentIds);
+    }
+
+    /// <summary>Remembers traced check-ins to carry up with the next publication.</summary>
+    protected void AddTraces(IEnumerable<string>? traces)
+    {
+        if (traces is null) return;
+        (_pendingTraces ??= []).AddRange(traces);
     }
 
     /// <summary>Sends the current score to the given parents (one-way: a child never waits for a parent).</summary>
     protected void SendToParents(IEnumerable<string> parentIds)
     {
-        if (Published is not { } score) return;
+        // Traces travel once, with the publication that first reflects them; a resend does not repeat them.
+        if (Published is { } score) Send(score.Traces is null ? score : score with { Traces = null }, parentIds);
+    }
+
+    private void Send(NodeScore score, IEnumerable<string> parentIds)
+    {
         foreach (var parentId in parentIds)
             _ = GrainFactory.GetGrain<IObjectiveGrain>(parentId).OnChildChangedAsync(score);
     }

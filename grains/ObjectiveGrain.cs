@@ -45,8 +45,11 @@ public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock
     {
         // Ignore news from a node that is no longer (or not yet) a child, and stale news that arrived late.
         if (!_childIds.Contains(childScore.NodeId)) return Task.CompletedTask;
-        if (_children.TryGetValue(childScore.NodeId, out var known) && known.Version >= childScore.Version) return Task.CompletedTask;
-        _children[childScore.NodeId] = childScore;
+        var stale = _children.TryGetValue(childScore.NodeId, out var known) && known.Version >= childScore.Version;
+        if (stale && childScore.Traces is null) return Task.CompletedTask;
+        // A stale score is dropped, but its traces still go up: the newer score it lost to reflects them too.
+        AddTraces(childScore.Traces);
+        if (!stale) _children[childScore.NodeId] = childScore with { Traces = null };
         Touch();
         return Task.CompletedTask;
     }

@@ -54,6 +54,39 @@ public sealed class OrganisationGrain(
         return person;
     }
 
+    async Task IOrganisationGrain.ImportAsync(ImmutableArray<Team> teams, ImmutableArray<Person> people)
+    {
+        var teamIds = Org.Teams.Select(t => t.Id).ToHashSet();
+        var personIds = Org.People.Select(p => p.Id).ToHashSet();
+        var newTeams = new List<Team>();
+        var newPeople = new List<Person>();
+        for (int i = 0; i < teams.Length; i++)
+        {
+            var t = teams[i];
+            Check.Slug($"teams[{i}].id", t.Id);
+            var name = Check.Title($"teams[{i}].name", t.Name, Check.MaxName);
+            if (!teamIds.Add(t.Id)) throw OkrRejectedException.Conflict($"teams[{i}].id", $"team '{t.Id}' already exists.");
+            if (t.ParentTeamId is { } parent && !teamIds.Contains(parent)) throw OkrRejectedException.NotFound($"teams[{i}].parentTeamId", parent);
+            newTeams.Add(t with { Name = name });
+        }
+        for (int i = 0; i < people.Length; i++)
+        {
+            var p = people[i];
+            Check.Slug($"people[{i}].id", p.Id);
+            var name = Check.Title($"people[{i}].name", p.Name, Check.MaxName);
+            if (!personIds.Add(p.Id)) throw OkrRejectedException.Conflict($"people[{i}].id", $"person '{p.Id}' already exists.");
+            if (!teamIds.Contains(p.TeamId)) throw OkrRejectedException.NotFound($"people[{i}].teamId", p.TeamId);
+            newPeople.Add(p with { Name = name });
+        }
+        Org.Teams.AddRange(newTeams);
+        Org.People.AddRange(newPeople);
+        await WriteOrUndoAsync(() =>
+        {
+            Org.Teams.RemoveRange(Org.Teams.Count - newTeams.Count, newTeams.Count);
+            Org.People.RemoveRange(Org.People.Count - newPeople.Count, newPeople.Count);
+        });
+    }
+
     async Task IOrganisationGrain.SetPolicyAsync(ScoringPolicy policy)
     {
         ValidatePolicy(policy);
@@ -118,9 +151,15 @@ public sealed class OrganisationGrain(
 
     Task IOrganisationGrain.EnsureOwnerAsync(Owner owner) => EnsureOwner(owner);
 
-    private Task EnsureOwner(Owner? owner)
+    Task IOrganisationGrain.EnsureOwnersAsync(ImmutableArray<Owner> owners)
     {
-        if (owner is null) throw OkrRejectedException.Invalid("owner", "is required.");
+        for (int i = 0; i < owners.Length; i++) EnsureOwner(owners[i], $"owners[{i}]");
+        return Task.CompletedTask;
+    }
+
+    private Task EnsureOwner(Owner? owner, string field = "owner")
+    {
+        if (owner is null) throw OkrRejectedException.Invalid(field, "is required.");
         var known = owner.Kind switch
         {
             OwnerKind.Company => owner.Id == CompanyId,
@@ -128,7 +167,7 @@ public sealed class OrganisationGrain(
             OwnerKind.Person => Org.People.Any(p => p.Id == owner.Id),
             _ => false,
         };
-        if (!known) throw OkrRejectedException.NotFound("owner", owner.ToString());
+        if (!known) throw OkrRejectedException.NotFound(field, owner.ToString());
         return Task.CompletedTask;
     }
 

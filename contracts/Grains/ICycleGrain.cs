@@ -47,6 +47,12 @@ public interface ICycleGrain : IGrainWithStringKey
 
     Task SetWeightAsync(string parentId, string childId, double weight);
 
+    /// <summary>
+    /// Adds many nodes and edges at once — an organisation's import — validated as a whole and written in one
+    /// state write. Ids are full node ids of this cycle; edges may also point at nodes that already exist.
+    /// </summary>
+    Task ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges);
+
     Task SetPolicyAsync(ScoringPolicy policy);
 
     /// <summary>Freezes every objective and key result with its final grade; check-ins are refused after.</summary>

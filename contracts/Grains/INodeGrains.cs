@@ -46,5 +46,6 @@ public interface IKpiGrain : IGrainWithStringKey
 
     /// <summary>Registers a key result to be told of new measurements; returns the current state.</summary>
     Task<KpiState> LinkAsync(string keyResultId);
+    Task LinkManyAsync(ImmutableArray<string> keyResultIds);
     Task UnlinkAsync(string keyResultId);
 }

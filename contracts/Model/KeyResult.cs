@@ -37,7 +37,8 @@ public sealed record KeyResultEdit(
 
 /// <summary>
 /// A progress update on a key result. <see cref="ClientId"/> is chosen by the client so that a retry
-/// with the same id is applied once.
+/// with the same id is applied once. A <see cref="TraceId"/> (optional, not stored) rides up the cascade with the
+/// change it causes, so the moment each ancestor reflects the check-in can be observed on the change feed.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CheckIn(
@@ -46,7 +47,8 @@ public sealed record CheckIn(
     [property: Id(2)] double? Confidence,
     [property: Id(3)] string Note,
     [property: Id(4)] string Author,
-    [property: Id(5)] DateTimeOffset At);
+    [property: Id(5)] DateTimeOffset At,
+    [property: Id(6)] string? TraceId = null);
 
 [GenerateSerializer, Immutable]
 public sealed record CheckInResult(

@@ -2,7 +2,8 @@ namespace OkrGrid.Model;
 
 /// <summary>
 /// A node's derived score as published to its parents and on the change feed. <see cref="Version"/> grows
-/// with every change of the node's score or status, across activations too.
+/// with every change of the node's score or status, across activations too. <see cref="Traces"/> lists the
+/// traced check-ins this publication is the first to reflect (usually none).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record NodeScore(
@@ -15,7 +16,8 @@ public sealed record NodeScore(
     [property: Id(6)] double? Confidence,
     [property: Id(7)] bool NoData,
     [property: Id(8)] double? Grade,
-    [property: Id(9)] double? Value = null)
+    [property: Id(9)] double? Value = null,
+    [property: Id(10)] string[]? Traces = null)
 {
     /// <summary>True when the two scores differ in anything a reader sees (the version aside).</summary>
     public bool SameAs(NodeScore other) =>

@@ -74,7 +74,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
         var note = Check.Text("note", c.Note, Check.MaxNote);
         var author = Check.Text("author", c.Author, Check.MaxName);
         var now = Clock.UtcNow;
-        var at = c.At == default ? now : c.At;
+        var at = Check.Instant(c.At == default ? now : c.At);
         if (at > now + FutureSkew) throw OkrRejectedException.Invalid("at", "must not be in the future.");
         if (at < setup.Window.Start) throw OkrRejectedException.Invalid("at", $"must not be before the cycle starts ({setup.Window.Start:yyyy-MM-dd}).");
         return new CheckIn(id, c.Value, confidence, note, author, at);

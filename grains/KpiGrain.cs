@@ -82,7 +82,7 @@ public sealed class KpiGrain(
         var note = Check.Text("note", m.Note, Check.MaxNote);
         var author = Check.Text("author", m.Author, Check.MaxName);
         var now = clock.UtcNow;
-        var at = m.At == default ? now : m.At;
+        var at = Check.Instant(m.At == default ? now : m.At);
         if (at > now + FutureSkew) throw OkrRejectedException.Invalid("at", "must not be in the future.");
         return new Measurement(id, m.Value, at, note, author);
     }

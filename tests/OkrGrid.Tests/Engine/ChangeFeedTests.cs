@@ -67,4 +67,36 @@ public sealed class ChangeFeedTests : IAsyncLifetime
         Assert.All(gaps, g => Assert.True(g >= TimeSpan.FromMilliseconds(15), $"two root publications {g.TotalMilliseconds:F1} ms apart"));
         await feed.UnsubscribeAsync();
     }
+
+    [Fact]
+    public async Task ATracedCheckInIsNamedByTheFirstPublicationOfEveryAncestorThatReflectsIt()
+    {
+        var cycle = _c.Cycle(Demo.CycleId);
+        var company = await cycle.CreateObjectiveAsync(new ObjectiveDraft("Traced company", Demo.Company));
+        var team = await cycle.CreateObjectiveAsync(new ObjectiveDraft("Traced team", Demo.Team("growth"), Parents: [new(company.Id)]));
+        var krs = new List<KeyResultDefinition>();
+        for (int i = 0; i < 5; i++)
+            krs.Add(await cycle.CreateKeyResultAsync(new KeyResultDraft($"Traced {i}", Demo.Team("growth"), KeyResultKind.Increase, 0, 100, team.Id)));
+        await _c.WaitQuietAsync(Demo.CycleId);
+        var feed = await FeedRecorder.SubscribeAsync(_c);
+
+        // A burst, so that most traces travel inside coalesced publications; every tenth is traced.
+        await Parallel.ForEachAsync(Enumerable.Range(0, 300), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
+            await _c.KeyResult(krs[i % krs.Count].Id).CheckInAsync(Demo.CheckIn(i % 100, at: Demo.CycleStart.AddSeconds(i + 1)) with { TraceId = i % 10 == 0 ? $"t{i}" : null }));
+
+        var expected = Enumerable.Range(0, 30).Select(i => $"t{i * 10}").ToHashSet();
+        foreach (var node in new[] { team.Id, company.Id })
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            HashSet<string> seen = [];
+            while (DateTime.UtcNow < deadline)
+            {
+                seen = feed.Changes.Where(c => c.NodeId == node && c.Score!.Traces is not null).SelectMany(c => c.Score!.Traces!).ToHashSet();
+                if (seen.IsSupersetOf(expected)) break;
+                await Task.Delay(20, TestContext.Current.CancellationToken);
+            }
+            Assert.True(seen.SetEquals(expected), $"{node}: missing {string.Join(", ", expected.Except(seen))}");
+        }
+        await feed.UnsubscribeAsync();
+    }
 }

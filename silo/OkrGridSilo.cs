@@ -23,7 +23,7 @@ public static class OkrGridSilo
     public static ISiloBuilder AddOkrGrid(this ISiloBuilder silo, string connectionString, Action<EngineOptions>? engine = null)
     {
         var services = silo.Services;
-        services.TryAddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.TryAddSingleton(_ => CreateDataSource(connectionString));
 
         silo.AddAdoNetGrainStorage(StorageNames.Okr, options => options.Configure<NpgsqlDataSource, Serializer>((o, dataSource, serializer) =>
         {
@@ -49,6 +49,18 @@ public static class OkrGridSilo
         // A whole organisation stays in memory while it is used; idle nodes leave after an hour.
         silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(1));
         return silo;
+    }
+
+    /// <summary>
+    /// One pool for the journal and grain storage. The same few statements run thousands of times a second, so
+    /// they are prepared automatically (unless the connection string says otherwise).
+    /// </summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        var given = new NpgsqlConnectionStringBuilder(connectionString);
+        if (given.MaxAutoPrepare == 0) builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        return builder.Build();
     }
 
     /// <summary>

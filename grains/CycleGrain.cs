@@ -8,7 +8,7 @@ namespace OkrGrid.Grains;
 /// </summary>
 public sealed partial class CycleGrain(
     [PersistentState("cycle", StorageNames.Okr)] IPersistentState<CycleRecord> state,
-    IEngineClock clock, ILogger<CycleGrain> logger)
+    IEngineClock clock, LocalScores localScores, ILogger<CycleGrain> logger)
     : Grain, ICycleGrain
 {
     private CycleRecord R => state.State;
@@ -142,14 +142,19 @@ public sealed partial class CycleGrain(
         var keyResults = R.KeyResults.Values.ToImmutableArray();
         var edges = R.Edges.ToImmutableArray();
         var policy = R.Policy;
-        var scores = ImmutableDictionary.CreateBuilder<string, NodeScore>();
-        foreach (var chunk in objectives.Select(o => (IScoredNode)GrainFactory.GetGrain<IObjectiveGrain>(o.Id))
-                     .Concat(keyResults.Select(k => GrainFactory.GetGrain<IKeyResultGrain>(k.Id))).Chunk(2048))
+        // Nodes active in this silo have their latest published score in the local table; only the others are asked.
+        var scores = new Dictionary<string, NodeScore>(objectives.Length + keyResults.Length);
+        var missing = new List<IScoredNode>();
+        foreach (var o in objectives)
+            if (localScores.TryGet(o.Id, out var s)) scores[o.Id] = s; else missing.Add(GrainFactory.GetGrain<IObjectiveGrain>(o.Id));
+        foreach (var k in keyResults)
+            if (localScores.TryGet(k.Id, out var s)) scores[k.Id] = s; else missing.Add(GrainFactory.GetGrain<IKeyResultGrain>(k.Id));
+        foreach (var chunk in missing.Chunk(2048))
         {
             foreach (var s in await Task.WhenAll(chunk.Select(TryScoreAsync)))
                 if (s is not null) scores[s.NodeId] = s;
         }
-        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores.ToImmutable(), clock.UtcNow);
+        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, clock.UtcNow);
     }
 
     private static async Task<NodeScore?> TryScoreAsync(IScoredNode node)

@@ -7,8 +7,8 @@ namespace OkrGrid.Grains;
 /// A key result. Its facts — check-ins — live in the journal and are read back when it activates; its score is
 /// derived. A check-in is acknowledged only after the journal committed it, then the new score is forwarded up.
 /// </summary>
-public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed, IJournal journal)
-    : NodeGrainBase(options, clock, feed), IKeyResultGrain
+public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed, LocalScores localScores, IJournal journal)
+    : NodeGrainBase(options, clock, feed, localScores), IKeyResultGrain
 {
     /// <summary>How far ahead of the server's clock a check-in may be dated (clients' clocks drift).</summary>
     private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
@@ -137,7 +137,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
     /// <summary>Registers with the KPI (idempotent, so a link lost in a crash heals on activation).</summary>
     private async Task<KpiState?> LinkKpiAsync(string kpiId)
     {
-        try { return await GrainFactory.GetGrain<IKpiGrain>(kpiId).LinkAsync(Id); }
+        try { return await Transient.RetryAsync(() => GrainFactory.GetGrain<IKpiGrain>(kpiId).LinkAsync(Id)); }
         catch (OkrRejectedException) { return null; } // the KPI was deleted: no value
     }
 

@@ -13,11 +13,14 @@ public abstract class NodeGrainBase : Grain
     private List<string>? _pendingTraces;
     private IGrainTimer? _statusRefresh;
 
-    protected NodeGrainBase(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed)
+    private readonly LocalScores _localScores;
+
+    protected NodeGrainBase(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed, LocalScores localScores)
     {
         Options = options.Value;
         Clock = clock;
         _feed = feed;
+        _localScores = localScores;
     }
 
     protected EngineOptions Options { get; }
@@ -39,7 +42,9 @@ public abstract class NodeGrainBase : Grain
     protected void Initialize()
     {
         Published = Compute() is { } s ? s with { Version = Versions.Next(0) } : null;
-        if (Published is not null) EnsureStatusRefresh();
+        if (Published is null) return;
+        _localScores.Set(Published);
+        EnsureStatusRefresh();
     }
 
     private void EnsureStatusRefresh() =>
@@ -62,6 +67,7 @@ public abstract class NodeGrainBase : Grain
         if (Published is { } prev && prev.SameAs(next) && traces is null) return;
         _pendingTraces?.Clear();
         Published = next with { Version = Versions.Next(Published?.Version ?? 0), Traces = traces };
+        _localScores.Set(Published);
         EnsureStatusRefresh();
         _feed.Publish(new NodeChange(Id, Published.Kind, CycleId, Published.Version, Published, null, Clock.UtcNow));
         Send(Published, ParentIds);
@@ -110,6 +116,7 @@ public abstract class NodeGrainBase : Grain
     {
         // A change waiting for its tick goes out now rather than being lost with the activation.
         if (_coalescer?.Pending == true) Flush();
+        _localScores.Remove(Id);
         _coalescer?.Dispose();
         _statusRefresh?.Dispose();
         return base.OnDeactivateAsync(reason, cancellationToken);

@@ -7,8 +7,8 @@ namespace OkrGrid.Grains;
 /// the objective pulls them only when it activates or gains a child — never while a child may be calling it.
 /// Its definition and links come from its cycle, the single owner of the structure.
 /// </summary>
-public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed)
-    : NodeGrainBase(options, clock, feed), IObjectiveGrain
+public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed, LocalScores localScores)
+    : NodeGrainBase(options, clock, feed, localScores), IObjectiveGrain
 {
     private ObjectiveSetup? _setup;
     private readonly Dictionary<string, NodeScore> _children = new();
@@ -95,7 +95,7 @@ public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock
     private static async Task<NodeScore?> PullOneAsync(IScoredNode child)
     {
         // A child deleted a moment ago has no score; the cycle's next setup drops it from the links.
-        try { return await child.GetScoreAsync(); }
+        try { return await Transient.RetryAsync(child.GetScoreAsync); }
         catch (OkrRejectedException) { return null; }
     }
 
@@ -103,9 +103,10 @@ public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock
     {
         if (_setup is not { } setup) return null;
         if (setup.Frozen is { } frozen) return frozen;
-        var contributions = setup.Children
-            .Where(c => _children.ContainsKey(c.Id))
-            .Select(c => { var s = _children[c.Id]; return new Contribution(c.Kind, c.Weight, s.Progress, s.Confidence); });
+        // A plain loop: this runs for every forwarded change of every objective.
+        var contributions = new List<Contribution>(setup.Children.Length);
+        foreach (var c in setup.Children)
+            if (_children.TryGetValue(c.Id, out var s)) contributions.Add(new Contribution(c.Kind, c.Weight, s.Progress, s.Confidence));
         var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.UtcNow);
         return Rules.ScoreObjective(setup.Definition, contributions, elapsed, setup.Policy);
     }

@@ -43,6 +43,7 @@ public static class OkrGridSilo
         services.AddSingleton<PostgresJournal>();
         services.AddSingleton<IJournal>(sp => sp.GetRequiredService<PostgresJournal>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresJournal>());
+        services.AddSingleton<LocalScores>();
         services.AddSingleton<ChangeFeedPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeFeedPublisher>());
 
@@ -60,6 +61,11 @@ public static class OkrGridSilo
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var given = new NpgsqlConnectionStringBuilder(connectionString);
         if (given.MaxAutoPrepare == 0) builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        // PostgreSQL shares the machine: a burst of activations must queue for a connection rather than open a
+        // hundred backends that starve each other (and time out).
+        if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("Max Pool Size", StringComparison.OrdinalIgnoreCase))
+            builder.ConnectionStringBuilder.MaxPoolSize = 32;
         return builder.Build();
     }
 

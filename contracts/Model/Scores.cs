@@ -67,7 +67,11 @@ public sealed record Edge(
     [property: Id(1)] string ChildId,
     [property: Id(2)] double Weight);
 
-/// <summary>A whole cycle's graph with every node's current score, for dashboards and the planner.</summary>
+/// <summary>
+/// A whole cycle's graph with every node's current score, for dashboards and the planner. <see cref="Scores"/> is
+/// built once for the snapshot and not changed after (a plain dictionary: an immutable one of 100k entries costs
+/// more to build than the rest of the snapshot).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CycleSnapshot(
     [property: Id(0)] CycleInfo Cycle,
@@ -75,5 +79,5 @@ public sealed record CycleSnapshot(
     [property: Id(2)] ImmutableArray<ObjectiveDefinition> Objectives,
     [property: Id(3)] ImmutableArray<KeyResultDefinition> KeyResults,
     [property: Id(4)] ImmutableArray<Edge> Edges,
-    [property: Id(5)] ImmutableDictionary<string, NodeScore> Scores,
+    [property: Id(5)] IReadOnlyDictionary<string, NodeScore> Scores,
     [property: Id(6)] DateTimeOffset TakenAt);

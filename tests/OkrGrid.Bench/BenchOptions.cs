@@ -1,0 +1,55 @@
+namespace OkrGrid.Bench;
+
+/// <summary>Command-line options of the benchmark.</summary>
+public sealed record BenchOptions
+{
+    /// <summary>Size of the organisation for throughput and latency (figures 1–4).</summary>
+    public int OrgSize { get; init; } = 10_000;
+
+    /// <summary>Size for memory, cold start and recovery (figures 5–6) and the large snapshot (figure 7).</summary>
+    public int LargeOrgSize { get; init; } = 100_000;
+
+    public bool Quick { get; init; }
+    public int Seed { get; init; } = 2026;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Long enough for tiered compilation to finish: the figures are of a server that has been running.</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
+    public int[] Concurrency { get; init; } = [64, 256, 1024];
+    public int PeerConnections { get; init; } = 16;
+    public string OutputDirectory { get; init; } = "bench/results";
+    public bool Skewed { get; init; }
+
+    /// <summary>Child-process modes used by the cold-start and recovery figure.</summary>
+    public string? ServeConnectionString { get; init; }
+    public int ServeGatewayPort { get; init; }
+    public int ServeSiloPort { get; init; }
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            o = args[i] switch
+            {
+                "--org" => o with { OrgSize = OrgGenerator.ParseSize(Next()) },
+                "--large" => o with { LargeOrgSize = OrgGenerator.ParseSize(Next()) },
+                "--quick" => o with
+                {
+                    Quick = true, OrgSize = 1_000, LargeOrgSize = 5_000, Duration = TimeSpan.FromSeconds(1),
+                    Warmup = TimeSpan.FromSeconds(0.5), Concurrency = [64], PeerConnections = 8,
+                },
+                "--seed" => o with { Seed = int.Parse(Next()) },
+                "--duration" => o with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)) },
+                "--concurrency" => o with { Concurrency = Next().Split(',').Select(int.Parse).ToArray() },
+                "--skewed" => o with { Skewed = true },
+                "--out" => o with { OutputDirectory = Next() },
+                "--serve" => o with { ServeConnectionString = Next() },
+                "--gateway-port" => o with { ServeGatewayPort = int.Parse(Next()) },
+                "--silo-port" => o with { ServeSiloPort = int.Parse(Next()) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --org 10k, --large 100k, --quick, --seed N, --duration S, --concurrency 64,256, --skewed, --out DIR."),
+            };
+        }
+        return o;
+    }
+}

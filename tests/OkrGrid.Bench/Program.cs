@@ -1,0 +1,99 @@
+using OkrGrid.Bench;
+
+// OkrGrid's benchmark: every figure in one run on this machine, each verified exact against the pure reference.
+//   dotnet run -c Release --project tests/OkrGrid.Bench -- --org 10k          (the reference run)
+//   dotnet run -c Release --project tests/OkrGrid.Bench -- --quick            (what CI runs: small, a few seconds)
+var options = BenchOptions.Parse(args);
+if (options.ServeConnectionString is not null)
+{
+    await ServeMode.RunAsync(options);
+    return 0;
+}
+
+var total = Stopwatch.StartNew();
+var now = DateTimeOffset.UtcNow;
+var clock = new FixedClock(now);
+var cycle = OrgGenerator.QuarterAround(now, "bench");
+var mode = options.Quick ? "quick" : $"org-{options.OrgSize / 1000}k";
+void Say(string what) => Console.Error.WriteLine($"[{total.Elapsed:mm\\:ss}] {what}");
+
+var org = OrgGenerator.Generate(options.OrgSize, options.Seed, cycle);
+var uniform = new CheckInWorkload(org, skewed: false, options.Seed);
+var skewed = new CheckInWorkload(org, skewed: true, options.Seed);
+var databases = new List<string>();
+try
+{
+    // ---- 1, 2, 7: the engine on the organisation ------------------------------------------------------------
+    var db = await BenchDatabase.CreateAsync("engine");
+    databases.Add(db);
+    var machine = MachineInfo.Read(await BenchDatabase.DescribeAsync(db));
+    Say($"Organisation of {org.NodeCount:N0} nodes; importing into the engine.");
+    var ledger = new Ledger(BaselineFigures.BaseTime(org, now));
+    var throughput = ImmutableArray.CreateBuilder<ThroughputResult>();
+    ThroughputResult? skewedResult;
+    PropagationResult propagation;
+    SnapshotResult snapshot;
+    List<string> differences;
+    await using (var engine = await EngineHost.StartAsync(db, clock))
+    {
+        await EngineImport.ImportAsync(engine.Client, org);
+        await engine.Client.GetGrain<ICycleGrain>(cycle.Id).GetSnapshotAsync(); // every node active
+        var figures = new EngineFigures(engine.Client, org, uniform, ledger, options);
+        Say("Warm-up.");
+        await figures.ClosedLoopAsync(options.Concurrency[0], options.Warmup);
+        foreach (var c in options.Concurrency)
+        {
+            var t = await figures.ClosedLoopAsync(c, options.Duration);
+            Say($"Closed loop, {c} in flight: {t.PerSecond:N0} check-ins/s.");
+            throughput.Add(t);
+        }
+        var skewedFigures = new EngineFigures(engine.Client, org, skewed, ledger, options);
+        skewedResult = await skewedFigures.ClosedLoopAsync(options.Concurrency.Length > 1 ? options.Concurrency[1] : options.Concurrency[0], options.Duration);
+        Say($"Closed loop, skewed: {skewedResult.PerSecond:N0} check-ins/s.");
+
+        var rate = Math.Max(100, throughput.Max(t => t.PerSecond) / 2);
+        propagation = await figures.OpenLoopAsync(rate, options.Duration);
+        Say($"Open loop at {rate:N0}/s: to the company objective {propagation.ToCompanyObjective}.");
+
+        var settled = await Verification.WaitQuietAsync(engine.Client, cycle.Id);
+        differences = Verification.Differences(settled, ledger, now);
+        Say(differences.Count == 0
+            ? $"Verified: all {settled.Scores.Count:N0} nodes equal the reference ({ledger.Acknowledged:N0} check-ins)."
+            : $"FAILED: {differences.Count} nodes differ from the reference.");
+        snapshot = await LargeOrgFigures.SnapshotAsync(engine.Client, cycle.Id, org.NodeCount);
+    }
+
+    if (Environment.GetEnvironmentVariable("OKRGRID_BENCH_ONLY") == "engine") return differences.Count == 0 ? 0 : 1;
+    // ---- 3, 4: the SQL peer and the in-memory limit -------------------------------------------------------
+    var peerDb = await BenchDatabase.CreateAsync("peer");
+    databases.Add(peerDb);
+    Say("SQL peer.");
+    var peer = await BaselineFigures.PeerAsync(peerDb, org, uniform, options, now);
+    Say($"SQL peer: {peer.PerSecond:N0} check-ins/s, {peer.Differences} differences.");
+    var limit = BaselineFigures.Limit(org, uniform, options, now);
+    Say($"In-memory limit: {limit.PerSecond:N0} check-ins/s, {limit.Differences} differences.");
+
+    // ---- 5, 6, 7: the large organisation ------------------------------------------------------------------
+    var large = OrgGenerator.Generate(options.LargeOrgSize, options.Seed, cycle);
+    var largeDb = await BenchDatabase.CreateAsync("large");
+    databases.Add(largeDb);
+    Say($"Large organisation of {large.NodeCount:N0} nodes: memory and snapshot.");
+    var (memory, largeSnapshot) = await LargeOrgFigures.MemoryAndSnapshotAsync(largeDb, large, clock);
+    Say("Cold start and recovery.");
+    var cold = await LargeOrgFigures.ColdStartAndRecoveryAsync(largeDb, large, options);
+
+    var results = new BenchResults(now, mode, machine, org.NodeCount, large.NodeCount, throughput.ToImmutable(), skewedResult,
+        differences.Count, [.. differences.Take(10)], propagation, peer, limit, memory, snapshot, largeSnapshot, cold,
+        total.Elapsed.TotalSeconds);
+    Console.WriteLine(Report.Markdown(results));
+    var written = await Report.WriteAsync(results, options.OutputDirectory);
+    Say($"Results written to {written}.md and .json");
+    return results.Exact ? 0 : 1;
+}
+finally
+{
+    foreach (var d in databases)
+    {
+        try { await BenchDatabase.DropAsync(d); } catch (Exception e) { Console.Error.WriteLine($"Could not drop {d}: {e.Message}"); }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OkrGrid.Bench;
+
+public sealed record MachineInfo(int Cores, double MemoryGiB, string Os, string DotNet, string PostgreSql, string Fsync, string SynchronousCommit)
+{
+    public static MachineInfo Read((string Version, string Fsync, string SynchronousCommit) pg)
+    {
+        var memKb = File.Exists("/proc/meminfo")
+            ? File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]
+            : "0";
+        return new MachineInfo(Environment.ProcessorCount, Math.Round(long.Parse(memKb) / 1024.0 / 1024.0, 1),
+            RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, pg.Version, pg.Fsync, pg.SynchronousCommit);
+    }
+}
+
+public sealed record BenchResults(
+    DateTimeOffset RunAt,
+    string Mode,
+    MachineInfo Machine,
+    int OrgNodes,
+    int LargeOrgNodes,
+    ImmutableArray<ThroughputResult> Throughput,
+    ThroughputResult? Skewed,
+    int Differences,
+    ImmutableArray<string> FirstDifferences,
+    PropagationResult? Propagation,
+    PeerResult? Peer,
+    LimitResult? Limit,
+    MemoryResult? Memory,
+    SnapshotResult? Snapshot,
+    SnapshotResult? LargeSnapshot,
+    ColdStartResult? ColdStart,
+    double TotalSeconds)
+{
+    public bool Exact => Differences == 0 && (Peer?.Differences ?? 0) == 0 && (Limit?.Differences ?? 0) == 0
+        && (ColdStart is null || (ColdStart.LostAcknowledged == 0 && ColdStart.DifferencesAfterRecovery == 0));
+
+    public ThroughputResult? Best => Throughput.IsDefaultOrEmpty ? null : Throughput.MaxBy(t => t.PerSecond);
+}
+
+/// <summary>The results as a markdown table (console and bench/results) and as JSON.</summary>
+public static class Report
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string Markdown(BenchResults r)
+    {
+        var sb = new StringBuilder();
+        var m = r.Machine;
+        sb.AppendLine($"# OkrGrid benchmark — {r.RunAt:yyyy-MM-dd HH:mm} UTC ({r.Mode})");
+        sb.AppendLine();
+        sb.AppendLine($"Machine: {m.Cores} cores, {m.MemoryGiB.ToString(Inv)} GiB, {m.Os}; {m.DotNet}; PostgreSQL {m.PostgreSql} " +
+                      $"(fsync {m.Fsync}, synchronous_commit {m.SynchronousCommit}). Organisation: {r.OrgNodes:N0} nodes; large: {r.LargeOrgNodes:N0}. " +
+                      $"Run time {r.TotalSeconds:F0} s.");
+        sb.AppendLine();
+        if (r.Differences > 0)
+        {
+            sb.AppendLine($"**FAILED: {r.Differences} node(s) differ from the reference after quiescence — no engine figure is reported.**");
+            foreach (var d in r.FirstDifferences) sb.AppendLine($"- {d}");
+            sb.AppendLine();
+        }
+        var best = r.Best;
+        string Ratio(double a, double? b) => b is > 0 ? $"{(a / b.Value).ToString("F2", Inv)}×" : "—";
+        sb.AppendLine("| # | figure | result | ratios | target |");
+        sb.AppendLine("| --- | --- | --- | --- | --- |");
+        if (r.Differences == 0)
+        {
+            foreach (var t in r.Throughput)
+                sb.AppendLine($"| 1 | durable check-ins/s, full propagation, {t.Concurrency} in flight (uniform) | **{t.PerSecond:N0}/s** (ack {t.Acknowledgement}) | " +
+                              $"{Ratio(t.PerSecond, r.Peer?.PerSecond)} peer, {Ratio(t.PerSecond, r.Limit?.PerSecond)} limit | ≥ 25,000/s |");
+            if (r.Skewed is { } s)
+                sb.AppendLine($"| 1 | same, skewed 80/20, {s.Concurrency} in flight | **{s.PerSecond:N0}/s** (ack {s.Acknowledgement}) | " +
+                              $"{Ratio(s.PerSecond, r.Peer?.PerSecond)} peer | |");
+            if (r.Propagation is { } p)
+                sb.AppendLine($"| 2 | propagation, acknowledgement → company objective on the change feed, open loop at {p.RatePerSecond:N0}/s | " +
+                              $"{p.ToCompanyObjective} ({p.ToCompanyObjective.Count:N0} traced, {p.TracesLost} lost; ack {p.Acknowledgement}, {p.Errors} errors) | | p99 ≤ 250 ms |");
+        }
+        if (r.Peer is { } peer)
+            sb.AppendLine($"| 3 | SQL peer (1 transaction per check-in recomputing every ancestor), {peer.Connections} connections | **{peer.PerSecond:N0}/s** ({peer.Latency}; {peer.Differences} differences) | " +
+                          $"OkrGrid/peer {(best is null ? "—" : Ratio(best.PerSecond, peer.PerSecond))} | OkrGrid ≥ 20× |");
+        if (r.Limit is { } limit)
+            sb.AppendLine($"| 4 | in-memory limit (1 thread, same rules, no I/O) | **{limit.PerSecond:N0}/s** ({limit.Differences} differences) | " +
+                          $"OkrGrid/limit {(best is null ? "—" : Ratio(best.PerSecond, limit.PerSecond))} | |");
+        if (r.Memory is { } mem)
+            sb.AppendLine($"| 5 | memory, {mem.Nodes:N0} nodes active | managed {mem.ManagedBytes / 1048576.0:N0} MiB ({mem.ManagedBytesPerNode:N0} B/node), " +
+                          $"working set {mem.WorkingSetBytes / 1048576.0:N0} MiB ({mem.WorkingSetBytesPerNode:N0} B/node) | | ≤ 2 GiB |");
+        if (r.ColdStart is { } cold)
+        {
+            sb.AppendLine($"| 6 | cold start, {cold.Nodes:N0} nodes: process start → full snapshot | **{cold.StartToSnapshotSeconds:F1} s** | | |");
+            sb.AppendLine($"| 6 | recovery after kill -9 under load: restart → every node back and exact | **{cold.RecoverySeconds:F1} s** " +
+                          $"({cold.AcknowledgedBeforeKill:N0} acknowledged before the kill, {cold.LostAcknowledged} lost, {cold.DifferencesAfterRecovery} differences) | | ≤ 10 s |");
+        }
+        if (r.Snapshot is { } s1) sb.AppendLine($"| 7 | cycle snapshot, {s1.Nodes:N0} nodes | median {s1.MedianMs:F0} ms, max {s1.MaxMs:F0} ms | | |");
+        if (r.LargeSnapshot is { } s2) sb.AppendLine($"| 7 | cycle snapshot, {s2.Nodes:N0} nodes | median {s2.MedianMs:F0} ms, max {s2.MaxMs:F0} ms | | ≤ 200 ms |");
+        sb.AppendLine();
+        sb.AppendLine(r.Exact ? "Correctness: every figure's run was verified exact against the pure reference." : "**Correctness check FAILED (see above).**");
+        return sb.ToString();
+    }
+
+    public static string Json(BenchResults r) => JsonSerializer.Serialize(r, new JsonSerializerOptions
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    });
+
+    public static async Task<string> WriteAsync(BenchResults r, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var stem = Path.Combine(directory, $"{r.RunAt:yyyyMMdd-HHmm}-{r.Mode}");
+        await File.WriteAllTextAsync(stem + ".md", Markdown(r));
+        await File.WriteAllTextAsync(stem + ".json", Json(r));
+        return stem;
+    }
+}

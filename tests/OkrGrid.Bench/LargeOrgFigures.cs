@@ -215,14 +215,7 @@ public static class LargeOrgFigures
         if (!s.Edges.ToHashSet().SetEquals(structure.Edges)) diffs.Add("structure: the edges differ");
         if (s.Cycle != structure.Cycle || s.Policy != structure.Policy) diffs.Add("structure: the cycle or its policy differs");
         if (s.Scores.Count != reference.Count) diffs.Add($"{s.Scores.Count:N0} scores for {reference.Count:N0} nodes");
-        foreach (var (id, expected) in reference)
-        {
-            if (!s.Scores.TryGetValue(id, out var actual)) { diffs.Add($"{id}: missing"); continue; }
-            if (Math.Abs(actual.Progress - expected.Progress) > 1e-9 || Math.Abs(actual.RawProgress - expected.RawProgress) > 1e-9
-                || actual.Status != expected.Status || actual.NoData != expected.NoData
-                || Math.Abs((actual.Confidence ?? -1) - (expected.Confidence ?? -1)) > 1e-9)
-                diffs.Add($"{id}: engine p={actual.Progress:F6} {actual.Status} vs reference p={expected.Progress:F6} {expected.Status}");
-        }
+        diffs.AddRange(Verification.Differences(s, reference));
         return diffs;
     }
 

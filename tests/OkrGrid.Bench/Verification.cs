@@ -19,11 +19,16 @@ public static class Verification
         }
     }
 
-    /// <summary>The nodes whose score differs from the reference (empty when the run is exact).</summary>
+    /// <summary>The nodes whose score differs from the reference of the ledger's inputs (empty when the run is exact).</summary>
     public static List<string> Differences(CycleSnapshot s, Ledger ledger, DateTimeOffset now)
     {
         var elapsed = Rules.ExpectedProgress(s.Cycle.Definition.Start, s.Cycle.Definition.End, now);
-        var reference = GraphScorer.Score(s.Objectives, s.KeyResults, s.Edges, ledger.InputOf, elapsed, s.Policy);
+        return Differences(s, GraphScorer.Score(s.Objectives, s.KeyResults, s.Edges, ledger.InputOf, elapsed, s.Policy));
+    }
+
+    /// <summary>The nodes whose score (progress, raw progress, status, no-data, confidence) differs from <paramref name="reference"/>.</summary>
+    public static List<string> Differences(CycleSnapshot s, IReadOnlyDictionary<string, NodeScore> reference)
+    {
         var diffs = new List<string>();
         foreach (var (id, expected) in reference)
         {

@@ -1,3 +1,5 @@
+using OkrGrid.Grains.Journal;
+
 namespace OkrGrid.Grains;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace OkrGrid.Grains;
 /// </summary>
 public sealed partial class CycleGrain(
     [PersistentState("cycle", StorageNames.Okr)] IPersistentState<CycleRecord> state,
-    IEngineClock clock, LocalScores localScores, ILogger<CycleGrain> logger)
+    IEngineClock clock, LocalScores localScores, IJournal journal, ILogger<CycleGrain> logger)
     : Grain, ICycleGrain
 {
     private CycleRecord R => state.State;
@@ -142,24 +144,41 @@ public sealed partial class CycleGrain(
         var keyResults = R.KeyResults.Values.ToImmutableArray();
         var edges = R.Edges.ToImmutableArray();
         var policy = R.Policy;
-        // Nodes active in this silo have their latest published score in the local table; only the others are asked.
+        // Nodes active in this silo give their latest published score (the local table). The others are not woken
+        // up: their scores are computed here with the same rules from what they are computed from anyway — the
+        // journal's latest entries, or the frozen grades of a closed cycle — so a snapshot of a cold cycle costs one
+        // query, not an activation per node.
         var scores = new Dictionary<string, NodeScore>(objectives.Length + keyResults.Length);
-        var missing = new List<IScoredNode>();
+        var inactive = new List<KeyResultDefinition>();
+        var objectivesMissing = false;
         foreach (var o in objectives)
-            if (localScores.TryGet(o.Id, out var s)) scores[o.Id] = s; else missing.Add(GrainFactory.GetGrain<IObjectiveGrain>(o.Id));
+            if (localScores.TryGet(o.Id, out var s)) scores[o.Id] = s; else objectivesMissing = true;
         foreach (var k in keyResults)
-            if (localScores.TryGet(k.Id, out var s)) scores[k.Id] = s; else missing.Add(GrainFactory.GetGrain<IKeyResultGrain>(k.Id));
-        foreach (var chunk in missing.Chunk(2048))
-        {
-            foreach (var s in await Task.WhenAll(chunk.Select(TryScoreAsync)))
-                if (s is not null) scores[s.NodeId] = s;
-        }
+            if (localScores.TryGet(k.Id, out var s)) scores[k.Id] = s; else inactive.Add(k);
+        if (inactive.Count > 0 || objectivesMissing)
+            scores = await ScoreInactiveAsync(objectives, edges, inactive, scores, info, policy);
         return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, clock.UtcNow);
     }
 
-    private static async Task<NodeScore?> TryScoreAsync(IScoredNode node)
+    private async Task<Dictionary<string, NodeScore>> ScoreInactiveAsync(ImmutableArray<ObjectiveDefinition> objectives,
+        ImmutableArray<Edge> edges, List<KeyResultDefinition> inactive, Dictionary<string, NodeScore> live, CycleInfo info, ScoringPolicy policy)
     {
-        try { return await node.GetScoreAsync(); }
-        catch (OkrRejectedException) { return null; } // deleted while the snapshot was taken
+        if (info.Closed)
+        {
+            foreach (var (id, frozen) in R.Frozen) live.TryAdd(id, frozen);
+            return live;
+        }
+        var sources = inactive.Select(k => k.KpiId ?? k.Id).Distinct().ToList();
+        var latest = await journal.LatestAsync(sources);
+        var elapsed = Rules.ExpectedProgress(info.Definition.Start, info.Definition.End, clock.UtcNow);
+        foreach (var kr in inactive)
+        {
+            var input = kr.Kind == KeyResultKind.KpiLinked
+                ? KeyResultInput.FromKpi(kr, latest.GetValueOrDefault(kr.KpiId!)?.Value, null)
+                : latest.TryGetValue(kr.Id, out var e) ? new KeyResultInput(e.Value, true, e.Confidence) : KeyResultInput.Initial(kr);
+            live[kr.Id] = Rules.ScoreKeyResult(kr, input.Current, input.HasValue, input.Confidence, elapsed, policy);
+        }
+        // Objectives seeded with a live score keep it; the others roll up from their children.
+        return GraphScorer.ScoreObjectives(objectives, edges, live, elapsed, policy);
     }
 }

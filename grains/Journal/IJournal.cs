@@ -18,4 +18,13 @@ public interface IJournal
 
     /// <summary>A node's entries in the order they were committed.</summary>
     Task<IReadOnlyList<JournalEntry>> LoadAsync(string nodeId);
+
+    /// <summary>
+    /// For many nodes at once, what their scores are computed from: the latest entry by time (the later commit
+    /// wins a tie) and the confidence of the latest entry that gave one. Nodes with no entry are left out.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds);
 }
+
+/// <summary>A node's latest value and latest confidence, as <see cref="IJournal.LatestAsync"/> finds them.</summary>
+public sealed record LatestEntry(double Value, DateTimeOffset At, double? Confidence);

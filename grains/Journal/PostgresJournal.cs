@@ -130,6 +130,29 @@ public sealed class PostgresJournal : IJournal, IHostedService
         return inserted;
     }
 
+    public async Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds)
+    {
+        var ids = nodeIds.ToArray();
+        var result = new Dictionary<string, LatestEntry>(ids.Length);
+        if (ids.Length == 0) return result;
+        // The same rule as KeyResultInput.FromCheckIns: latest by time, the later commit winning a tie; and the
+        // confidence of the latest entry that gave one.
+        await using var cmd = dataSource.CreateCommand("""
+            select v.node_id, v.value, v.at, c.confidence
+            from (select distinct on (node_id) node_id, value, at from okr_journal
+                  where node_id = any(@nodes) order by node_id, at desc, seq desc) v
+            left join (select distinct on (node_id) node_id, confidence from okr_journal
+                       where node_id = any(@nodes) and confidence is not null order by node_id, at desc, seq desc) c
+              on c.node_id = v.node_id
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter<string[]>("nodes", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            result[reader.GetString(0)] = new LatestEntry(reader.GetDouble(1),
+                new DateTimeOffset(reader.GetFieldValue<DateTime>(2), TimeSpan.Zero), reader.IsDBNull(3) ? null : reader.GetDouble(3));
+        return result;
+    }
+
     private async Task LoadLoopAsync()
     {
         var batch = new List<PendingLoad>(_options.MaxLoadBatch);

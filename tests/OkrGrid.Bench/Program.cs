@@ -37,7 +37,7 @@ try
     await using (var engine = await EngineHost.StartAsync(db, clock))
     {
         await EngineImport.ImportAsync(engine.Client, org);
-        await engine.Client.GetGrain<ICycleGrain>(cycle.Id).GetSnapshotAsync(); // every node active
+        await EngineImport.ActivateAllAsync(engine.Client, org);
         var figures = new EngineFigures(engine.Client, org, uniform, ledger, options);
         Say("Warm-up.");
         await figures.ClosedLoopAsync(options.Concurrency[0], options.Warmup);

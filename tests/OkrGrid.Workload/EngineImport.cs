@@ -30,4 +30,12 @@ public static class EngineImport
                 edgesByChunk.GetValueOrDefault(chunk, []));
         }
     }
+
+    /// <summary>Activates every node (a snapshot does not: it scores inactive nodes itself).</summary>
+    public static async Task ActivateAllAsync(IGrainFactory grains, SyntheticOrg org)
+    {
+        var nodes = org.Objectives.Select(o => (IScoredNode)grains.GetGrain<IObjectiveGrain>(o.Id))
+            .Concat(org.KeyResults.Select(k => grains.GetGrain<IKeyResultGrain>(k.Id)));
+        foreach (var chunk in nodes.Chunk(2048)) await Task.WhenAll(chunk.Select(n => n.GetScoreAsync()));
+    }
 }

@@ -72,6 +72,8 @@ public sealed class ConvergenceTests : IAsyncLifetime
         var diffs = Differences(snapshot, reference);
         Assert.True(diffs.Count == 0, $"seed {seed}: {diffs.Count} node(s) differ from the reference:\n{string.Join("\n", diffs.Take(10))}");
         Assert.Equal(graph.Objectives.Count + graph.KeyResults.Count, snapshot.Scores.Count);
+        // Every score came from a live grain (a snapshot scores only inactive nodes itself, with version 0).
+        Assert.All(snapshot.Scores.Values, s => Assert.True(s.Version > 0, $"seed {seed}: {s.NodeId} was not live"));
     }
 
     private async Task EnsureOrganisationAsync()

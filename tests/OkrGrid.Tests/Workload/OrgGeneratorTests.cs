@@ -92,8 +92,12 @@ public sealed class EngineImportTests : IAsyncLifetime
         var reference = GraphScorer.Score(org.Objectives, org.KeyResults, org.Edges, KeyResultInput.Initial, elapsed, ScoringPolicy.Default);
         foreach (var (id, expected) in reference)
         {
-            var actual = snapshot.Scores[id];
-            Assert.True(Math.Abs(actual.Progress - expected.Progress) < 1e-9 && actual.Status == expected.Status, $"{id}: {actual} vs {expected}");
+            // The grains themselves (activated by the call), not only the snapshot, agree with the reference.
+            IScoredNode node = org.Objectives.Any(o => o.Id == id) ? _c.Objective(id) : _c.KeyResult(id);
+            var live = await node.GetScoreAsync();
+            Assert.True(live.Version > 0);
+            foreach (var actual in new[] { live, snapshot.Scores[id] })
+                Assert.True(Math.Abs(actual.Progress - expected.Progress) < 1e-9 && actual.Status == expected.Status, $"{id}: {actual} vs {expected}");
         }
 
         // A loop or an unknown node in an import is refused as a whole.

@@ -160,6 +160,41 @@ public sealed partial class CycleGrain(
         return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, clock.UtcNow);
     }
 
+    async Task<ImmutableArray<NodeScore>> ICycleGrain.GetChildScoresAsync(string objectiveId, ImmutableArray<string> childIds)
+    {
+        if (R.Definition is null || !R.Objectives.ContainsKey(objectiveId)) return [];
+        var result = ImmutableArray.CreateBuilder<NodeScore>(childIds.Length);
+        var missing = new List<string>();
+        foreach (var id in childIds)
+        {
+            if (localScores.TryGet(id, out var live)) result.Add(live);
+            else if (Exists(id)) missing.Add(id);
+        }
+        if (missing.Count == 0) return result.ToImmutable();
+
+        // The subtrees below the missing children, taken before the first await (one consistent structure).
+        var objectives = ImmutableArray.CreateBuilder<ObjectiveDefinition>();
+        var edges = ImmutableArray.CreateBuilder<Edge>();
+        var inactive = new List<KeyResultDefinition>();
+        var seeds = new Dictionary<string, NodeScore>();
+        var seen = new HashSet<string>();
+        var stack = new Stack<string>(missing);
+        while (stack.TryPop(out var id))
+        {
+            if (!seen.Add(id)) continue;
+            if (localScores.TryGet(id, out var live)) { seeds[id] = live; continue; }
+            if (R.Objectives.TryGetValue(id, out var o))
+            {
+                objectives.Add(o);
+                foreach (var e in ChildrenOf(id)) { edges.Add(e); stack.Push(e.ChildId); }
+            }
+            else if (R.KeyResults.TryGetValue(id, out var k)) inactive.Add(k);
+        }
+        var scores = await ScoreInactiveAsync(objectives.ToImmutable(), edges.ToImmutable(), inactive, seeds, Info, R.Policy);
+        foreach (var id in missing) if (scores.TryGetValue(id, out var s)) result.Add(s);
+        return result.ToImmutable();
+    }
+
     private async Task<Dictionary<string, NodeScore>> ScoreInactiveAsync(ImmutableArray<ObjectiveDefinition> objectives,
         ImmutableArray<Edge> edges, List<KeyResultDefinition> inactive, Dictionary<string, NodeScore> live, CycleInfo info, ScoringPolicy policy)
     {

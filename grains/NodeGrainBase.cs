@@ -38,13 +38,18 @@ public abstract class NodeGrainBase : Grain
     /// <summary>Computes the node's score from its current inputs (version aside).</summary>
     protected abstract NodeScore? Compute();
 
-    /// <summary>Sets the first score on activation, without publishing: it equals what was published before.</summary>
+    /// <summary>
+    /// Sets the first score on activation and tells the parents. A parent may hold a score for this node that its
+    /// cycle computed while the node was asleep; if the node woke up because a child pushed news, the score it
+    /// starts with already includes that news, which it would otherwise never forward.
+    /// </summary>
     protected void Initialize()
     {
         Published = Compute() is { } s ? s with { Version = Versions.Next(0) } : null;
         if (Published is null) return;
         _localScores.Set(Published);
         EnsureStatusRefresh();
+        Send(Published, ParentIds);
     }
 
     private void EnsureStatusRefresh() =>

@@ -76,27 +76,21 @@ public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock
     }
 
     /// <summary>
-    /// Reads the scores of children this objective has no score for. Safe to await: children never wait on their
-    /// parents (they push one-way) and GetScoreAsync interleaves.
+    /// Takes the scores of children this objective has no score for from its cycle, which scores inactive children
+    /// from their facts without waking them (so an objective's activation does not activate its whole subtree).
+    /// Safe to await: the cycle's read interleaves, and children never wait on their parents (they push one-way).
+    /// A score taken this way has version 0: anything the child publishes later replaces it.
     /// </summary>
     private async Task PullAsync(IEnumerable<ChildLink> children)
     {
-        var pulls = children.Select(c => PullOneAsync(c.Kind == NodeKind.Objective
-            ? GrainFactory.GetGrain<IObjectiveGrain>(c.Id)
-            : GrainFactory.GetGrain<IKeyResultGrain>(c.Id))).ToList();
-        foreach (var score in await Task.WhenAll(pulls))
+        var ids = children.Select(c => c.Id).ToImmutableArray();
+        if (ids.IsEmpty || _setup is null) return;
+        var cycle = GrainFactory.GetGrain<ICycleGrain>(_setup.Definition.CycleId);
+        foreach (var score in await Transient.RetryAsync(() => cycle.GetChildScoresAsync(Id, ids)))
         {
-            if (score is null) continue;
             if (!_children.TryGetValue(score.NodeId, out var known) || known.Version < score.Version)
                 _children[score.NodeId] = score;
         }
-    }
-
-    private static async Task<NodeScore?> PullOneAsync(IScoredNode child)
-    {
-        // A child deleted a moment ago has no score; the cycle's next setup drops it from the links.
-        try { return await Transient.RetryAsync(child.GetScoreAsync); }
-        catch (OkrRejectedException) { return null; }
     }
 
     protected override NodeScore? Compute()

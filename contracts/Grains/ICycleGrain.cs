@@ -68,6 +68,13 @@ public interface ICycleGrain : IGrainWithStringKey
     [AlwaysInterleave] Task<ObjectiveSetup?> GetObjectiveSetupAsync(string objectiveId);
     [AlwaysInterleave] Task<KeyResultSetup?> GetKeyResultSetupAsync(string keyResultId);
 
+    /// <summary>
+    /// The current scores of some of an objective's children, for the objective as it activates or gains them.
+    /// Children active in the silo give their published score; the others are scored from their facts (their
+    /// subtree's journal entries) without being woken — so activating an objective never activates its subtree.
+    /// </summary>
+    [AlwaysInterleave] Task<ImmutableArray<NodeScore>> GetChildScoresAsync(string objectiveId, ImmutableArray<string> childIds);
+
     /// <summary>The whole graph with every node's current score.</summary>
     [AlwaysInterleave] Task<CycleSnapshot> GetSnapshotAsync();
 }

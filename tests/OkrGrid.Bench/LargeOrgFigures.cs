@@ -202,7 +202,7 @@ public static class LargeOrgFigures
         org.Objectives.Select(o => o.Id).Concat(org.KeyResults.Select(k => k.Id))
             .Where(id => !s.Scores.ContainsKey(id)).Select(id => $"{id}: no score").ToList();
 
-    /// <summary>As <see cref="Verification.Differences"/>, against a given reference, plus the structure itself.</summary>
+    /// <summary>As <see cref="ReferenceCheck.Differences"/>, plus the structure itself.</summary>
     private static List<string> Differences(CycleSnapshot s, CycleSnapshot structure, Dictionary<string, NodeScore> reference)
     {
         var diffs = new List<string>();
@@ -211,7 +211,7 @@ public static class LargeOrgFigures
         if (!s.Edges.ToHashSet().SetEquals(structure.Edges)) diffs.Add("structure: the edges differ");
         if (s.Cycle != structure.Cycle || s.Policy != structure.Policy) diffs.Add("structure: the cycle or its policy differs");
         if (s.Scores.Count != reference.Count) diffs.Add($"{s.Scores.Count:N0} scores for {reference.Count:N0} nodes");
-        diffs.AddRange(Verification.Differences(s, reference));
+        diffs.AddRange(ReferenceCheck.Differences(s, reference));
         return diffs;
     }
 

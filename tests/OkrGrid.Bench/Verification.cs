@@ -23,21 +23,6 @@ public static class Verification
     public static List<string> Differences(CycleSnapshot s, Ledger ledger, DateTimeOffset now)
     {
         var elapsed = Rules.ExpectedProgress(s.Cycle.Definition.Start, s.Cycle.Definition.End, now);
-        return Differences(s, GraphScorer.Score(s.Objectives, s.KeyResults, s.Edges, ledger.InputOf, elapsed, s.Policy));
-    }
-
-    /// <summary>The nodes whose score (progress, raw progress, status, no-data, confidence) differs from <paramref name="reference"/>.</summary>
-    public static List<string> Differences(CycleSnapshot s, IReadOnlyDictionary<string, NodeScore> reference)
-    {
-        var diffs = new List<string>();
-        foreach (var (id, expected) in reference)
-        {
-            if (!s.Scores.TryGetValue(id, out var actual)) { diffs.Add($"{id}: missing"); continue; }
-            if (Math.Abs(actual.Progress - expected.Progress) > 1e-9 || Math.Abs(actual.RawProgress - expected.RawProgress) > 1e-9
-                || actual.Status != expected.Status || actual.NoData != expected.NoData
-                || Math.Abs((actual.Confidence ?? -1) - (expected.Confidence ?? -1)) > 1e-9)
-                diffs.Add($"{id}: engine p={actual.Progress:F6} {actual.Status} vs reference p={expected.Progress:F6} {expected.Status}");
-        }
-        return diffs;
+        return ReferenceCheck.Differences(s, GraphScorer.Score(s.Objectives, s.KeyResults, s.Edges, ledger.InputOf, elapsed, s.Policy));
     }
 }

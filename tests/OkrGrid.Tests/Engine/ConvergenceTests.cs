@@ -1,3 +1,4 @@
+using OkrGrid.Workload;
 using System.Collections.Concurrent;
 
 namespace OkrGrid.Tests.Engine;
@@ -67,9 +68,9 @@ public sealed class ConvergenceTests : IAsyncLifetime
         var snapshot = await _c.WaitForAsync(cycleId, s =>
         {
             reference = Reference(s, checkIns, measurements);
-            return Differences(s, reference).Count == 0;
+            return ReferenceCheck.Differences(s, reference).Count == 0;
         }, TimeSpan.FromSeconds(20));
-        var diffs = Differences(snapshot, reference);
+        var diffs = ReferenceCheck.Differences(snapshot, reference);
         Assert.True(diffs.Count == 0, $"seed {seed}: {diffs.Count} node(s) differ from the reference:\n{string.Join("\n", diffs.Take(10))}");
         Assert.Equal(graph.Objectives.Count + graph.KeyResults.Count, snapshot.Scores.Count);
         // Every score came from a live grain (a snapshot scores only inactive nodes itself, with version 0).
@@ -96,23 +97,6 @@ public sealed class ConvergenceTests : IAsyncLifetime
             return KeyResultInput.FromCheckIns(kr, checkIns.TryGetValue(kr.Id, out var bag) ? bag : []);
         }, elapsed, s.Policy);
     }
-
-    private static List<string> Differences(CycleSnapshot s, Dictionary<string, NodeScore> reference)
-    {
-        var diffs = new List<string>();
-        foreach (var (id, expected) in reference)
-        {
-            if (!s.Scores.TryGetValue(id, out var actual)) { diffs.Add($"{id}: missing"); continue; }
-            if (Math.Abs(actual.Progress - expected.Progress) > 1e-9 || Math.Abs(actual.RawProgress - expected.RawProgress) > 1e-9
-                || actual.Status != expected.Status || actual.NoData != expected.NoData
-                || !Nullable.Equals(Round(actual.Confidence), Round(expected.Confidence)))
-                diffs.Add($"{id}: engine {Describe(actual)} vs reference {Describe(expected)}");
-        }
-        return diffs;
-    }
-
-    private static double? Round(double? v) => v is { } x ? Math.Round(x, 9) : null;
-    private static string Describe(NodeScore s) => $"p={s.Progress:F6} raw={s.RawProgress:F6} {s.Status} conf={s.Confidence:F3} noData={s.NoData}";
 
     private abstract record Op;
     private sealed record CheckInOp(string KeyResultId, CheckIn CheckIn) : Op;

@@ -1,3 +1,5 @@
+using OkrGrid.Grains.Feed;
+
 using OkrGrid.Grains.Journal;
 
 namespace OkrGrid.Grains;
@@ -10,12 +12,13 @@ namespace OkrGrid.Grains;
 /// </summary>
 public sealed partial class CycleGrain(
     [PersistentState("cycle", StorageNames.Okr)] IPersistentState<CycleRecord> state,
-    IEngineClock clock, LocalScores localScores, IJournal journal, ILogger<CycleGrain> logger)
+    IEngineClock clock, LocalScores localScores, IJournal journal, ChangeFeedPublisher feed, ILogger<CycleGrain> logger)
     : Grain, ICycleGrain
 {
     private CycleRecord R => state.State;
     private Dictionary<string, List<Edge>> _childrenOf = [];
     private Dictionary<string, List<Edge>> _parentsOf = [];
+    private long _structureVersion;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -75,6 +78,9 @@ public sealed partial class CycleGrain(
         {
             RebuildIndex();
         }
+        // Dashboards hold the structure; tell them to re-read it. Versions grow across activations (clock ticks).
+        _structureVersion = Math.Max(_structureVersion + 1, clock.UtcNow.UtcTicks);
+        feed.Publish(new NodeChange(CycleId, NodeKind.Cycle, CycleId, _structureVersion, null, null, clock.UtcNow));
     }
 
     /// <summary>Pushes the current setup to each node in order (a deleted node gets null).</summary>

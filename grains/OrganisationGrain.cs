@@ -1,3 +1,5 @@
+using OkrGrid.Grains.Feed;
+
 namespace OkrGrid.Grains;
 
 [GenerateSerializer]
@@ -13,9 +15,12 @@ public sealed class OrganisationRecord
 
 /// <summary>The company: teams (nestable), people, the scoring policy, and the catalogues of cycles and KPIs.</summary>
 public sealed class OrganisationGrain(
-    [PersistentState("organisation", StorageNames.Okr)] IPersistentState<OrganisationRecord> state)
+    [PersistentState("organisation", StorageNames.Okr)] IPersistentState<OrganisationRecord> state,
+    ChangeFeedPublisher feed, IEngineClock clock)
     : Grain, IOrganisationGrain
 {
+    private long _version;
+
     private OrganisationRecord Org => state.State;
     private string CompanyId => this.GetPrimaryKeyString();
 
@@ -29,7 +34,7 @@ public sealed class OrganisationGrain(
     async Task IOrganisationGrain.SetCompanyNameAsync(string name)
     {
         Org.CompanyName = Check.Title("name", name, Check.MaxName);
-        await state.WriteStateAsync();
+        await SaveAsync();
     }
 
     async Task<Team> IOrganisationGrain.AddTeamAsync(string id, string name, string? parentTeamId)
@@ -91,7 +96,7 @@ public sealed class OrganisationGrain(
     {
         ValidatePolicy(policy);
         Org.Policy = policy;
-        await state.WriteStateAsync();
+        await SaveAsync();
         foreach (var cycleId in Org.CycleIds) await GrainFactory.GetGrain<ICycleGrain>(cycleId).SetPolicyAsync(policy);
     }
 
@@ -115,6 +120,7 @@ public sealed class OrganisationGrain(
         await WriteOrUndoAsync(() => Org.CycleIds.Remove(cycle.Id));
         var grain = GrainFactory.GetGrain<ICycleGrain>(cycle.Id);
         await grain.InitializeAsync(CompanyId, cycle with { Name = name }, Org.Policy);
+        Changed();
         return await grain.GetInfoAsync();
     }
 
@@ -138,6 +144,7 @@ public sealed class OrganisationGrain(
         await WriteOrUndoAsync(() => Org.Kpis.Remove(summary));
         var grain = GrainFactory.GetGrain<IKpiGrain>(kpi.Id);
         await grain.DefineAsync(kpi with { Name = name, Unit = unit });
+        Changed();
         return await grain.GetViewAsync();
     }
 
@@ -146,7 +153,7 @@ public sealed class OrganisationGrain(
         var summary = Org.Kpis.FirstOrDefault(k => k.Id == kpiId) ?? throw OkrRejectedException.NotFound("kpiId", kpiId);
         await GrainFactory.GetGrain<IKpiGrain>(kpiId).DeleteAsync();
         Org.Kpis.Remove(summary);
-        await state.WriteStateAsync();
+        await SaveAsync();
     }
 
     Task IOrganisationGrain.EnsureOwnerAsync(Owner owner) => EnsureOwner(owner);
@@ -176,5 +183,19 @@ public sealed class OrganisationGrain(
     {
         try { await state.WriteStateAsync(); }
         catch { undo(); throw; }
+        Changed();
+    }
+
+    private async Task SaveAsync()
+    {
+        await state.WriteStateAsync();
+        Changed();
+    }
+
+    /// <summary>Tells dashboards the company changed (teams, people, cycles, KPIs), so they re-read it.</summary>
+    private void Changed()
+    {
+        _version = Math.Max(_version + 1, clock.UtcNow.UtcTicks);
+        feed.Publish(new NodeChange(CompanyId, NodeKind.Organisation, null, _version, null, null, clock.UtcNow));
     }
 }

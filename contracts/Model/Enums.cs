@@ -1,6 +1,11 @@
 namespace OkrGrid.Model;
 
-public enum NodeKind { Objective, KeyResult, Kpi }
+/// <summary>
+/// What a change-feed entry is about. <see cref="Cycle"/> and <see cref="Organisation"/> carry no score: they say the
+/// structure changed (nodes added, moved, re-aligned, deleted; teams, people, cycles or KPIs added), so a listener
+/// re-reads it.
+/// </summary>
+public enum NodeKind { Objective, KeyResult, Kpi, Cycle, Organisation }
 
 public enum OwnerKind { Company, Team, Person }
 

@@ -5,3 +5,4 @@ global using OkrGrid.Model;
 global using OkrGrid.Scoring;
 global using OkrGrid.Validation;
 global using Xunit;
+global using OkrGrid.Workload.Hosting;

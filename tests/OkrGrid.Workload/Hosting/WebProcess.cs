@@ -3,9 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace OkrGrid.Tests.Crash;
+namespace OkrGrid.Workload.Hosting;
 
-/// <summary>The real OkrGrid web host (with its co-hosted silo) as a separate process that a test can kill -9.</summary>
+/// <summary>
+/// The real OkrGrid web host (with its co-hosted silo) as a separate process on a free loopback port: what the API,
+/// hub and browser tests talk to, what the crash test kills -9, and what the benchmark drives over HTTP.
+/// </summary>
 public sealed class WebProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -20,7 +23,11 @@ public sealed class WebProcess : IAsyncDisposable
     public HttpClient Client { get; }
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    public static async Task<WebProcess> StartAsync(string connectionString, bool seedDemo = true)
+    public Uri BaseAddress => Client.BaseAddress!;
+
+    /// <param name="environment">Extra settings (environment variables, e.g. <c>Demo__Activity</c>), applied last.</param>
+    public static async Task<WebProcess> StartAsync(string connectionString, bool seedDemo = true,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet", [WebAssembly(), "--urls", $"http://127.0.0.1:{port}"])
@@ -34,6 +41,7 @@ public sealed class WebProcess : IAsyncDisposable
         start.Environment["Cluster__GatewayPort"] = FreePort().ToString();
         start.Environment["Demo__Seed"] = seedDemo ? "true" : "false";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the web host.");
         var web = new WebProcess(process, new Uri($"http://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) => { lock (web._output) web._output.AppendLine(e.Data); };
@@ -80,7 +88,7 @@ public sealed class WebProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

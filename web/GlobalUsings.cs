@@ -11,3 +11,6 @@ global using OkrGrid.Web.Apis;
 global using OkrGrid.Web.Hosting;
 global using OkrGrid.Web.Pages;
 global using OkrGrid.Web.Seeding;
+global using Microsoft.Extensions.Options;
+global using OkrGrid.Web.Hubs;
+global using OkrGrid.Web.Live;

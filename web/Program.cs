@@ -4,6 +4,7 @@ var builder = WebApplication.CreateBuilder(args);
 await builder.AddOkrGridEngineAsync();
 
 builder.Services.AddOkrGridApi();
+builder.Services.AddOkrGridLive(builder.Configuration);
 
 var app = builder.Build();
 
@@ -17,6 +18,7 @@ app.MapCyclesApi();
 app.MapObjectivesApi();
 app.MapKeyResultsApi();
 app.MapKpisApi();
+app.MapOkrGridHubs();
 app.MapHomePage();
 
 await app.RunAsync();

@@ -13,7 +13,7 @@ public static class ApiServices
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddOpenApi();
-        services.AddHealthChecks().AddCheck<EngineHealthCheck>("engine");
+        services.AddHealthChecks().AddCheck<EngineHealthCheck>("engine").AddCheck<LiveFeedHealthCheck>("live-feed");
         return services;
     }
 

@@ -12,6 +12,18 @@ public static class HealthApi
     }
 }
 
+/// <summary>
+/// Healthy once this host hears the change feed (dashboards are live); before the first subscription settles it is
+/// unhealthy (not ready), and degraded while a lost subscription is being renewed.
+/// </summary>
+internal sealed class LiveFeedHealthCheck(LiveBoard board) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(!board.Ready ? HealthCheckResult.Unhealthy("Not yet subscribed to the change feed.")
+            : board.FeedConnected ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Degraded("The change-feed subscription was lost; renewing (dashboards may lag)."));
+}
+
 /// <summary>Healthy when the company grain answers (which needs the silo and, on activation, its storage).</summary>
 internal sealed class EngineHealthCheck(IGrainFactory grains) : IHealthCheck
 {

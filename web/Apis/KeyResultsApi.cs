@@ -1,13 +1,17 @@
 namespace OkrGrid.Web.Apis;
 
-/// <summary>A check-in as a client sends it; the client id may also come from the Idempotency-Key header.</summary>
+/// <summary>
+/// A check-in as a client sends it; the client id may also come from the Idempotency-Key header. An optional trace id
+/// (not stored) rides up the cascade with the change it causes, so its arrival anywhere can be timed.
+/// </summary>
 public sealed record CheckInRequest(
     double? Value,
     double? Confidence = null,
     string? Note = null,
     string? Author = null,
     DateTimeOffset? At = null,
-    string? ClientId = null);
+    string? ClientId = null,
+    string? TraceId = null);
 
 public static class KeyResultsApi
 {
@@ -40,7 +44,8 @@ public static class KeyResultsApi
         if (!Idempotency.TryResolve(idempotencyKey, request.ClientId, out var clientId, out var problem)) return problem;
         if (request.Value is not { } value) return OkrProblems.Invalid("value", "is required.");
 
-        var checkIn = new CheckIn(clientId, value, request.Confidence, request.Note ?? "", request.Author ?? "", request.At ?? default);
+        var checkIn = new CheckIn(clientId, value, request.Confidence, request.Note ?? "", request.Author ?? "", request.At ?? default,
+            TraceId: string.IsNullOrWhiteSpace(request.TraceId) ? null : request.TraceId);
         var result = await grains.GetGrain<IKeyResultGrain>(id).CheckInAsync(checkIn);
         return result.Applied ? TypedResults.Created((string?)null, result) : TypedResults.Ok(result);
     }

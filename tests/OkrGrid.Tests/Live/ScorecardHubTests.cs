@@ -1,0 +1,210 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using OkrGrid.Web.Hubs;
+using OkrGrid.Web.Live;
+
+namespace OkrGrid.Tests.Live;
+
+/// <summary>The real host and a real SignalR client: subscribe, check in, see the key result and every ancestor move.</summary>
+public sealed class ScorecardHubTests(DemoHostFixture host) : IClassFixture<DemoHostFixture>
+{
+    private static readonly JsonSerializerOptions Json = DemoHostFixture.Json;
+    private readonly WebProcess _web = host.Web;
+    private readonly string _cycleId = host.CycleId;
+
+    // The demo's chain: a platform key result → its team objective → the department objective and (directly too)
+    // the company reliability objective.
+    private string Kr => $"{_cycleId}:platform-migration";
+    private string Team => $"{_cycleId}:platform-reliability";
+    private string Department => $"{_cycleId}:pe-delivery";
+    private string CompanyObjective => $"{_cycleId}:co-reliability";
+    private string[] Chain => [Kr, Team, Department, CompanyObjective];
+
+    [Fact]
+    public async Task CheckInReachesTheKeyResultAndEveryAncestorInVersionOrder()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hub = await HubClient.ConnectAsync(_web, ct);
+        var initial = new Dictionary<string, NodeState>();
+        foreach (var id in Chain) initial[id] = await hub.Connection.InvokeAsync<NodeState>("SubscribeNode", id, ct);
+        Assert.All(Chain, id => Assert.NotNull(initial[id].Score));
+        Assert.Equal(NodeKind.KeyResult, initial[Kr].Kind);
+
+        var value = NewValue(initial[Kr].Score!.Value);
+        await CheckInAsync(Kr, value, ct);
+        var expected = await SnapshotScoresAsync(ct);
+
+        // Every node of the chain arrives at the value the engine now holds, pushed, with growing versions.
+        await hub.WaitUntilAsync(received => Chain.All(id => received.TryGetValue(id, out var s) && s.Progress.Equals(expected[id].Progress)), ct);
+        Assert.Equal(value, hub.Latest[Kr].Value);
+        foreach (var id in Chain)
+        {
+            var versions = hub.VersionsOf(id);
+            Assert.True(versions.Count > 0, $"no change of {id}");
+            Assert.True(versions[0] > initial[id].Version, $"{id}: pushed version {versions[0]} is not newer than the subscribed {initial[id].Version}");
+            Assert.Equal(versions.OrderBy(v => v).Distinct(), versions); // strictly growing, never repeated
+            Assert.Equal(expected[id].Status, hub.Latest[id].Status);
+        }
+    }
+
+    [Fact]
+    public async Task CompanyScorecardHasTheCompanyObjectivesAndPushesTheirChanges()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hub = await HubClient.ConnectAsync(_web, ct);
+        var card = await hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "company", null, ct);
+
+        Assert.Equal("company", card.Scope);
+        Assert.Equal(_cycleId, card.CycleId);
+        var objectives = card.Nodes.Where(n => n.Role == ScorecardRole.Objective).Select(n => n.Id).ToHashSet();
+        Assert.Equal(new[] { "co-customers", "co-growth", "co-reliability" }.Select(l => $"{_cycleId}:{l}").ToHashSet(), objectives);
+        Assert.Contains(card.Nodes, n => n.Id == $"{_cycleId}:reliability-uptime" && n.ParentId == CompanyObjective && n.Role == ScorecardRole.Child);
+        Assert.Equal(4, card.Kpis.Length);
+        var before = card.Nodes.Single(n => n.Id == CompanyObjective).Score!;
+
+        // A check-in three levels down moves the company objective on the scorecard.
+        await CheckInAsync(Kr, NewValue((await NodeAsync(Kr, ct)).Value), ct);
+        var expected = (await SnapshotScoresAsync(ct))[CompanyObjective];
+        await hub.WaitUntilAsync(r => r.TryGetValue(CompanyObjective, out var s) && s.Progress.Equals(expected.Progress), ct);
+        Assert.True(hub.Latest[CompanyObjective].Version > before.Version);
+        // Nodes outside the scorecard are not pushed to it.
+        Assert.DoesNotContain(Kr, hub.Latest.Keys);
+    }
+
+    [Fact]
+    public async Task AfterAReconnectTheClientResynchronisesToWhatHappenedMeanwhile()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hub = await HubClient.ConnectAsync(_web, ct);
+        await hub.Connection.InvokeAsync<NodeState>("SubscribeNode", CompanyObjective, ct);
+
+        await hub.Connection.StopAsync(ct);
+        var value = NewValue((await NodeAsync(Kr, ct)).Value);
+        await CheckInAsync(Kr, value, ct); // happens while the client is away
+        var expected = await SnapshotScoresAsync(ct);
+
+        await hub.Connection.StartAsync(ct);
+        var resync = await hub.Connection.InvokeAsync<NodeState>("SubscribeNode", CompanyObjective, ct);
+        Assert.Equal(expected[CompanyObjective].Progress, resync.Score!.Progress);
+
+        // And it is live again.
+        await CheckInAsync(Kr, NewValue(value), ct);
+        var after = (await SnapshotScoresAsync(ct))[CompanyObjective];
+        await hub.WaitUntilAsync(r => r.TryGetValue(CompanyObjective, out var s) && s.Progress.Equals(after.Progress), ct);
+        Assert.True(hub.Latest[CompanyObjective].Version > resync.Version);
+    }
+
+    [Fact]
+    public async Task ABurstOnOneNodeIsCoalescedPerClient()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hub = await HubClient.ConnectAsync(_web, ct);
+        var kr = $"{_cycleId}:paved-ci";
+        var start = await hub.Connection.InvokeAsync<NodeState>("SubscribeNode", kr, ct);
+
+        // 40 check-ins at once (each with its own key), values 22 → 10.
+        const int burst = 40;
+        await Task.WhenAll(Enumerable.Range(0, burst).Select(i => CheckInAsync(kr, 22 - 12.0 * i / (burst - 1), ct)));
+        var expected = (await SnapshotScoresAsync(ct))[kr];
+        await hub.WaitUntilAsync(r => r.TryGetValue(kr, out var s) && s.Version == expected.Version, ct);
+
+        var pushed = hub.VersionsOf(kr);
+        Assert.True(pushed.Count < burst / 2, $"{pushed.Count} pushes for a burst of {burst} check-ins: not coalesced");
+        Assert.True(pushed[0] > start.Version);
+        Assert.Equal(expected.Progress, hub.Latest[kr].Progress);
+    }
+
+    [Fact]
+    public async Task UnknownSubscriptionsAreRefusedWithTheFieldAndReason()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hub = await HubClient.ConnectAsync(_web, ct);
+        var node = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<NodeState>("SubscribeNode", $"{_cycleId}:nope", ct));
+        Assert.Contains("nodeId: no objective, key result or KPI", node.Message);
+        var scope = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "division:x", null, ct));
+        Assert.Contains("scope: must be", scope.Message);
+        var team = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "team:nope", null, ct));
+        Assert.Contains("scope: no team 'nope'", team.Message);
+        var cycle = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "company", "1999-q1", ct));
+        Assert.Contains("cycleId:", cycle.Message);
+        // The connection is still usable.
+        Assert.Equal(NodeKind.Kpi, (await hub.Connection.InvokeAsync<NodeState>("SubscribeNode", "nps", ct)).Kind);
+    }
+
+    private static double NewValue(double? current) => Math.Round(((current ?? 0) + 1.7) % 12, 3);
+
+    private async Task CheckInAsync(string kr, double value, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/key-results/{kr}/check-ins")
+        {
+            Content = JsonContent.Create(new { value, confidence = 0.7, note = "hub test", author = "test" }),
+        };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var response = await _web.Client.SendAsync(request, ct);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    private async Task<NodeScore> NodeAsync(string kr, CancellationToken ct) =>
+        (await _web.Client.GetFromJsonAsync<KeyResultView>($"/api/key-results/{kr}", Json, ct))!.Score;
+
+    /// <summary>The engine's scores once quiet (the snapshot reads what the grains published).</summary>
+    private async Task<IReadOnlyDictionary<string, NodeScore>> SnapshotScoresAsync(CancellationToken ct)
+    {
+        await Task.Delay(300, ct); // coalescing ticks are 20 ms; let the roll-up settle
+        return (await _web.Client.GetFromJsonAsync<CycleSnapshot>($"/api/cycles/{_cycleId}/snapshot", Json, ct))!.Scores;
+    }
+
+    /// <summary>A SignalR client that records every pushed change.</summary>
+    private sealed class HubClient : IAsyncDisposable
+    {
+        private readonly ConcurrentDictionary<string, NodeScore> _latest = new();
+        private readonly ConcurrentDictionary<string, ConcurrentQueue<long>> _versions = new();
+
+        private HubClient(HubConnection connection)
+        {
+            Connection = connection;
+            connection.On<NodeChange[]>("changes", changes =>
+            {
+                foreach (var c in changes.Where(c => c.Score is not null))
+                {
+                    _versions.GetOrAdd(c.NodeId, _ => new()).Enqueue(c.Version);
+                    _latest[c.NodeId] = c.Score!;
+                }
+            });
+        }
+
+        public HubConnection Connection { get; }
+        public IReadOnlyDictionary<string, NodeScore> Latest => _latest;
+        public List<long> VersionsOf(string id) => _versions.TryGetValue(id, out var q) ? [.. q] : [];
+
+        public static async Task<HubClient> ConnectAsync(WebProcess web, CancellationToken ct)
+        {
+            var connection = new HubConnectionBuilder()
+                .WithUrl(new Uri(web.BaseAddress, ScorecardHub.Path))
+                .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)))
+                .Build();
+            var client = new HubClient(connection);
+            await connection.StartAsync(ct);
+            return client;
+        }
+
+        public async Task WaitUntilAsync(Func<IReadOnlyDictionary<string, NodeScore>, bool> done, CancellationToken ct)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!done(_latest))
+            {
+                if (DateTime.UtcNow > deadline)
+                    throw new TimeoutException("Expected pushes did not arrive; got: " + string.Join(", ", _latest.Select(kv => $"{kv.Key}={kv.Value.Progress}@{kv.Value.Version}")));
+                await Task.Delay(20, ct);
+            }
+        }
+
+        public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
+    }
+}

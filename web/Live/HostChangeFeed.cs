@@ -1,0 +1,73 @@
+namespace OkrGrid.Web.Live;
+
+/// <summary>
+/// This host's one listener on the cluster's change feed: an observer registered with the registry grain, renewed
+/// well within its expiry, handing every batch to the <see cref="LiveBoard"/> (which pages and the hub pushes
+/// read). Every web host has its own, so a change on any silo reaches the clients of every host; a hub context is
+/// never used inside a grain. Orleans holds observers weakly: this service keeps its reference alive.
+/// </summary>
+public sealed class HostChangeFeed(IGrainFactory grains, LiveBoard board, ILogger<HostChangeFeed> logger)
+    : BackgroundService, IChangeFeedObserver
+{
+    /// <summary>The registry drops observers not renewed within 2 minutes.</summary>
+    private static readonly TimeSpan Renewal = TimeSpan.FromSeconds(30);
+
+    /// <summary>A safety net besides the resync after (re)subscribing: the board re-reads what it shows this often.</summary>
+    private static readonly TimeSpan Reconcile = TimeSpan.FromSeconds(60);
+
+    /// <summary>Silos re-read the registry every second; changes published before that may not reach a new observer.</summary>
+    private static readonly TimeSpan SubscriptionSettles = TimeSpan.FromSeconds(1.5);
+
+    private IChangeFeedObserver? _reference;
+
+    Task IChangeFeedObserver.OnChangesAsync(ImmutableArray<NodeChange> changes)
+    {
+        board.Apply(changes);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var registry = grains.GetGrain<IChangeFeedRegistryGrain>(0);
+        var lastReconcile = DateTime.UtcNow;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                _reference ??= grains.CreateObjectReference<IChangeFeedObserver>(this);
+                await registry.SubscribeAsync(_reference).WaitAsync(stoppingToken);
+                if (!board.FeedConnected)
+                {
+                    logger.LogInformation("Subscribed to the change feed.");
+                    board.FeedConnected = true;
+                    await Task.Delay(SubscriptionSettles, stoppingToken);
+                    board.Resync();
+                    board.Ready = true;
+                    lastReconcile = DateTime.UtcNow;
+                }
+                else if (DateTime.UtcNow - lastReconcile > Reconcile)
+                {
+                    board.Resync();
+                    lastReconcile = DateTime.UtcNow;
+                }
+                await Task.Delay(Renewal, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                if (board.FeedConnected) logger.LogWarning(ex, "Change-feed subscription lost; retrying.");
+                board.FeedConnected = false;
+                try { await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+        if (_reference is not null)
+        {
+            try { await registry.UnsubscribeAsync(_reference).WaitAsync(TimeSpan.FromSeconds(2)); }
+            catch (Exception ex) { logger.LogDebug(ex, "Unsubscribing from the change feed at shutdown failed."); }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+using System.Collections.Concurrent;
+
+namespace OkrGrid.Web.Live;
+
+/// <summary>What a batch from the change feed changed, as the board's listeners (pages, hub pushes) see it.</summary>
+/// <param name="Changes">Score and KPI changes, already applied to the board.</param>
+/// <param name="StructureChangedCycles">Cycles whose structure was re-read: re-read their <see cref="CycleBoard"/>.</param>
+/// <param name="OrganisationChanged">Teams, people, cycles or KPIs changed: re-read the organisation.</param>
+public sealed record LiveBatch(ImmutableArray<NodeChange> Changes, ImmutableHashSet<string> StructureChangedCycles, bool OrganisationChanged);
+
+/// <summary>
+/// This host's live model of what dashboards show, fed by its change-feed observer (<see cref="HostChangeFeed"/>):
+/// the organisation, each cycle a page asked for (structure + live scores) and the KPIs. Pages and the hub read it
+/// instead of calling grains on every render, and hear of changes through <see cref="Changed"/>; nobody polls.
+/// </summary>
+public sealed class LiveBoard(IGrainFactory grains, ILogger<LiveBoard> logger)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, CycleEntry> _cycles = [];
+    private readonly ConcurrentDictionary<string, KpiState> _kpiStates = new();
+    private Task<OrganisationView>? _organisation;
+    private Task<ImmutableArray<KpiView>>? _kpis;
+    private long _lastChangeTicks;
+
+    /// <summary>Raised after a batch was applied, off any UI thread. Handlers must be quick (hand over, don't work).</summary>
+    public event Action<LiveBatch>? Changed;
+
+    /// <summary>When the last change reached this host.</summary>
+    public DateTimeOffset? LastChangeAt
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _lastChangeTicks);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>True while this host's change-feed subscription is renewed.</summary>
+    public bool FeedConnected { get; internal set; }
+
+    /// <summary>True once the feed was subscribed and the board re-read after it settled: from then on nothing is missed.</summary>
+    public bool Ready { get; internal set; }
+
+    public Task<OrganisationView> GetOrganisationAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_organisation is null || _organisation.IsFaulted || _organisation.IsCanceled)
+                _organisation = grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync();
+            return _organisation.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>The open cycle containing now; else the latest that has started; else the first; null with no cycles.</summary>
+    public async Task<CycleInfo?> GetCurrentCycleAsync(CancellationToken cancellationToken = default) =>
+        CurrentCycle((await GetOrganisationAsync(cancellationToken)).Cycles, DateTimeOffset.UtcNow);
+
+    public static CycleInfo? CurrentCycle(ImmutableArray<CycleInfo> cycles, DateTimeOffset now) =>
+        cycles.FirstOrDefault(c => !c.Closed && c.Definition.Start <= now && now < c.Definition.End)
+        ?? cycles.Where(c => c.Definition.Start <= now).MaxBy(c => c.Definition.Start)
+        ?? cycles.FirstOrDefault();
+
+    /// <summary>The cycle's board: read once, then kept live. Unknown cycle: the engine's 404 (OkrRejectedException).</summary>
+    public Task<CycleBoard> GetCycleAsync(string cycleId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_cycles.TryGetValue(cycleId, out var entry) || entry.Load.IsFaulted || entry.Load.IsCanceled)
+            {
+                entry = new CycleEntry();
+                entry.Load = LoadCycleAsync(cycleId, entry);
+                _cycles[cycleId] = entry;
+            }
+            return entry.Current is { } current ? Task.FromResult(current) : entry.Load.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Every KPI of the company with its definition, recent measurements and latest state.</summary>
+    public async Task<ImmutableArray<KpiView>> GetKpisAsync(CancellationToken cancellationToken = default)
+    {
+        Task<ImmutableArray<KpiView>> load;
+        lock (_gate)
+        {
+            if (_kpis is null || _kpis.IsFaulted || _kpis.IsCanceled) _kpis = LoadKpisAsync();
+            load = _kpis;
+        }
+        var views = await load.WaitAsync(cancellationToken);
+        return [.. views.Select(v => _kpiStates.TryGetValue(v.Definition.Id, out var s) && s.Version > v.State.Version ? v with { State = s } : v)];
+    }
+
+    public KpiState? KpiStateOf(string kpiId) => _kpiStates.GetValueOrDefault(kpiId);
+
+    /// <summary>Applies a batch from the change feed and tells the listeners. Called one batch at a time.</summary>
+    internal void Apply(ImmutableArray<NodeChange> changes)
+    {
+        var structure = new HashSet<string>();
+        var organisation = false;
+        var kpis = false;
+        lock (_gate)
+        {
+            foreach (var change in changes)
+            {
+                switch (change.Kind)
+                {
+                    case NodeKind.Objective or NodeKind.KeyResult when change.Score is { } score && change.CycleId is { } cycleId:
+                        if (!_cycles.TryGetValue(cycleId, out var entry)) break;
+                        if (entry.Current is { } board) board.Apply(score);
+                        else entry.Pending.Add(score); // first read under way: apply once it lands
+
+                        break;
+                    case NodeKind.Kpi when change.Kpi is { } state:
+                        _kpiStates.AddOrUpdate(state.KpiId, state, (_, held) => held.Version >= state.Version ? held : state);
+                        kpis = true;
+                        break;
+                    case NodeKind.Cycle:
+                        structure.Add(change.NodeId);
+                        break;
+                    case NodeKind.Organisation:
+                        organisation = true;
+                        break;
+                }
+            }
+            if (organisation) _organisation = null;
+            if (kpis || organisation) _kpis = null; // recent measurements (and the KPI list) are re-read on demand
+        }
+        Interlocked.Exchange(ref _lastChangeTicks, DateTimeOffset.UtcNow.UtcTicks);
+
+        var scores = changes.Where(c => c.Kind is NodeKind.Objective or NodeKind.KeyResult or NodeKind.Kpi).ToImmutableArray();
+        if (!scores.IsEmpty || organisation) Raise(new LiveBatch(scores, [], organisation));
+        foreach (var cycleId in structure) Reload(cycleId, structural: true);
+    }
+
+    /// <summary>
+    /// Re-reads every cycle on the board and publishes what the feed did not bring (after the host's subscription
+    /// was (re)established, changes may have been missed): a screen never stays wrong.
+    /// </summary>
+    internal void Resync()
+    {
+        List<string> cycles;
+        lock (_gate)
+        {
+            _organisation = null;
+            _kpis = null;
+            cycles = [.. _cycles.Keys];
+        }
+        foreach (var cycleId in cycles) Reload(cycleId, structural: false);
+        Raise(new LiveBatch([], [], OrganisationChanged: true));
+    }
+
+    private void Reload(string cycleId, bool structural)
+    {
+        CycleEntry? entry;
+        lock (_gate)
+        {
+            if (!_cycles.TryGetValue(cycleId, out entry)) return; // nobody looks at it: nothing to keep current
+            entry.ReloadStructural |= structural;
+            if (entry.Reloading) { entry.ReloadAgain = true; return; }
+            entry.Reloading = true;
+        }
+        _ = ReloadLoopAsync(cycleId, entry);
+    }
+
+    private async Task ReloadLoopAsync(string cycleId, CycleEntry entry)
+    {
+        while (true)
+        {
+            bool structural;
+            lock (_gate) { structural = entry.ReloadStructural; entry.ReloadStructural = false; entry.ReloadAgain = false; }
+            try
+            {
+                var snapshot = await grains.GetGrain<ICycleGrain>(cycleId).GetSnapshotAsync();
+                CycleBoard? previous;
+                CycleBoard next;
+                lock (_gate)
+                {
+                    previous = entry.Current;
+                    next = new CycleBoard(snapshot, previous);
+                    entry.Current = next;
+                    entry.Load = Task.FromResult(next);
+                }
+                var sameStructure = previous is not null && SameStructure(previous.Snapshot, snapshot);
+                if (structural || !sameStructure)
+                    Raise(new LiveBatch([], [cycleId], OrganisationChanged: false));
+                else if (Missed(previous!, next, cycleId) is { IsEmpty: false } missed)
+                    Raise(new LiveBatch(missed, [], OrganisationChanged: false));
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Re-reading cycle {CycleId} for the dashboards failed; retrying.", cycleId);
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                lock (_gate) entry.ReloadAgain = true;
+            }
+            lock (_gate)
+            {
+                if (!entry.ReloadAgain) { entry.Reloading = false; return; }
+            }
+        }
+    }
+
+    /// <summary>Scores the new snapshot holds that are newer than what the board had: changes the feed did not bring.</summary>
+    private static ImmutableArray<NodeChange> Missed(CycleBoard previous, CycleBoard next, string cycleId)
+    {
+        var missed = ImmutableArray.CreateBuilder<NodeChange>();
+        foreach (var (id, score) in next.Snapshot.Scores)
+            if (previous.ScoreOf(id) is not { } had || had.Version < score.Version)
+                missed.Add(new NodeChange(id, score.Kind, cycleId, score.Version, score, null, DateTimeOffset.UtcNow));
+        return missed.ToImmutable();
+    }
+
+    private static bool SameStructure(CycleSnapshot a, CycleSnapshot b) =>
+        a.Cycle == b.Cycle && a.Policy == b.Policy && a.Objectives.SequenceEqual(b.Objectives)
+        && a.KeyResults.SequenceEqual(b.KeyResults) && a.Edges.SequenceEqual(b.Edges);
+
+    private async Task<CycleBoard> LoadCycleAsync(string cycleId, CycleEntry entry)
+    {
+        var snapshot = await grains.GetGrain<ICycleGrain>(cycleId).GetSnapshotAsync();
+        lock (_gate)
+        {
+            // Changes may have landed on a reload that finished first; keep whichever is newer per node.
+            var board = new CycleBoard(snapshot, entry.Current);
+            foreach (var score in entry.Pending) board.Apply(score);
+            entry.Pending.Clear();
+            entry.Current = board;
+            return board;
+        }
+    }
+
+    private async Task<ImmutableArray<KpiView>> LoadKpisAsync()
+    {
+        var organisation = await GetOrganisationAsync();
+        var views = await Task.WhenAll(organisation.Kpis.Select(async k =>
+        {
+            try { return await grains.GetGrain<IKpiGrain>(k.Id).GetViewAsync(); }
+            catch (OkrRejectedException) { return null; } // deleted meanwhile
+        }));
+        return [.. views.OfType<KpiView>()];
+    }
+
+    private void Raise(LiveBatch batch)
+    {
+        if (Changed is not { } handlers) return;
+        foreach (var handler in handlers.GetInvocationList().Cast<Action<LiveBatch>>())
+        {
+            try { handler(batch); }
+            catch (Exception ex) { logger.LogWarning(ex, "A live-board listener failed."); }
+        }
+    }
+
+    private sealed class CycleEntry
+    {
+        public Task<CycleBoard> Load { get; set; } = null!;
+        public CycleBoard? Current { get; set; }
+        public bool Reloading { get; set; }
+        public bool ReloadAgain { get; set; }
+        public bool ReloadStructural { get; set; }
+        public List<NodeScore> Pending { get; } = [];
+    }
+}

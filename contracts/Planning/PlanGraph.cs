@@ -33,6 +33,10 @@ public sealed class PlanGraph
     public IReadOnlyList<Edge> ParentsOf(string id) => _parentsOf.GetValueOrDefault(id) ?? (IReadOnlyList<Edge>)[];
     public IEnumerable<Edge> Edges => _childrenOf.Values.SelectMany(e => e);
     public bool IsObjective(string id) => _objectives.ContainsKey(id);
+    public ObjectiveDefinition? Objective(string id) => _objectives.GetValueOrDefault(id);
+    public KeyResultDefinition? KeyResult(string id) => _keyResults.GetValueOrDefault(id);
+    public IEnumerable<ObjectiveDefinition> Objectives => _objectives.Values;
+    public IEnumerable<KeyResultDefinition> KeyResults => _keyResults.Values;
 
     /// <summary>Applies the move if it is valid; returns the parents the subject left and the ones it joined.</summary>
     /// <exception cref="OkrRejectedException">The move is invalid; the graph is unchanged.</exception>

@@ -14,9 +14,13 @@ app.MapOpenApi();
 app.MapHealthApi();
 app.MapOrganisationApi();
 app.MapCyclesApi();
+app.MapTeamsApi();
+app.MapPeopleApi();
 app.MapObjectivesApi();
 app.MapKeyResultsApi();
 app.MapKpisApi();
+app.MapAlignmentApi();
+app.MapHistoryApi();
 app.MapHomePage();
 
 await app.RunAsync();

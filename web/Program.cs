@@ -4,6 +4,7 @@ var builder = WebApplication.CreateBuilder(args);
 await builder.AddOkrGridEngineAsync();
 
 builder.Services.AddOkrGridApi();
+builder.AddDemoActivity();
 
 var app = builder.Build();
 

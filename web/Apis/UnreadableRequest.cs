@@ -11,8 +11,6 @@ internal static partial class UnreadableRequest
 {
     public static IResult ProblemOf(BadHttpRequestException bad)
     {
-        if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType)
-            return OkrProblems.Problem(bad.StatusCode, "Unsupported media type", "Content-Type", "must be application/json.");
         if (bad.InnerException is JsonException json)
         {
             var field = FieldOf(json.Path);

@@ -5,6 +5,7 @@ await builder.AddOkrGridEngineAsync();
 
 builder.Services.AddOkrGridApi();
 builder.Services.AddOkrGridLive(builder.Configuration);
+builder.AddDemoActivity();
 
 var app = builder.Build();
 
@@ -15,9 +16,13 @@ app.MapOpenApi();
 app.MapHealthApi();
 app.MapOrganisationApi();
 app.MapCyclesApi();
+app.MapTeamsApi();
+app.MapPeopleApi();
 app.MapObjectivesApi();
 app.MapKeyResultsApi();
 app.MapKpisApi();
+app.MapAlignmentApi();
+app.MapHistoryApi();
 app.MapOkrGridHubs();
 app.MapHomePage();
 

@@ -20,13 +20,16 @@ public sealed class PlanGraph
     private readonly Dictionary<string, List<Edge>> _childrenOf;
     private readonly Dictionary<string, List<Edge>> _parentsOf;
 
-    public PlanGraph(CycleSnapshot snapshot)
+    public PlanGraph(CycleSnapshot snapshot) : this(snapshot.Cycle.Id, snapshot.Objectives, snapshot.KeyResults, snapshot.Edges) { }
+
+    public PlanGraph(string cycleId, IEnumerable<ObjectiveDefinition> objectives, IEnumerable<KeyResultDefinition> keyResults, IEnumerable<Edge> edges)
     {
-        _cycleId = snapshot.Cycle.Id;
-        _objectives = snapshot.Objectives.ToDictionary(o => o.Id);
-        _keyResults = snapshot.KeyResults.ToDictionary(k => k.Id);
-        _childrenOf = snapshot.Edges.GroupBy(e => e.ParentId).ToDictionary(g => g.Key, g => g.ToList());
-        _parentsOf = snapshot.Edges.GroupBy(e => e.ChildId).ToDictionary(g => g.Key, g => g.ToList());
+        _cycleId = cycleId;
+        _objectives = objectives.ToDictionary(o => o.Id);
+        _keyResults = keyResults.ToDictionary(k => k.Id);
+        var all = edges.ToList();
+        _childrenOf = all.GroupBy(e => e.ParentId).ToDictionary(g => g.Key, g => g.ToList());
+        _parentsOf = all.GroupBy(e => e.ChildId).ToDictionary(g => g.Key, g => g.ToList());
     }
 
     public IReadOnlyList<Edge> ChildrenOf(string id) => _childrenOf.GetValueOrDefault(id) ?? (IReadOnlyList<Edge>)[];

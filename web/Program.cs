@@ -23,6 +23,7 @@ app.MapKeyResultsApi();
 app.MapKpisApi();
 app.MapAlignmentApi();
 app.MapHistoryApi();
+app.MapScenariosApi();
 app.MapOkrGridHubs();
 app.MapHomePage();
 

@@ -24,7 +24,7 @@ var databases = new List<string>();
 try
 {
     // ---- 1, 2, 7: the engine on the organisation ------------------------------------------------------------
-    // OKRGRID_BENCH_ONLY=engine stops after this section; =user-path runs only figure 8 (for working on them).
+    // OKRGRID_BENCH_ONLY=engine stops after this section; =user-path runs only figures 8 and 9 (for working on them).
     var only = Environment.GetEnvironmentVariable("OKRGRID_BENCH_ONLY");
     var db = await BenchDatabase.CreateAsync("engine");
     databases.Add(db);

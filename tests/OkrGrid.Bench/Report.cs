@@ -69,8 +69,8 @@ public static class Report
         if (r.UserPath is { Passed: false } failed)
         {
             sb.AppendLine($"**FAILED on the web host: {failed.Differences} node(s) differ from the reference, {failed.LostAcknowledged} acknowledged " +
-                          $"check-in(s) missing from the journal, {failed.HttpErrors} HTTP error(s) " +
-                          "— no user-path figure is reported.**");
+                          $"check-in(s) missing from the journal, {failed.HttpErrors} HTTP error(s), {failed.StaleClientViews} client(s) left with a stale " +
+                          "scorecard — no user-path figure is reported.**");
             foreach (var (kind, count) in failed.Errors) sb.AppendLine($"- {kind}: {count:N0}");
             foreach (var d in failed.FirstDifferences) sb.AppendLine($"- {d}");
             sb.AppendLine();
@@ -119,14 +119,20 @@ public static class Report
                               $"**{t.PerSecond:N0}/s** (201 {t.Acknowledgement}; {t.Cpu}: {t.Cpu.HostMicrosecondsPer(t.PerSecond):N0} µs host CPU " +
                               $"per check-in) | {ratio} | ≥ 5,000/s |");
             }
+            var h = u.Hub;
+            sb.AppendLine($"| 9 | check-in → SignalR client: {h.Clients} clients on the company scorecard, open loop at {h.RatePerSecond:N0}/s (half of 8), " +
+                          $"201 → client receipt over (trace, client) pairs | {h.AckToClient} ({h.AckToClient.Count:N0} pairs; {h.TracesAtAllClients:N0} of " +
+                          $"{h.TimeableAcknowledged:N0} traces reached all {h.Clients} clients, {h.PairsMissing:N0} pairs missing; due → client {h.DueToClient}; " +
+                          $"201 {h.Acknowledgement}; {h.Messages:N0} pushes, {h.Disconnected} disconnects; {h.Cpu}) | | p99 ≤ 500 ms |");
         }
         sb.AppendLine();
         sb.AppendLine(r.Exact ? "Correctness: every figure's run was verified exact against the pure reference." : "**Correctness check FAILED (see above).**");
         if (r.UserPath is { Passed: true } v)
         {
             sb.AppendLine();
-            sb.AppendLine($"User path (8): after the load the web host's {v.Nodes:N0} nodes equal the reference of its {v.Acknowledged:N0} acknowledged " +
-                          $"(201) REST check-ins, each of which is in the journal; no HTTP errors. The host runs on the system clock, so a status may be that of any moment of the run " +
+            sb.AppendLine($"User path (8, 9): after the load the web host's {v.Nodes:N0} nodes equal the reference of its {v.Acknowledged:N0} acknowledged " +
+                          $"(201) REST check-ins, each of which is in the journal; no HTTP errors; every SignalR client's last push of each company objective " +
+                          $"is the engine's. The host runs on the system clock, so a status may be that of any moment of the run " +
                           $"({v.StatusesWithinClockWindow} node(s) needed it).");
         }
         return sb.ToString();

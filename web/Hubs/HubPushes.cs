@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 
 namespace OkrGrid.Web.Hubs;
@@ -7,59 +8,89 @@ public sealed class LiveOptions
 {
     public const string SectionName = "Live";
 
-    /// <summary>How often each hub client gets its coalesced changes: a burst on one node becomes one entry per interval.</summary>
+    /// <summary>How often followers get their coalesced changes: a burst on one node becomes one entry per interval.</summary>
     public TimeSpan PushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 }
 
 /// <summary>
-/// Carries the board's changes to hub clients. Each connection keeps what it follows and a pending set holding the
-/// latest change per node (traces merged); every push interval the pending set goes out as one <c>changes</c> message.
-/// A version a connection already got is never sent again. When a cycle's structure changes, connections that follow
-/// one of its scorecards get the new <c>scorecard</c>.
+/// Carries the board's changes to hub clients. Followers of the same thing share a SignalR group — one per followed
+/// node, one per scorecard (cycle + scope) — so a change is looked up once per group (an index from node to the
+/// scorecards showing it), coalesced once (the latest per node, traces merged) and serialized once per push however
+/// many clients follow. Batches are handed over by the board's callback and fanned out on this service's own loop,
+/// so hub clients never hold up the change feed. When a cycle's structure changes, its scorecards' followers get
+/// the new <c>scorecard</c>.
 /// </summary>
 public sealed class HubPushes(LiveBoard board, IHubContext<ScorecardHub> hub, IOptions<LiveOptions> options, ILogger<HubPushes> logger)
     : BackgroundService
 {
-    private readonly ConcurrentDictionary<string, Client> _clients = new();
+    private readonly Channel<LiveBatch> _batches = Channel.CreateUnbounded<LiveBatch>(new() { SingleReader = true });
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Follow> _follows = [];                    // by group name
+    private readonly Dictionary<string, List<ScorecardFollow>> _scorecardsShowing = []; // node id → scorecards showing it
+    private readonly ConcurrentDictionary<string, HashSet<string>> _groupsOf = new();  // connection → group names
 
-    public void FollowNode(string connectionId, string nodeId)
+    /// <summary>Follows one node (objective, key result or KPI); call before reading its state.</summary>
+    public async Task FollowNodeAsync(string connectionId, string nodeId)
     {
-        var client = _clients.GetOrAdd(connectionId, id => new Client(id));
-        lock (client) client.Nodes.Add(nodeId);
+        var name = $"node:{nodeId}";
+        lock (_gate)
+        {
+            if (!_follows.TryGetValue(name, out var follow)) _follows[name] = follow = new NodeFollow(name, nodeId);
+            Join(follow, connectionId);
+        }
+        await hub.Groups.AddToGroupAsync(connectionId, name);
     }
 
-    /// <summary>Registers the scorecard first, then reads its state, so no change falls between the two.</summary>
+    /// <summary>Follows a scorecard: joins (or starts) its group first, then reads its state, so no change falls between.</summary>
     public async Task<ScorecardState> FollowScorecardAsync(string connectionId, ScorecardScope scope, string cycleId)
     {
-        var client = _clients.GetOrAdd(connectionId, id => new Client(id));
-        var follow = new FollowedScorecard(scope, cycleId);
-        lock (client) client.Scorecards[follow.Key] = follow;
+        var name = $"scorecard:{cycleId}|{scope}";
+        ScorecardFollow follow;
+        bool fresh;
+        lock (_gate)
+        {
+            fresh = !_follows.TryGetValue(name, out var existing);
+            follow = (ScorecardFollow)(existing ?? (_follows[name] = new ScorecardFollow(name, scope, cycleId)));
+            Join(follow, connectionId);
+        }
+        await hub.Groups.AddToGroupAsync(connectionId, name);
         var state = await ReadScorecardAsync(follow);
-        lock (client) follow.Members = Members(state);
+        if (fresh || follow.Members is null) SetMembers(follow, state);
         return state;
     }
 
-    public void Unfollow(string connectionId, string nodeIdOrScope)
+    public async Task UnfollowAsync(string connectionId, string nodeIdOrScope)
     {
-        if (!_clients.TryGetValue(connectionId, out var client)) return;
-        lock (client)
+        List<string> left;
+        lock (_gate)
         {
-            client.Nodes.Remove(nodeIdOrScope);
-            foreach (var key in client.Scorecards.Values.Where(s => s.Scope.ToString() == nodeIdOrScope).Select(s => s.Key).ToList())
-                client.Scorecards.Remove(key);
+            if (!_groupsOf.TryGetValue(connectionId, out var groups)) return;
+            left = [.. groups.Where(g => g == $"node:{nodeIdOrScope}" || g.StartsWith("scorecard:") && g.EndsWith($"|{nodeIdOrScope}"))];
+            foreach (var name in left) Leave(name, connectionId);
         }
+        foreach (var name in left) await hub.Groups.RemoveFromGroupAsync(connectionId, name);
     }
 
-    public void Remove(string connectionId) => _clients.TryRemove(connectionId, out _);
+    /// <summary>A closed connection: SignalR drops it from its groups; here its follows are released.</summary>
+    public void Remove(string connectionId)
+    {
+        lock (_gate)
+        {
+            if (!_groupsOf.TryRemove(connectionId, out var groups)) return;
+            foreach (var name in groups.ToList()) Leave(name, connectionId);
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         board.Changed += OnChanged;
         try
         {
+            var fanOut = FanOutAsync(stoppingToken);
             using var timer = new PeriodicTimer(options.Value.PushInterval);
             while (await timer.WaitForNextTickAsync(stoppingToken))
-                await Task.WhenAll(_clients.Values.Select(PushAsync));
+                await PushAsync();
+            await fanOut;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
         finally
@@ -68,97 +99,160 @@ public sealed class HubPushes(LiveBoard board, IHubContext<ScorecardHub> hub, IO
         }
     }
 
-    private void OnChanged(LiveBatch batch)
+    /// <summary>The board's callback (on the change feed's delivery): hand over and return.</summary>
+    private void OnChanged(LiveBatch batch) => _batches.Writer.TryWrite(batch);
+
+    private async Task FanOutAsync(CancellationToken stoppingToken)
     {
-        foreach (var client in _clients.Values)
+        await foreach (var batch in _batches.Reader.ReadAllAsync(stoppingToken))
         {
-            lock (client)
+            lock (_gate)
             {
                 foreach (var change in batch.Changes)
-                    if (client.Follows(change)) client.Offer(change);
-                foreach (var followed in client.Scorecards.Values)
-                    if (batch.StructureChangedCycles.Contains(followed.CycleId) || batch.OrganisationChanged && !followed.Scope.IsCompany)
-                        client.StaleScorecards.Add(followed);
+                {
+                    if (_follows.TryGetValue($"node:{change.NodeId}", out var node)) node.Offer(change);
+                    if (_scorecardsShowing.TryGetValue(change.NodeId, out var scorecards))
+                        foreach (var scorecard in scorecards) scorecard.Offer(change);
+                }
+                foreach (var follow in _follows.Values.OfType<ScorecardFollow>())
+                {
+                    if (follow.Members is null)
+                        foreach (var change in batch.Changes.Where(follow.MayShow)) follow.Offer(change);
+                    if (batch.StructureChangedCycles.Contains(follow.CycleId) || batch.OrganisationChanged && !follow.Scope.IsCompany)
+                        follow.Stale = true;
+                }
             }
         }
     }
 
-    private async Task PushAsync(Client client)
+    private async Task PushAsync()
     {
-        List<NodeChange> changes;
-        List<FollowedScorecard> stale;
-        lock (client)
+        List<(Follow Follow, List<NodeChange> Changes, bool Stale)> due = [];
+        lock (_gate)
         {
-            if (client.Pending.Count == 0 && client.StaleScorecards.Count == 0) return;
-            changes = [.. client.Pending.Values];
-            client.Pending.Clear();
-            stale = [.. client.StaleScorecards];
-            client.StaleScorecards.Clear();
-        }
-        try
-        {
-            var proxy = hub.Clients.Client(client.ConnectionId);
-            foreach (var followed in stale)
+            foreach (var follow in _follows.Values)
             {
-                var state = await ReadScorecardAsync(followed);
-                lock (client) followed.Members = Members(state);
-                await proxy.SendAsync("scorecard", state);
+                var stale = false;
+                if (follow is ScorecardFollow { Stale: true } scorecard)
+                {
+                    stale = true;
+                    scorecard.Stale = false;
+                }
+                var changes = follow.Drain();
+                if (changes.Count > 0 || stale) due.Add((follow, changes, stale));
             }
-            if (changes.Count > 0) await proxy.SendAsync("changes", changes);
         }
-        catch (Exception ex)
+        await Task.WhenAll(due.Select(async d =>
         {
-            logger.LogDebug(ex, "Push to connection {ConnectionId} failed.", client.ConnectionId);
-        }
+            try
+            {
+                var group = hub.Clients.Group(d.Follow.Name);
+                if (d.Stale && d.Follow is ScorecardFollow scorecard)
+                {
+                    var state = await ReadScorecardAsync(scorecard);
+                    SetMembers(scorecard, state);
+                    await group.SendAsync("scorecard", state);
+                }
+                if (d.Changes.Count > 0) await group.SendAsync("changes", d.Changes);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Push to {Group} failed.", d.Follow.Name);
+            }
+        }));
     }
 
-    private async Task<ScorecardState> ReadScorecardAsync(FollowedScorecard followed)
+    private async Task<ScorecardState> ReadScorecardAsync(ScorecardFollow follow)
     {
         var organisation = await board.GetOrganisationAsync();
-        var cycle = await board.GetCycleAsync(followed.CycleId);
+        var cycle = await board.GetCycleAsync(follow.CycleId);
         var kpis = await board.GetKpisAsync();
         return new ScorecardState(
-            followed.Scope.ToString(), Scorecards.TitleOf(organisation, followed.Scope), cycle.CycleId, cycle.Cycle.Definition.Name,
-            Scorecards.Nodes(cycle, organisation, followed.Scope),
-            [.. kpis.Where(k => Scorecards.ShowsKpi(k.Definition, organisation, followed.Scope)).Select(k => k.State)]);
+            follow.Scope.ToString(), Scorecards.TitleOf(organisation, follow.Scope), cycle.CycleId, cycle.Cycle.Definition.Name,
+            Scorecards.Nodes(cycle, organisation, follow.Scope),
+            [.. kpis.Where(k => Scorecards.ShowsKpi(k.Definition, organisation, follow.Scope)).Select(k => k.State)]);
     }
 
-    private static HashSet<string> Members(ScorecardState state) =>
-        [.. state.Nodes.Select(n => n.Id), .. state.Kpis.Select(k => k.KpiId)];
-
-    private sealed class FollowedScorecard(ScorecardScope scope, string cycleId)
+    /// <summary>Sets what a scorecard shows and re-indexes it (node → scorecards showing it).</summary>
+    private void SetMembers(ScorecardFollow follow, ScorecardState state)
     {
-        public ScorecardScope Scope { get; } = scope;
-        public string CycleId { get; } = cycleId;
-        public string Key => $"{CycleId}|{Scope}";
-        /// <summary>Null until the first state was read: until then every change of the cycle (and any KPI) counts.</summary>
-        public HashSet<string>? Members { get; set; }
-
-        public bool Contains(NodeChange change) => Members?.Contains(change.NodeId)
-            ?? (change.CycleId == CycleId || change.Kind == NodeKind.Kpi);
+        HashSet<string> members = [.. state.Nodes.Select(n => n.Id), .. state.Kpis.Select(k => k.KpiId)];
+        lock (_gate)
+        {
+            Unindex(follow);
+            follow.Members = members;
+            if (_follows.ContainsKey(follow.Name))
+                foreach (var id in members)
+                    (_scorecardsShowing.TryGetValue(id, out var list) ? list : _scorecardsShowing[id] = []).Add(follow);
+        }
     }
 
-    /// <summary>One connection's subscriptions and pending changes; guarded by locking the instance.</summary>
-    private sealed class Client(string connectionId)
+    private void Unindex(ScorecardFollow follow)
     {
-        public string ConnectionId { get; } = connectionId;
-        public HashSet<string> Nodes { get; } = [];
-        public Dictionary<string, FollowedScorecard> Scorecards { get; } = [];
-        public Dictionary<string, NodeChange> Pending { get; } = [];
-        public HashSet<FollowedScorecard> StaleScorecards { get; } = [];
+        if (follow.Members is null) return;
+        foreach (var id in follow.Members)
+            if (_scorecardsShowing.TryGetValue(id, out var list) && list.Remove(follow) && list.Count == 0) _scorecardsShowing.Remove(id);
+    }
+
+    private void Join(Follow follow, string connectionId)
+    {
+        var groups = _groupsOf.GetOrAdd(connectionId, _ => []);
+        if (groups.Add(follow.Name)) follow.Connections++;
+    }
+
+    /// <summary>Leaves a group (under the lock); the last one out ends the follow.</summary>
+    private void Leave(string name, string connectionId)
+    {
+        if (_groupsOf.TryGetValue(connectionId, out var groups)) groups.Remove(name);
+        if (!_follows.TryGetValue(name, out var follow) || --follow.Connections > 0) return;
+        _follows.Remove(name);
+        if (follow is ScorecardFollow scorecard) Unindex(scorecard);
+    }
+
+    /// <summary>What one group follows, and its pending changes: the latest per node, with every trace it carried.</summary>
+    private abstract class Follow(string name)
+    {
+        private readonly Dictionary<string, (NodeChange Latest, List<string>? Traces)> _pending = [];
         private readonly Dictionary<string, long> _offered = [];
 
-        public bool Follows(NodeChange change) =>
-            Nodes.Contains(change.NodeId) || Scorecards.Values.Any(s => s.Contains(change));
+        public string Name { get; } = name;
+        public int Connections { get; set; }
 
-        /// <summary>Keeps the newest change per node; an older or repeated version is dropped, traces ride along.</summary>
+        /// <summary>Keeps the newest change per node; an older or repeated version is dropped.</summary>
         public void Offer(NodeChange change)
         {
             if (_offered.TryGetValue(change.NodeId, out var seen) && seen >= change.Version) return;
             _offered[change.NodeId] = change.Version;
-            if (Pending.TryGetValue(change.NodeId, out var older) && older.Score?.Traces is { Length: > 0 } earlier && change.Score is { } score)
-                change = change with { Score = score with { Traces = [.. earlier, .. score.Traces ?? []] } };
-            Pending[change.NodeId] = change;
+            var traces = _pending.TryGetValue(change.NodeId, out var held) ? held.Traces : null;
+            if (change.Score?.Traces is { Length: > 0 } more) (traces ??= []).AddRange(more);
+            _pending[change.NodeId] = (change, traces);
         }
+
+        public List<NodeChange> Drain()
+        {
+            if (_pending.Count == 0) return [];
+            var changes = _pending.Values.Select(p => p.Traces is { } t && p.Latest.Score is { } s
+                ? p.Latest with { Score = s with { Traces = [.. t] } } : p.Latest).ToList();
+            _pending.Clear();
+            return changes;
+        }
+    }
+
+    private sealed class NodeFollow(string name, string nodeId) : Follow(name)
+    {
+        public string NodeId { get; } = nodeId;
+    }
+
+    private sealed class ScorecardFollow(string name, ScorecardScope scope, string cycleId) : Follow(name)
+    {
+        public ScorecardScope Scope { get; } = scope;
+        public string CycleId { get; } = cycleId;
+        public bool Stale { get; set; }
+
+        /// <summary>Null until the first state was read.</summary>
+        public HashSet<string>? Members { get; set; }
+
+        /// <summary>Before the members are known, any change of the cycle (or a KPI) may be on the scorecard.</summary>
+        public bool MayShow(NodeChange change) => change.CycleId == CycleId || change.Kind == NodeKind.Kpi;
     }
 }

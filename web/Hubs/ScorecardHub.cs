@@ -12,9 +12,9 @@ public sealed record NodeState(string Id, NodeKind Kind, string Title, string? C
 /// <c>/hubs/scorecard</c>. A client subscribes to nodes (objective, key result, KPI) and to scorecards ("company",
 /// "team:{teamId}"); each subscription answers with the current state, after which the client receives
 /// <c>changes</c> (an array of <see cref="NodeChange"/>, at most one per node per push interval, versions growing per
-/// node) and <c>scorecard</c> (a fresh <see cref="ScorecardState"/> when the scorecard's structure changed).
-/// After a reconnect the client subscribes again and gets the current state: it keeps, per node, the highest
-/// version it has seen.
+/// node from message to message) and <c>scorecard</c> (a fresh <see cref="ScorecardState"/> when the scorecard's
+/// structure changed). A client keeps, per node, the highest version it has seen: the first push after subscribing
+/// may repeat what the subscription returned. After a reconnect it subscribes again and gets the current state.
 /// </summary>
 public sealed class ScorecardHub(LiveBoard board, HubPushes pushes) : Hub
 {
@@ -38,22 +38,18 @@ public sealed class ScorecardHub(LiveBoard board, HubPushes pushes) : Hub
     public async Task<NodeState> SubscribeNode(string nodeId)
     {
         if (string.IsNullOrWhiteSpace(nodeId)) throw new HubException("nodeId: is required.");
-        pushes.FollowNode(Context.ConnectionId, nodeId); // before reading, so nothing falls between
+        await pushes.FollowNodeAsync(Context.ConnectionId, nodeId); // before reading, so nothing falls between
         var state = await ReadNodeAsync(nodeId);
         if (state is null)
         {
-            pushes.Unfollow(Context.ConnectionId, nodeId);
+            await pushes.UnfollowAsync(Context.ConnectionId, nodeId);
             throw new HubException($"nodeId: no objective, key result or KPI '{nodeId}'.");
         }
         return state;
     }
 
     /// <summary>Stops following a node id or a scorecard scope (of any cycle).</summary>
-    public Task Unsubscribe(string nodeIdOrScope)
-    {
-        pushes.Unfollow(Context.ConnectionId, nodeIdOrScope);
-        return Task.CompletedTask;
-    }
+    public Task Unsubscribe(string nodeIdOrScope) => pushes.UnfollowAsync(Context.ConnectionId, nodeIdOrScope);
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {

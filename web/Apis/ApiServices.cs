@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OkrGrid.Web.Views;
 
 namespace OkrGrid.Web.Apis;
 
@@ -14,6 +15,7 @@ public static class ApiServices
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<EngineHealthCheck>("engine").AddCheck<LiveFeedHealthCheck>("live-feed");
+        services.AddSingleton<HistoryReader>();
         return services;
     }
 

@@ -1,0 +1,143 @@
+using OkrGrid.Model;
+using OkrGrid.Validation;
+
+namespace OkrGrid.Planning;
+
+/// <summary>What a move did to the alignment: the parents its subject left and the parents it (now) counts in.</summary>
+public sealed record MoveEffect(IReadOnlyList<string> OldParents, IReadOnlyList<string> NewParents);
+
+/// <summary>
+/// A cycle's alignment structure that moves are tried on, one after another, each validated against the graph as
+/// the earlier valid moves left it — the same rules the cycle grain enforces: parents are objectives of this cycle,
+/// never the node itself, never one of its descendants (no loops, also through multiple parents), weights finite
+/// and non-negative, ids known. A refused move changes nothing.
+/// </summary>
+public sealed class PlanGraph
+{
+    private readonly string _cycleId;
+    private readonly Dictionary<string, ObjectiveDefinition> _objectives;
+    private readonly Dictionary<string, KeyResultDefinition> _keyResults;
+    private readonly Dictionary<string, List<Edge>> _childrenOf;
+    private readonly Dictionary<string, List<Edge>> _parentsOf;
+
+    public PlanGraph(CycleSnapshot snapshot)
+    {
+        _cycleId = snapshot.Cycle.Id;
+        _objectives = snapshot.Objectives.ToDictionary(o => o.Id);
+        _keyResults = snapshot.KeyResults.ToDictionary(k => k.Id);
+        _childrenOf = snapshot.Edges.GroupBy(e => e.ParentId).ToDictionary(g => g.Key, g => g.ToList());
+        _parentsOf = snapshot.Edges.GroupBy(e => e.ChildId).ToDictionary(g => g.Key, g => g.ToList());
+    }
+
+    public IReadOnlyList<Edge> ChildrenOf(string id) => _childrenOf.GetValueOrDefault(id) ?? (IReadOnlyList<Edge>)[];
+    public IReadOnlyList<Edge> ParentsOf(string id) => _parentsOf.GetValueOrDefault(id) ?? (IReadOnlyList<Edge>)[];
+    public IEnumerable<Edge> Edges => _childrenOf.Values.SelectMany(e => e);
+    public bool IsObjective(string id) => _objectives.ContainsKey(id);
+
+    /// <summary>Applies the move if it is valid; returns the parents the subject left and the ones it joined.</summary>
+    /// <exception cref="OkrRejectedException">The move is invalid; the graph is unchanged.</exception>
+    public MoveEffect Apply(PlanMove move) => move switch
+    {
+        MoveKeyResult m => Apply(m),
+        RealignObjective r => Apply(r),
+        ChangeWeight w => Apply(w),
+        null => throw OkrRejectedException.Invalid("move", "must not be null."),
+        _ => throw OkrRejectedException.Invalid("move", $"unknown kind {move.GetType().Name}."),
+    };
+
+    private MoveEffect Apply(MoveKeyResult move)
+    {
+        if (!_keyResults.ContainsKey(move.KeyResultId)) throw Missing("keyResultId", move.KeyResultId, "key result");
+        EnsureObjective("objectiveId", move.ObjectiveId);
+        if (move.Weight is { } w) Check.Weight("weight", w);
+        var old = ParentsOf(move.KeyResultId).FirstOrDefault();
+        if (old?.ParentId == move.ObjectiveId && (move.Weight is null || move.Weight == old.Weight))
+            throw OkrRejectedException.Invalid("objectiveId", $"'{move.KeyResultId}' is already under '{move.ObjectiveId}'.");
+        var weight = move.Weight ?? old?.Weight ?? 1.0;
+        if (old is not null) Remove(old);
+        Add(new Edge(move.ObjectiveId, move.KeyResultId, weight));
+        return new MoveEffect(old is null ? [] : [old.ParentId], [move.ObjectiveId]);
+    }
+
+    private MoveEffect Apply(RealignObjective move)
+    {
+        if (!_objectives.ContainsKey(move.ObjectiveId)) throw Missing("objectiveId", move.ObjectiveId, "objective");
+        var parents = move.Parents.IsDefault ? [] : move.Parents;
+        var descendants = Descendants(move.ObjectiveId);
+        var seen = new HashSet<string>();
+        for (int i = 0; i < parents.Length; i++)
+        {
+            var field = $"parents[{i}]";
+            var p = parents[i] ?? throw OkrRejectedException.Invalid(field, "must not be null.");
+            Check.Weight($"{field}.weight", p.Weight);
+            if (p.ParentId == move.ObjectiveId) throw OkrRejectedException.Invalid($"{field}.parentId", "an objective cannot align to itself.");
+            EnsureObjective($"{field}.parentId", p.ParentId);
+            if (descendants.Contains(p.ParentId))
+                throw OkrRejectedException.Conflict($"{field}.parentId",
+                    $"'{p.ParentId}' is aligned under '{move.ObjectiveId}'; aligning '{move.ObjectiveId}' to it would make a loop.");
+            if (!seen.Add(p.ParentId)) throw OkrRejectedException.Invalid($"{field}.parentId", $"'{p.ParentId}' is listed twice.");
+        }
+        var old = ParentsOf(move.ObjectiveId).ToList();
+        foreach (var e in old) Remove(e);
+        foreach (var p in parents) Add(new Edge(p.ParentId, move.ObjectiveId, p.Weight));
+        return new MoveEffect([.. old.Select(e => e.ParentId)], [.. parents.Select(p => p.ParentId)]);
+    }
+
+    private MoveEffect Apply(ChangeWeight move)
+    {
+        Check.Weight("weight", move.Weight);
+        var edge = ParentsOf(move.ChildId).FirstOrDefault(e => e.ParentId == move.ParentId)
+            ?? throw OkrRejectedException.NotFound("childId", $"{move.ChildId} under {move.ParentId}");
+        Remove(edge);
+        Add(edge with { Weight = move.Weight });
+        return new MoveEffect([move.ParentId], [move.ParentId]);
+    }
+
+    /// <summary>Every objective above the given nodes (through any parent), the nodes' own objectives included.</summary>
+    public HashSet<string> ObjectivesAbove(IEnumerable<string> ids)
+    {
+        var seen = new HashSet<string>();
+        var stack = new Stack<string>(ids.Where(_objectives.ContainsKey));
+        foreach (var id in stack) seen.Add(id);
+        while (stack.TryPop(out var id))
+            foreach (var e in ParentsOf(id))
+                if (seen.Add(e.ParentId)) stack.Push(e.ParentId);
+        return seen;
+    }
+
+    private HashSet<string> Descendants(string objectiveId)
+    {
+        var seen = new HashSet<string>();
+        var stack = new Stack<string>([objectiveId]);
+        while (stack.TryPop(out var id))
+            foreach (var e in ChildrenOf(id))
+                if (_objectives.ContainsKey(e.ChildId) && seen.Add(e.ChildId)) stack.Push(e.ChildId);
+        return seen;
+    }
+
+    private void EnsureObjective(string field, string id)
+    {
+        if (_keyResults.ContainsKey(id)) throw OkrRejectedException.Invalid(field, $"'{id}' is a key result; only objectives can be parents.");
+        if (!_objectives.ContainsKey(id)) throw Missing(field, id, "objective");
+    }
+
+    private OkrRejectedException Missing(string field, string id, string what)
+    {
+        var other = NodeIds.CycleOf(id);
+        return other is not null && other != _cycleId
+            ? OkrRejectedException.Invalid(field, $"'{id}' belongs to cycle '{other}', not '{_cycleId}'; alignment stays within a cycle.")
+            : OkrRejectedException.NotFound(field, id);
+    }
+
+    private void Add(Edge e)
+    {
+        (_childrenOf.TryGetValue(e.ParentId, out var c) ? c : _childrenOf[e.ParentId] = []).Add(e);
+        (_parentsOf.TryGetValue(e.ChildId, out var p) ? p : _parentsOf[e.ChildId] = []).Add(e);
+    }
+
+    private void Remove(Edge e)
+    {
+        _childrenOf[e.ParentId].Remove(e);
+        _parentsOf[e.ChildId].Remove(e);
+    }
+}

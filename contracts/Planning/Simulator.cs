@@ -1,0 +1,104 @@
+using OkrGrid.Model;
+using OkrGrid.Scoring;
+using OkrGrid.Validation;
+
+namespace OkrGrid.Planning;
+
+/// <summary>One objective a simulation touches: its score before and after the moves.</summary>
+[GenerateSerializer, Immutable]
+public sealed record NodeImpact(
+    [property: Id(0)] string NodeId,
+    [property: Id(1)] string Title,
+    [property: Id(2)] NodeScore Before,
+    [property: Id(3)] NodeScore After,
+    [property: Id(4)] bool OnOldChain,
+    [property: Id(5)] bool OnNewChain)
+{
+    public double Delta => After.Progress - Before.Progress;
+    public bool StatusChanged => Before.Status != After.Status;
+}
+
+[GenerateSerializer, Immutable]
+public sealed record SimulationResult(
+    [property: Id(0)] string CycleId,
+    [property: Id(1)] DateTimeOffset SnapshotTakenAt,
+    [property: Id(2)] ImmutableArray<NodeImpact> Impacts,
+    [property: Id(3)] ImmutableArray<RejectedMove> Rejected,
+    [property: Id(4)] int AppliedMoves);
+
+/// <summary>
+/// Simulates moves on a snapshot of a cycle with the grains' own <see cref="Rules"/>: the moves are tried in order on
+/// the snapshot's structure (invalid ones are reported and left out), then every objective on an old or a new chain of
+/// a changed node — up to the company — is scored before and after, as of the snapshot's time, from the snapshot's
+/// key-result scores. Only those objectives are scored, so one move on a 100k-node cycle costs its chains, not the
+/// graph. Impacts are sorted by the size of the change.
+/// </summary>
+public static class Simulator
+{
+    public static SimulationResult Simulate(CycleSnapshot snapshot, IReadOnlyList<PlanMove> moves)
+    {
+        var cycleId = snapshot.Cycle.Id;
+        if (snapshot.Cycle.Closed)
+        {
+            return new SimulationResult(cycleId, snapshot.TakenAt, [],
+                [.. moves.Select((m, i) => new RejectedMove(i, m, "cycleId", $"cycle '{cycleId}' is closed; reopen it to change its alignment."))], 0);
+        }
+
+        var before = new PlanGraph(snapshot);
+        var after = new PlanGraph(snapshot);
+        var left = new HashSet<string>();
+        var joined = new HashSet<string>();
+        var rejected = ImmutableArray.CreateBuilder<RejectedMove>();
+        for (int i = 0; i < moves.Count; i++)
+        {
+            try
+            {
+                var effect = after.Apply(moves[i]);
+                left.UnionWith(effect.OldParents);
+                joined.UnionWith(effect.NewParents);
+            }
+            catch (OkrRejectedException refusal) { rejected.Add(new RejectedMove(i, moves[i], refusal.Field, refusal.Reason)); }
+        }
+
+        // The old chain runs from the parents left up through the graph as it was; the new one from the parents joined
+        // up through the graph as it will be. Either graph's ancestors of any touched parent may change.
+        var oldChain = before.ObjectivesAbove(left);
+        var newChain = after.ObjectivesAbove(joined);
+        var touched = left.Union(joined).ToList();
+        var affected = before.ObjectivesAbove(touched);
+        affected.UnionWith(after.ObjectivesAbove(touched));
+        var objectives = snapshot.Objectives.ToDictionary(o => o.Id);
+        var elapsed = Rules.ExpectedProgress(snapshot.Cycle.Definition.Start, snapshot.Cycle.Definition.End, snapshot.TakenAt);
+        var scoreBefore = new ChainScorer(before, objectives, snapshot, affected, elapsed);
+        var scoreAfter = new ChainScorer(after, objectives, snapshot, affected, elapsed);
+
+        var impacts = affected
+            .Select(id => new NodeImpact(id, objectives[id].Title, scoreBefore.Score(id), scoreAfter.Score(id), oldChain.Contains(id), newChain.Contains(id)))
+            .OrderByDescending(i => Math.Abs(i.Delta)).ThenByDescending(i => i.StatusChanged).ThenBy(i => i.NodeId, StringComparer.Ordinal)
+            .ToImmutableArray();
+        return new SimulationResult(cycleId, snapshot.TakenAt, impacts, rejected.ToImmutable(), moves.Count - rejected.Count);
+    }
+
+    /// <summary>Scores the objectives of the chains from their children in one graph; everything else is the snapshot's.</summary>
+    private sealed class ChainScorer(PlanGraph graph, Dictionary<string, ObjectiveDefinition> objectives, CycleSnapshot snapshot,
+        HashSet<string> chains, double elapsed)
+    {
+        private readonly Dictionary<string, NodeScore> _scores = [];
+
+        public NodeScore Score(string id)
+        {
+            if (_scores.TryGetValue(id, out var done)) return done;
+            if (!chains.Contains(id) || !objectives.TryGetValue(id, out var objective))
+                return snapshot.Scores.GetValueOrDefault(id) ?? Empty(id);
+            var contributions = new List<Contribution>();
+            foreach (var e in graph.ChildrenOf(id))
+            {
+                var child = graph.IsObjective(e.ChildId) ? Score(e.ChildId) : snapshot.Scores.GetValueOrDefault(e.ChildId);
+                if (child is not null) contributions.Add(new Contribution(child.Kind, e.Weight, child.Progress, child.Confidence));
+            }
+            return _scores[id] = Rules.ScoreObjective(objective, contributions, elapsed, snapshot.Policy);
+        }
+
+        private static NodeScore Empty(string id) => new(id, NodeKind.Objective, 0, 0, 0, Status.NoData, null, true, null);
+    }
+}

@@ -1,0 +1,177 @@
+using OkrGrid.Planning;
+
+namespace OkrGrid.Tests.Planning;
+
+public sealed class SimulatorTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset End = Start.AddDays(92);
+    private const string C = "q:company", T1 = "q:t1", T2 = "q:t2", A = "q:a", B = "q:b", Cr = "q:c";
+
+    // company ← t1 (a: 8/10, b: 2/10) and t2 (c: 6/10), all weights 1.
+    // Before: t1 = (0.8 + 0.2) / 2 = 0.5, t2 = 0.6, company = (0.5 + 0.6) / 2 = 0.55.
+    private static CycleSnapshot HandMade(bool closed = false)
+    {
+        var owner = new Owner(OwnerKind.Company, "co");
+        ObjectiveDefinition O(string id) => new(id, "q", id, "", owner, RollUpMode.KeyResultsAndObjectives);
+        KeyResultDefinition K(string id) => new(id, "q", id, owner, KeyResultKind.Increase, 0, 10, "", null);
+        var objectives = ImmutableArray.Create(O(C), O(T1), O(T2));
+        var keyResults = ImmutableArray.Create(K(A), K(B), K(Cr));
+        var edges = ImmutableArray.Create(new Edge(C, T1, 1), new Edge(C, T2, 1), new Edge(T1, A, 1), new Edge(T1, B, 1), new Edge(T2, Cr, 1));
+        var values = new Dictionary<string, double> { [A] = 8, [B] = 2, [Cr] = 6 };
+        var at = Start.AddDays(46);
+        var elapsed = Rules.ExpectedProgress(Start, End, at);
+        var scores = GraphScorer.Score(objectives, keyResults, edges, kr => new KeyResultInput(values[kr.Id], true, null), elapsed, ScoringPolicy.Default);
+        var cycle = new CycleInfo(new CycleDefinition("q", "Q4", Start, End), closed, closed ? at : null);
+        return new CycleSnapshot(cycle, ScoringPolicy.Default, objectives, keyResults, edges, scores, at);
+    }
+
+    [Fact]
+    public void MovingAKeyResultChangesBothChainsByHandCheckedAmounts()
+    {
+        // b (0.2) moves from t1 to t2: t1 = 0.8 (+0.3), t2 = (0.6 + 0.2) / 2 = 0.4 (−0.2), company = (0.8 + 0.4) / 2 = 0.6 (+0.05).
+        var result = Simulator.Simulate(HandMade(), [new MoveKeyResult(B, T2)]);
+
+        Assert.Empty(result.Rejected);
+        Assert.Equal(1, result.AppliedMoves);
+        Assert.Equal([T1, T2, C], result.Impacts.Select(i => i.NodeId)); // sorted by the size of the change
+        var byId = result.Impacts.ToDictionary(i => i.NodeId);
+        Assert.Equal(0.5, byId[T1].Before.Progress, 12);
+        Assert.Equal(0.8, byId[T1].After.Progress, 12);
+        Assert.Equal(0.6, byId[T2].Before.Progress, 12);
+        Assert.Equal(0.4, byId[T2].After.Progress, 12);
+        Assert.Equal(0.55, byId[C].Before.Progress, 12);
+        Assert.Equal(0.6, byId[C].After.Progress, 12);
+        Assert.Equal(0.05, byId[C].Delta, 12);
+        Assert.True(byId[T1].OnOldChain && !byId[T1].OnNewChain);
+        Assert.True(byId[T2].OnNewChain && !byId[T2].OnOldChain);
+        Assert.True(byId[C].OnOldChain && byId[C].OnNewChain);
+    }
+
+    [Fact]
+    public void WeightsAndRealignmentsCompose()
+    {
+        // c's weight in t2 becomes 3 (t2 stays 0.6: one child), t2 is realigned under t1 with weight 2:
+        // t1 = (0.8·1 + 0.2·1 + 0.6·2) / 4 = 0.55; company has t1 only = 0.55.
+        var result = Simulator.Simulate(HandMade(), [new ChangeWeight(T2, Cr, 3), new RealignObjective(T2, [new ParentLink(T1, 2)])]);
+
+        Assert.Empty(result.Rejected);
+        var byId = result.Impacts.ToDictionary(i => i.NodeId);
+        Assert.Equal(0.55, byId[T1].After.Progress, 12);
+        Assert.Equal(0.6, byId[T2].After.Progress, 12);
+        Assert.Equal(0.55, byId[C].After.Progress, 12);
+    }
+
+    [Fact]
+    public void EveryInvalidMoveIsReportedWithItsReasonAndLeftOut()
+    {
+        PlanMove[] moves =
+        [
+            new RealignObjective(C, [new ParentLink(T1)]),          // 0: loop through its own child
+            new RealignObjective(T1, [new ParentLink(T1)]),         // 1: onto itself
+            new MoveKeyResult(B, "other:t9"),                       // 2: a parent in another cycle
+            new MoveKeyResult("q:nope", T2),                        // 3: unknown key result
+            new MoveKeyResult(B, A),                                // 4: a key result as parent
+            new ChangeWeight(T1, A, -1),                            // 5: negative weight
+            new MoveKeyResult(A, T1),                               // 6: already there
+            new MoveKeyResult(B, T2),                               // 7: valid
+        ];
+        var result = Simulator.Simulate(HandMade(), moves);
+
+        Assert.Equal(1, result.AppliedMoves);
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6], result.Rejected.Select(r => r.Index));
+        var reasons = result.Rejected.ToDictionary(r => r.Index);
+        Assert.Equal("parents[0].parentId", reasons[0].Field);
+        Assert.Contains("would make a loop", reasons[0].Reason);
+        Assert.Contains("cannot align to itself", reasons[1].Reason);
+        Assert.Equal("objectiveId", reasons[2].Field);
+        Assert.Contains("belongs to cycle 'other'", reasons[2].Reason);
+        Assert.Equal("keyResultId", reasons[3].Field);
+        Assert.Contains("only objectives can be parents", reasons[4].Reason);
+        Assert.Equal("weight", reasons[5].Field);
+        Assert.Contains("already under", reasons[6].Reason);
+        // The valid move's result is as if it were alone.
+        Assert.Equal(0.6, result.Impacts.Single(i => i.NodeId == C).After.Progress, 12);
+    }
+
+    [Fact]
+    public void AClosedCycleRefusesEveryMove()
+    {
+        var result = Simulator.Simulate(HandMade(closed: true), [new MoveKeyResult(B, T2)]);
+        Assert.Equal(0, result.AppliedMoves);
+        Assert.Equal("cycleId", Assert.Single(result.Rejected).Field);
+        Assert.Empty(result.Impacts);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void OnRandomGraphsTheChainsScoreAsAWholeGraphRecomputation(int seed)
+    {
+        // The simulator scores only the chains; scoring the whole moved graph with GraphScorer must agree everywhere.
+        var rng = new Random(seed);
+        var graph = PureGraph.Generate(rng, objectives: 40, keyResults: 90);
+        var elapsed = Rules.ExpectedProgress(graph.Cycle.Start, graph.Cycle.End, graph.At);
+        var values = graph.KeyResults.ToDictionary(k => k.Id, _ => rng.NextDouble() * 10);
+        KeyResultInput Input(KeyResultDefinition kr) => new(values[kr.Id], true, null);
+        var scores = GraphScorer.Score(graph.Objectives, graph.KeyResults, graph.Edges, Input, elapsed, ScoringPolicy.Default);
+        var snapshot = new CycleSnapshot(new CycleInfo(graph.Cycle, false, null), ScoringPolicy.Default,
+            [.. graph.Objectives], [.. graph.KeyResults], [.. graph.Edges], scores, graph.At);
+
+        var moves = new List<PlanMove>();
+        for (int i = 0; i < 10; i++)
+        {
+            var objective = graph.Objectives[rng.Next(graph.Objectives.Count)].Id;
+            moves.Add(rng.Next(3) switch
+            {
+                0 => new MoveKeyResult(graph.KeyResults[rng.Next(graph.KeyResults.Count)].Id, objective, rng.Next(4)),
+                1 => new RealignObjective(objective, [new ParentLink(graph.Objectives[rng.Next(graph.Objectives.Count)].Id, 1 + rng.Next(3))]),
+                _ => graph.Edges[rng.Next(graph.Edges.Count)] is var e ? new ChangeWeight(e.ParentId, e.ChildId, rng.Next(4)) : null!,
+            });
+        }
+        var result = Simulator.Simulate(snapshot, moves);
+        Assert.True(result.AppliedMoves > 0, $"seed {seed}: every move was refused");
+        Assert.Contains(result.Impacts, i => Math.Abs(i.Delta) > 1e-9);
+
+        var moved = new PlanGraph(snapshot);
+        foreach (var (move, i) in moves.Select((m, i) => (m, i)))
+            if (result.Rejected.All(r => r.Index != i)) moved.Apply(move);
+        var whole = GraphScorer.Score(graph.Objectives, graph.KeyResults, moved.Edges, Input, elapsed, ScoringPolicy.Default);
+        foreach (var impact in result.Impacts)
+            Assert.True(Math.Abs(whole[impact.NodeId].Progress - impact.After.Progress) < 1e-12, $"seed {seed}: {impact.NodeId}");
+        // And nothing outside the reported chains moved.
+        var reported = result.Impacts.Select(i => i.NodeId).ToHashSet();
+        foreach (var o in graph.Objectives.Where(o => !reported.Contains(o.Id)))
+            Assert.True(Math.Abs(whole[o.Id].Progress - scores[o.Id].Progress) < 1e-12, $"seed {seed}: {o.Id} moved but was not reported");
+    }
+
+    /// <summary>A random acyclic cycle graph (objectives under one or two earlier ones, every roll-up mode) without an engine.</summary>
+    private sealed record PureGraph(CycleDefinition Cycle, DateTimeOffset At,
+        List<ObjectiveDefinition> Objectives, List<KeyResultDefinition> KeyResults, List<Edge> Edges)
+    {
+        public static PureGraph Generate(Random rng, int objectives, int keyResults)
+        {
+            var owner = new Owner(OwnerKind.Company, "co");
+            var g = new PureGraph(new CycleDefinition("q", "Q", Start, End), Start.AddDays(rng.Next(1, 90)), [], [], []);
+            for (int i = 0; i < objectives; i++)
+            {
+                var id = $"q:o{i}";
+                g.Objectives.Add(new ObjectiveDefinition(id, "q", id, "", owner, (RollUpMode)rng.Next(3)));
+                if (i < 3) continue;
+                var first = g.Objectives[rng.Next(i)].Id;
+                g.Edges.Add(new Edge(first, id, 1 + rng.Next(3)));
+                var second = g.Objectives[rng.Next(i)].Id;
+                if (rng.NextDouble() < 0.25 && second != first) g.Edges.Add(new Edge(second, id, rng.Next(3)));
+            }
+            for (int i = 0; i < keyResults; i++)
+            {
+                var id = $"q:k{i}";
+                g.KeyResults.Add(new KeyResultDefinition(id, "q", id, owner, KeyResultKind.Increase, 0, 10, "", null));
+                g.Edges.Add(new Edge(g.Objectives[rng.Next(objectives)].Id, id, 1 + rng.Next(3)));
+            }
+            return g;
+        }
+    }
+}

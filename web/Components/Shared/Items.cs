@@ -67,7 +67,7 @@ public static class KeyResultText
         KeyResultKind.StayAtOrAbove => $"stay at or above {Fmt.WithUnit(kr.Target, kr.Unit)}",
         KeyResultKind.StayAtOrBelow => $"stay at or below {Fmt.WithUnit(kr.Target, kr.Unit)}",
         KeyResultKind.Milestone => "done or not done",
-        _ => $"from {Fmt.WithUnit(kr.Start, kr.Unit)} to {Fmt.WithUnit(kr.Target, kr.Unit)}",
+        _ => $"from {(kr.Unit == "%" ? Fmt.WithUnit(kr.Start, kr.Unit) : Fmt.Num(kr.Start))} to {Fmt.WithUnit(kr.Target, kr.Unit)}",
     };
 
     /// <summary>Progress in words: "60%" (raw, may pass 100%), "holding" / "breached", "done" / "not yet".</summary>

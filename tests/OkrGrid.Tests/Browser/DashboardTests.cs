@@ -86,6 +86,11 @@ public sealed class DashboardTests(BrowserHost host) : IClassFixture<BrowserHost
         var tv = await host.OpenAsync("/wall?team=growth", 1920, 1080);
         await Expect(tv.Locator(".okr-wall__title")).ToContainTextAsync("Growth");
         await AssertNoVerticalScrollAsync(tv);
+        // A team's wall lists the check-ins that land while it is up.
+        var cycle = await CurrentCycleAsync(host);
+        await PostCheckInAsync(host, $"{cycle}:expansion-seats", 16);
+        await Expect(tv.Locator(".okr-wall__feed li").First).ToContainTextAsync("16 seats", new() { Timeout = 2000 });
+        await Expect(tv.Locator($"[data-kr='{cycle}:expansion-seats'] .wall-kr__number")).ToHaveTextAsync("16");
         await host.ScreenshotAsync(tv, "wall-team-growth");
         await tv.Context.CloseAsync();
     }

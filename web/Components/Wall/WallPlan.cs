@@ -15,6 +15,7 @@ public static class WallPlan
 
     public static double CardHeight(string density, int keyResults) => density switch
     {
+        "roomy" => 11.2 + 3.4 * keyResults,
         "full" => 8.8 + 2.8 * keyResults,
         "compact" => 6.6 + 1.85 * keyResults,
         _ => 6.2,
@@ -25,8 +26,8 @@ public static class WallPlan
         var n = keyResultCounts.Count;
         if (n == 0) return new(1, "full", 0);
         (int Cols, string Density)[] candidates = withKpis
-            ? [(1, "full"), (1, "compact"), (2, "full"), (2, "compact"), (2, "summary"), (3, "summary")]
-            : [(1, "full"), (2, "full"), (2, "compact"), (3, "compact"), (3, "summary"), (4, "summary")];
+            ? [(1, "roomy"), (1, "full"), (1, "compact"), (2, "full"), (2, "compact"), (2, "summary"), (3, "summary")]
+            : [(1, "roomy"), (1, "full"), (2, "full"), (2, "compact"), (3, "compact"), (3, "summary"), (4, "summary")];
         foreach (var (cols, density) in candidates)
             if (Fits(keyResultCounts, cols, density)) return new(cols, density, n);
 

@@ -1,3 +1,5 @@
+using OkrGrid.Planning;
+
 namespace OkrGrid.Grains;
 
 public sealed partial class CycleGrain
@@ -170,6 +172,34 @@ public sealed partial class CycleGrain
             r.Edges.Add(edge with { Weight = weight });
         });
         await NotifyAsync([(parentId, NodeKind.Objective), (childId, KindOf(childId))]);
+    }
+
+    async Task ICycleGrain.ApplyMovesAsync(ImmutableArray<PlanMove> moves)
+    {
+        EnsureOpen();
+        if (moves.IsDefaultOrEmpty) throw OkrRejectedException.Invalid("moves", "there is nothing to apply.");
+        var graph = new PlanGraph(CycleId, R.Objectives.Values, R.KeyResults.Values, R.Edges);
+        var left = new List<string>();
+        var joined = new List<string>();
+        var subjects = new List<(string, NodeKind)>();
+        for (int i = 0; i < moves.Length; i++)
+        {
+            try
+            {
+                var effect = graph.Apply(moves[i]);
+                left.AddRange(effect.OldParents);
+                joined.AddRange(effect.NewParents);
+                subjects.Add((moves[i].SubjectId, KindOf(moves[i].SubjectId)));
+            }
+            catch (OkrRejectedException refusal)
+            {
+                throw new OkrRejectedException(refusal.Kind, $"moves[{i}].{refusal.Field}", refusal.Reason);
+            }
+        }
+        var edges = graph.Edges.ToList();
+        await CommitAsync(r => r.Edges = edges);
+        // As for single moves: new parents first, then the moved nodes, then the parents they left.
+        await NotifyAsync([.. Objectives(joined), .. subjects, .. Objectives(left)]);
     }
 
     // ---- Deletion ----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ await builder.AddOkrGridEngineAsync();
 
 builder.Services.AddOkrGridApi();
 builder.Services.AddOkrGridLive(builder.Configuration);
+builder.AddDemoActivity();
 builder.Services.AddOkrGridDashboards();
 
 var app = builder.Build();
@@ -21,9 +22,13 @@ app.MapOpenApi();
 app.MapHealthApi();
 app.MapOrganisationApi();
 app.MapCyclesApi();
+app.MapTeamsApi();
+app.MapPeopleApi();
 app.MapObjectivesApi();
 app.MapKeyResultsApi();
 app.MapKpisApi();
+app.MapAlignmentApi();
+app.MapHistoryApi();
 app.MapOkrGridHubs();
 app.MapOkrGridDashboards();
 

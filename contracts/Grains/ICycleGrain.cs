@@ -48,6 +48,12 @@ public interface ICycleGrain : IGrainWithStringKey
     Task SetWeightAsync(string parentId, string childId, double weight);
 
     /// <summary>
+    /// Applies a planner scenario's moves together, in order, validated on the live graph as the earlier moves leave
+    /// it — all or none: the first invalid move refuses the whole set, naming it ("moves[i].field").
+    /// </summary>
+    Task ApplyMovesAsync(ImmutableArray<OkrGrid.Planning.PlanMove> moves);
+
+    /// <summary>
     /// Adds many nodes and edges at once — an organisation's import — validated as a whole and written in one
     /// state write. Ids are full node ids of this cycle; edges may also point at nodes that already exist.
     /// </summary>

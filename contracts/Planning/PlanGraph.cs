@@ -20,19 +20,26 @@ public sealed class PlanGraph
     private readonly Dictionary<string, List<Edge>> _childrenOf;
     private readonly Dictionary<string, List<Edge>> _parentsOf;
 
-    public PlanGraph(CycleSnapshot snapshot)
+    public PlanGraph(CycleSnapshot snapshot) : this(snapshot.Cycle.Id, snapshot.Objectives, snapshot.KeyResults, snapshot.Edges) { }
+
+    public PlanGraph(string cycleId, IEnumerable<ObjectiveDefinition> objectives, IEnumerable<KeyResultDefinition> keyResults, IEnumerable<Edge> edges)
     {
-        _cycleId = snapshot.Cycle.Id;
-        _objectives = snapshot.Objectives.ToDictionary(o => o.Id);
-        _keyResults = snapshot.KeyResults.ToDictionary(k => k.Id);
-        _childrenOf = snapshot.Edges.GroupBy(e => e.ParentId).ToDictionary(g => g.Key, g => g.ToList());
-        _parentsOf = snapshot.Edges.GroupBy(e => e.ChildId).ToDictionary(g => g.Key, g => g.ToList());
+        _cycleId = cycleId;
+        _objectives = objectives.ToDictionary(o => o.Id);
+        _keyResults = keyResults.ToDictionary(k => k.Id);
+        var all = edges.ToList();
+        _childrenOf = all.GroupBy(e => e.ParentId).ToDictionary(g => g.Key, g => g.ToList());
+        _parentsOf = all.GroupBy(e => e.ChildId).ToDictionary(g => g.Key, g => g.ToList());
     }
 
     public IReadOnlyList<Edge> ChildrenOf(string id) => _childrenOf.GetValueOrDefault(id) ?? (IReadOnlyList<Edge>)[];
     public IReadOnlyList<Edge> ParentsOf(string id) => _parentsOf.GetValueOrDefault(id) ?? (IReadOnlyList<Edge>)[];
     public IEnumerable<Edge> Edges => _childrenOf.Values.SelectMany(e => e);
     public bool IsObjective(string id) => _objectives.ContainsKey(id);
+    public ObjectiveDefinition? Objective(string id) => _objectives.GetValueOrDefault(id);
+    public KeyResultDefinition? KeyResult(string id) => _keyResults.GetValueOrDefault(id);
+    public IEnumerable<ObjectiveDefinition> Objectives => _objectives.Values;
+    public IEnumerable<KeyResultDefinition> KeyResults => _keyResults.Values;
 
     /// <summary>Applies the move if it is valid; returns the parents the subject left and the ones it joined.</summary>
     /// <exception cref="OkrRejectedException">The move is invalid; the graph is unchanged.</exception>

@@ -81,7 +81,8 @@ public static class AlignmentTree
     }
 
     /// <summary>The team, its sub-teams (at any depth) and the people in any of them, as owners.</summary>
-    private static HashSet<Owner> OwnersWithin(OrganisationView organisation, string teamId)
+    /// <exception cref="OkrRejectedException">The team does not exist (not found, field "teamId").</exception>
+    public static HashSet<Owner> OwnersWithin(OrganisationView organisation, string teamId)
     {
         if (organisation.Teams.All(t => t.Id != teamId)) throw OkrRejectedException.NotFound("teamId", teamId);
         var teams = new HashSet<string> { teamId };

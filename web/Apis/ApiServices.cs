@@ -10,7 +10,15 @@ public static class ApiServices
     public static IServiceCollection AddOkrGridApi(this IServiceCollection services)
     {
         services.ConfigureHttpJsonOptions(o =>
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        {
+            // Enums by name only: an integer would slip through as an undefined value.
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+            // The alignment tree nests two levels per objective level.
+            o.SerializerOptions.MaxDepth = 256;
+        });
+        // A request that cannot be read reaches the exception handler (which names the field) in every environment,
+        // not only in Development.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddOpenApi();

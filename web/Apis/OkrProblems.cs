@@ -23,11 +23,14 @@ public static class OkrProblems
             extensions: Extensions(field, reason));
 
     private static ProblemHttpResult Problem(int status, string title, OkrRejectedException rejection) =>
+        Problem(status, title, rejection.Field, rejection.Reason);
+
+    public static ProblemHttpResult Problem(int status, string title, string field, string reason) =>
         TypedResults.Problem(
             statusCode: status,
             title: title,
-            detail: rejection.Message,
-            extensions: Extensions(rejection.Field, rejection.Reason));
+            detail: $"{field}: {reason}",
+            extensions: Extensions(field, reason));
 
     private static Dictionary<string, object?> Extensions(string field, string reason) =>
         new() { ["field"] = field, ["reason"] = reason };
@@ -35,7 +38,8 @@ public static class OkrProblems
 
 /// <summary>
 /// Turns an <see cref="OkrRejectedException"/> from any endpoint into its ProblemDetails response, and a request
-/// that could not be read (malformed JSON, no body) into a 400 problem rather than a 500.
+/// that could not be read (malformed JSON, a value of the wrong type, no body, a query value that does not bind) into
+/// a 400 problem naming the field rather than a 500.
 /// </summary>
 internal sealed class ApiExceptionHandler : IExceptionHandler
 {
@@ -44,7 +48,7 @@ internal sealed class ApiExceptionHandler : IExceptionHandler
         var result = exception switch
         {
             OkrRejectedException rejection => OkrProblems.From(rejection),
-            BadHttpRequestException bad => TypedResults.Problem(statusCode: bad.StatusCode, title: "Bad request", detail: bad.Message),
+            BadHttpRequestException bad => UnreadableRequest.ProblemOf(bad),
             _ => null,
         };
         if (result is null) return false;

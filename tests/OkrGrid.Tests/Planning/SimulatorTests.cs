@@ -12,11 +12,12 @@ public sealed class SimulatorTests
     // Before: t1 = (0.8 + 0.2) / 2 = 0.5, t2 = 0.6, company = (0.5 + 0.6) / 2 = 0.55.
     private static CycleSnapshot HandMade(bool closed = false)
     {
-        var owner = new Owner(OwnerKind.Company, "co");
-        ObjectiveDefinition O(string id) => new(id, "q", id, "", owner, RollUpMode.KeyResultsAndObjectives);
-        KeyResultDefinition K(string id) => new(id, "q", id, owner, KeyResultKind.Increase, 0, 10, "", null);
-        var objectives = ImmutableArray.Create(O(C), O(T1), O(T2));
-        var keyResults = ImmutableArray.Create(K(A), K(B), K(Cr));
+        // t1 is team red's, t2 team blue's; a and b are owned by Pat (of red), c by team blue.
+        ObjectiveDefinition O(string id, Owner owner) => new(id, "q", id, "", owner, RollUpMode.KeyResultsAndObjectives);
+        KeyResultDefinition K(string id, Owner owner) => new(id, "q", id, owner, KeyResultKind.Increase, 0, 10, "", null);
+        var objectives = ImmutableArray.Create(O(C, new(OwnerKind.Company, "co")), O(T1, new(OwnerKind.Team, "red")), O(T2, new(OwnerKind.Team, "blue")));
+        var pat = new Owner(OwnerKind.Person, "pat");
+        var keyResults = ImmutableArray.Create(K(A, pat), K(B, pat), K(Cr, new(OwnerKind.Team, "blue")));
         var edges = ImmutableArray.Create(new Edge(C, T1, 1), new Edge(C, T2, 1), new Edge(T1, A, 1), new Edge(T1, B, 1), new Edge(T2, Cr, 1));
         var values = new Dictionary<string, double> { [A] = 8, [B] = 2, [Cr] = 6 };
         var at = Start.AddDays(46);
@@ -92,6 +93,72 @@ public sealed class SimulatorTests
         Assert.Contains("already under", reasons[6].Reason);
         // The valid move's result is as if it were alone.
         Assert.Equal(0.6, result.Impacts.Single(i => i.NodeId == C).After.Progress, 12);
+    }
+
+    private static readonly OrganisationView Organisation = new("co", "Acme", [new("red", "Red", null), new("blue", "Blue", null)],
+        [new("pat", "Pat", "red")], ScoringPolicy.Default, [], []);
+
+    [Fact]
+    public void InfluenceIsTheProductOfSharesAlongEveryPath()
+    {
+        var graph = new PlanGraph(HandMade());
+        var ranked = Influence.Ranked(graph, C, HandMade().Scores);
+        // c carries all of t2 (half of the company); a and b half of t1 each: a quarter.
+        Assert.Equal([Cr, A, B], ranked.Select(k => k.KeyResultId));
+        Assert.Equal([0.5, 0.25, 0.25], ranked.Select(k => k.Influence));
+
+        // A second path: t2 aligned under t1 as well makes c count directly (½) and through t1 (½ · ⅓).
+        graph.Apply(new RealignObjective(T2, [new ParentLink(C), new ParentLink(T1)]));
+        var influence = Influence.Below(graph, C);
+        Assert.Equal(0.5 + 0.5 / 3, influence[Cr], 12);
+        Assert.Equal(0.5 / 3, influence[A], 12);
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    public void InfluenceIsTheDerivativeOfTheRollUp(int seed)
+    {
+        // Bump one key result's progress a little: the company objective moves by its influence times the bump.
+        var rng = new Random(seed);
+        var graph = PureGraph.Generate(rng, objectives: 30, keyResults: 60);
+        var values = graph.KeyResults.ToDictionary(k => k.Id, _ => 1 + rng.NextDouble() * 8); // inside (0, 1): no clamping
+        var elapsed = 0.5;
+        var plan = new PlanGraph(new CycleSnapshot(new CycleInfo(graph.Cycle, false, null), ScoringPolicy.Default,
+            [.. graph.Objectives], [.. graph.KeyResults], [.. graph.Edges], new Dictionary<string, NodeScore>(), graph.At));
+        var root = graph.Objectives[0].Id;
+        var influence = Influence.Below(plan, root);
+        double RootWith(Dictionary<string, double> v) => GraphScorer.Score(graph.Objectives, graph.KeyResults, graph.Edges,
+            kr => new KeyResultInput(v[kr.Id], true, null), elapsed, ScoringPolicy.Default)[root].Progress;
+        var baseline = RootWith(values);
+        foreach (var kr in graph.KeyResults.Take(20))
+        {
+            var bumped = new Dictionary<string, double>(values) { [kr.Id] = values[kr.Id] + 0.1 }; // +0.01 progress
+            var slope = (RootWith(bumped) - baseline) / 0.01;
+            Assert.True(Math.Abs(slope - influence.GetValueOrDefault(kr.Id)) < 1e-9, $"seed {seed}, {kr.Id}: slope {slope} vs influence {influence.GetValueOrDefault(kr.Id)}");
+        }
+    }
+
+    [Fact]
+    public void AlignmentSummaryCountsAlignedObjectivesOrphansAndTeamShares()
+    {
+        var graph = new PlanGraph(HandMade());
+        var before = AlignmentSummary.Of(graph, Organisation);
+        Assert.Equal(1.0, before.AlignedShare);
+        Assert.Empty(before.Orphans);
+        var company = Assert.Single(before.CompanyObjectives);
+        Assert.Equal([T1, T2], company.Contributors);
+        Assert.Equal([("Blue", 0.5), ("Red", 0.5)], company.TeamShares.Select(t => (t.Name, t.Share)));
+
+        // b moves to t2: red keeps a (½ of t1 = ½) and b counts in t2 (¼): red ¾, blue ¼. t2 then loses its parent: orphan.
+        graph.Apply(new MoveKeyResult(B, T2));
+        Assert.Equal([("Red", 0.75), ("Blue", 0.25)], AlignmentSummary.Of(graph, Organisation).CompanyObjectives[0].TeamShares.Select(t => (t.Name, t.Share)));
+        graph.Apply(new RealignObjective(T2, []));
+        var after = AlignmentSummary.Of(graph, Organisation);
+        Assert.Equal(0.5, after.AlignedShare);
+        Assert.Equal([T2], after.Orphans);
+        Assert.Equal([T1], after.CompanyObjectives[0].Contributors);
     }
 
     [Fact]

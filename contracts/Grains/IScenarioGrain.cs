@@ -1,0 +1,39 @@
+using OkrGrid.Model;
+using OkrGrid.Planning;
+
+namespace OkrGrid.Grains;
+
+/// <summary>
+/// A planner scenario: proposed moves against one cycle, simulated on a snapshot of the live graph with the engine's
+/// rules, then applied all together or discarded. Key: the scenario id.
+/// </summary>
+public interface IScenarioGrain : IGrainWithStringKey
+{
+    Task<ScenarioView> CreateAsync(ScenarioDraft draft);
+    Task<ScenarioView> GetAsync();
+    Task<ScenarioView> RenameAsync(string name);
+
+    /// <summary>Adds a move (kept even when invalid: the impact reports it with its reason).</summary>
+    Task<ScenarioView> AddMoveAsync(PlanMove move);
+    Task<ScenarioView> RemoveMoveAsync(int index);
+
+    /// <summary>
+    /// The impact of the moves. Simulates on the snapshot held since the last simulation (taking one the first time);
+    /// <paramref name="resimulate"/> takes a fresh snapshot of the live graph first.
+    /// </summary>
+    Task<ScenarioImpact> GetImpactAsync(bool resimulate = false);
+
+    /// <summary>The key results that move an objective most per unit of their own progress, before and after the moves.</summary>
+    Task<Sensitivity> GetSensitivityAsync(string objectiveId);
+
+    /// <summary>Applies every move together on the live graph (all or none), then closes the scenario.</summary>
+    Task<ScenarioView> ApplyAsync();
+    Task<ScenarioView> DiscardAsync();
+}
+
+/// <summary>The scenarios of a company, newest first. Key: the company id.</summary>
+public interface IScenarioCatalogGrain : IGrainWithStringKey
+{
+    Task PutAsync(ScenarioSummary summary);
+    [AlwaysInterleave] Task<ImmutableArray<ScenarioSummary>> ListAsync();
+}

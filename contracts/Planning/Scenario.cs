@@ -1,0 +1,58 @@
+using OkrGrid.Model;
+
+namespace OkrGrid.Planning;
+
+public enum ScenarioState { Open, Applied, Discarded }
+
+/// <summary>What a planner gives to start a scenario.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ScenarioDraft(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string CompanyId,
+    [property: Id(2)] string CycleId,
+    [property: Id(3)] string Author = "");
+
+/// <summary>A named, durable set of proposed moves against one cycle.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ScenarioView(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string CompanyId,
+    [property: Id(3)] string CycleId,
+    [property: Id(4)] string Author,
+    [property: Id(5)] DateTimeOffset CreatedAt,
+    [property: Id(6)] ScenarioState State,
+    [property: Id(7)] ImmutableArray<PlanMove> Moves,
+    [property: Id(8)] DateTimeOffset? ClosedAt);
+
+/// <summary>A scenario's line in the catalogue.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ScenarioSummary(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string CycleId,
+    [property: Id(3)] string Author,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] ScenarioState State,
+    [property: Id(6)] int Moves);
+
+/// <summary>
+/// A scenario's simulated effect: per affected objective before/after, the moves left out with their reasons, the
+/// alignment before and after — all computed on the snapshot taken at <see cref="SimulationResult.SnapshotTakenAt"/>.
+/// <see cref="LiveChanged"/> says the live graph moved on since (check-ins, other moves): simulate again to catch up.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ScenarioImpact(
+    [property: Id(0)] ScenarioView Scenario,
+    [property: Id(1)] SimulationResult Simulation,
+    [property: Id(2)] AlignmentSummary AlignmentBefore,
+    [property: Id(3)] AlignmentSummary AlignmentAfter,
+    [property: Id(4)] bool LiveChanged);
+
+/// <summary>For one objective, its key results ranked by influence (progress of the objective per unit of theirs).</summary>
+[GenerateSerializer, Immutable]
+public sealed record Sensitivity(
+    [property: Id(0)] string ObjectiveId,
+    [property: Id(1)] string Title,
+    [property: Id(2)] ImmutableArray<KeyResultInfluence> Before,
+    [property: Id(3)] ImmutableArray<KeyResultInfluence> After);

@@ -1,0 +1,30 @@
+using OkrGrid.Views;
+
+namespace OkrGrid.Web.Apis;
+
+/// <summary>A cycle's alignment tree, with the cycle it is of (the current one when none was asked for).</summary>
+public sealed record AlignmentResponse(CycleInfo Cycle, AlignmentFilter Filter, ImmutableArray<AlignmentNode> Roots);
+
+public static class AlignmentApi
+{
+    public static RouteGroupBuilder MapAlignmentApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/alignment").WithTags("Alignment").WithOkrProblems();
+        api.MapGet("/", GetAlignmentAsync).WithName("GetAlignment");
+        return api;
+    }
+
+    /// <summary>
+    /// The alignment tree of a cycle (the current one when left out): company objectives down to key results, each
+    /// with its score. <c>teamId</c> keeps what the team, its sub-teams and members own; <c>status</c> (onTrack,
+    /// atRisk, offTrack, noData) keeps nodes with that status; both keep the ancestors leading to what they keep.
+    /// </summary>
+    public static async Task<Ok<AlignmentResponse>> GetAlignmentAsync(string? cycleId, string? teamId, string? status,
+        IGrainFactory grains, IEngineClock clock)
+    {
+        var filter = new AlignmentFilter(string.IsNullOrWhiteSpace(teamId) ? null : teamId, Require.EnumQuery<Status>(status, "status"));
+        var organisation = await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync();
+        var snapshot = await grains.GetGrain<ICycleGrain>(await grains.CycleOrCurrentAsync(clock, cycleId)).GetSnapshotAsync();
+        return TypedResults.Ok(new AlignmentResponse(snapshot.Cycle, filter, AlignmentTree.Build(snapshot, organisation, filter)));
+    }
+}

@@ -1,0 +1,95 @@
+namespace OkrGrid.Web.Apis;
+
+/// <summary>
+/// An owner as a client sends it, e.g. <c>{"kind": "team", "id": "growth"}</c>. For the company the id may be left
+/// out: this host serves one company.
+/// </summary>
+public sealed record OwnerRequest(OwnerKind? Kind, string? Id)
+{
+    public Owner ToOwner(string field)
+    {
+        var kind = Require.Value(Kind, $"{field}.kind");
+        if (kind == OwnerKind.Company) return Owner.Company(Id ?? Company.Id);
+        return new Owner(kind, Require.Object(Id, $"{field}.id"));
+    }
+}
+
+/// <summary>An alignment to a parent objective; the weight is 1 when left out.</summary>
+public sealed record ParentLinkRequest(string? ParentId, double? Weight = null);
+
+/// <summary>A weight of a child in its parent objective.</summary>
+public sealed record WeightRequest(double? Weight);
+
+/// <summary>
+/// Fields a request must carry. A missing one is refused with 400 naming it (through <see cref="OkrProblems"/>),
+/// never silently defaulted: request records have nullable fields so that "left out" can be told from "zero".
+/// </summary>
+public static class Require
+{
+    public static T Value<T>(T? value, string field) where T : struct =>
+        value ?? throw OkrRejectedException.Invalid(field, "is required.");
+
+    public static T Object<T>(T? value, string field) where T : class =>
+        value ?? throw OkrRejectedException.Invalid(field, "is required.");
+
+    /// <summary>Parent links in order; a null entry or a missing parent id is refused naming its index.</summary>
+    public static ImmutableArray<ParentLink> Parents(IReadOnlyList<ParentLinkRequest?> parents, string field = "parents")
+    {
+        var links = ImmutableArray.CreateBuilder<ParentLink>(parents.Count);
+        for (int i = 0; i < parents.Count; i++)
+        {
+            var p = parents[i] ?? throw OkrRejectedException.Invalid($"{field}[{i}]", "must not be null.");
+            links.Add(new ParentLink(Object(p.ParentId, $"{field}[{i}].parentId"), p.Weight ?? 1.0));
+        }
+        return links.MoveToImmutable();
+    }
+
+    /// <summary>A query value of an enum, by name (any case); anything else is refused naming the parameter.</summary>
+    public static T? EnumQuery<T>(string? value, string field) where T : struct, Enum
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        // Names only: Enum.TryParse would also take "7".
+        if (Enum.GetNames<T>().FirstOrDefault(n => n.Equals(value.Trim(), StringComparison.OrdinalIgnoreCase)) is { } name)
+            return Enum.Parse<T>(name);
+        throw OkrRejectedException.Invalid(field, $"'{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(JsonNames.Camel))}.");
+    }
+}
+
+/// <summary>Names as they appear in JSON (camelCase), for messages.</summary>
+public static class JsonNames
+{
+    public static string Camel(string name) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(name);
+}
+
+/// <summary>The cycle grain a node belongs to, from the node's id ("{cycleId}:{local}").</summary>
+public static class NodeCycles
+{
+    /// <summary>
+    /// Runs a structural command on the node's cycle. A malformed id, or one whose cycle does not exist, is "not
+    /// found" for the node's own field rather than for a cycle the client never named.
+    /// </summary>
+    public static async Task<T> InCycleOfAsync<T>(this IGrainFactory grains, string field, string nodeId, Func<ICycleGrain, Task<T>> command)
+    {
+        var cycleId = NodeIds.CycleOf(nodeId) ?? throw OkrRejectedException.NotFound(field, nodeId);
+        try
+        {
+            return await command(grains.GetGrain<ICycleGrain>(cycleId));
+        }
+        catch (OkrRejectedException e) when (e.Kind == RejectionKind.NotFound && e.Field == "cycleId")
+        {
+            throw OkrRejectedException.NotFound(field, nodeId);
+        }
+    }
+
+    public static Task InCycleOfAsync(this IGrainFactory grains, string field, string nodeId, Func<ICycleGrain, Task> command) =>
+        grains.InCycleOfAsync(field, nodeId, async cycle => { await command(cycle); return true; });
+
+    /// <summary>The given cycle, else the current one (the open cycle containing now, see <see cref="HomePage.CurrentCycle"/>).</summary>
+    public static async Task<string> CycleOrCurrentAsync(this IGrainFactory grains, IEngineClock clock, string? cycleId)
+    {
+        if (!string.IsNullOrWhiteSpace(cycleId)) return cycleId;
+        var organisation = await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync();
+        return HomePage.CurrentCycle(organisation.Cycles, clock.UtcNow)?.Id
+            ?? throw new OkrRejectedException(RejectionKind.NotFound, "cycleId", "there is no cycle yet; create one first.");
+    }
+}

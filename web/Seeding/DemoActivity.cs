@@ -1,0 +1,246 @@
+using System.Globalization;
+using OkrGrid.Views;
+
+namespace OkrGrid.Web.Seeding;
+
+/// <summary>
+/// Demo activity mode (<c>Demo:Activity=true</c>): keeps logging plausible check-ins on the demo company's current
+/// cycle — and now and then a KPI measurement — through the grains, every <c>Demo:ActivityIntervalSeconds</c>
+/// (default 3), so a wall display moves on its own. Values drift toward their targets with occasional setbacks; the
+/// key result's owner is the author. It waits for the demo company (seeded by a silo startup task), and a failed
+/// step is logged and the next one tried: it never takes the host down.
+/// </summary>
+public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoActivitySettings settings, ILogger<DemoActivity> logger)
+    : BackgroundService
+{
+    /// <summary>One step in this many also records a KPI measurement.</summary>
+    private const int MeasurementEvery = 4;
+
+    private readonly Random _random = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await WaitForCompanyAsync(stoppingToken);
+            logger.LogInformation("Demo activity: a check-in every {Interval} s on company '{CompanyId}'.", settings.Interval.TotalSeconds, Company.Id);
+            using var timer = new PeriodicTimer(settings.Interval);
+            for (var step = 1; await timer.WaitForNextTickAsync(stoppingToken); step++)
+            {
+                try
+                {
+                    await CheckInAsync();
+                    if (step % MeasurementEvery == 0) await MeasureAsync();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A closed cycle, a node deleted meanwhile, a silo that is shutting down: try again next tick.
+                    logger.LogWarning(ex, "Demo activity: a step failed; continuing.");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+    }
+
+    /// <summary>The seeder names the company last, so a named company is a seeded one.</summary>
+    private async Task WaitForCompanyAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                if ((await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync()).CompanyName is { Length: > 0 }) return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogDebug(ex, "Demo activity: the engine is not ready yet.");
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+        }
+    }
+
+    private async Task CheckInAsync()
+    {
+        var organisation = await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync();
+        if (HomePage.CurrentCycle(organisation.Cycles, clock.UtcNow) is not { Closed: false } cycle) return;
+        var snapshot = await grains.GetGrain<ICycleGrain>(cycle.Id).GetSnapshotAsync();
+        var candidates = snapshot.KeyResults.Where(k => k.Kind != KeyResultKind.KpiLinked && !DemoScript.Finished(k, snapshot.Scores.GetValueOrDefault(k.Id))).ToList();
+        if (candidates.Count == 0) return;
+
+        var kr = candidates[_random.Next(candidates.Count)];
+        var score = snapshot.Scores.GetValueOrDefault(kr.Id);
+        var elapsed = Rules.ExpectedProgress(cycle.Definition.Start, cycle.Definition.End, clock.UtcNow);
+        var (value, note) = DemoScript.NextValue(kr, score, elapsed, _random);
+        var progress = Rules.Clamp(Rules.RawProgress(kr.Kind, kr.Start, kr.Target, value));
+        var confidence = DemoScript.Confidence(progress, Rules.ExpectedFor(kr.Kind, elapsed), _random);
+        var author = new OwnerNames(organisation).Of(kr.Owner);
+        await grains.GetGrain<IKeyResultGrain>(kr.Id).CheckInAsync(new CheckIn(NewClientId(), value, confidence, note, author, default));
+    }
+
+    private async Task MeasureAsync()
+    {
+        var organisation = await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync();
+        if (organisation.Kpis.IsEmpty) return;
+        var kpi = grains.GetGrain<IKpiGrain>(organisation.Kpis[_random.Next(organisation.Kpis.Length)].Id);
+        var view = await kpi.GetViewAsync();
+        var (value, note) = DemoScript.NextMeasurement(view.Definition, view.State.Latest, _random);
+        await kpi.RecordAsync(new Measurement(NewClientId(), value, default, note, DemoScript.MeasurementAuthor));
+    }
+
+    /// <summary>A fresh id per check-in: each is a new fact, never a retry of an earlier one.</summary>
+    private static string NewClientId() => $"demo-activity-{Guid.NewGuid():N}";
+}
+
+/// <summary>The "Demo" settings of the activity mode; invalid values fall back to the defaults (logged at start).</summary>
+public sealed record DemoActivitySettings(bool Enabled, TimeSpan Interval)
+{
+    public const string EnabledKey = "Demo:Activity";
+    public const string IntervalKey = "Demo:ActivityIntervalSeconds";
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(3);
+
+    /// <summary>Reads the settings; a malformed value is reported in <paramref name="problem"/> and the default used.</summary>
+    public static DemoActivitySettings Read(IConfiguration configuration, out string? problem)
+    {
+        problem = null;
+        var enabled = false;
+        if (configuration[EnabledKey] is { Length: > 0 } e && !bool.TryParse(e, out enabled))
+            problem = $"{EnabledKey} is '{e}', not true or false; demo activity stays off.";
+        var interval = DefaultInterval;
+        if (configuration[IntervalKey] is { Length: > 0 } s)
+        {
+            // A tenth of a second at the least: the demo must not flood the engine.
+            if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && double.IsFinite(seconds) && seconds >= 0.1)
+                interval = TimeSpan.FromSeconds(seconds);
+            else
+                problem = $"{IntervalKey} is '{s}', not a number of seconds of at least 0.1; using {DefaultInterval.TotalSeconds} s.";
+        }
+        return new DemoActivitySettings(enabled, interval);
+    }
+}
+
+public static class DemoActivityHosting
+{
+    /// <summary>Adds the demo activity when <c>Demo:Activity</c> is true.</summary>
+    public static WebApplicationBuilder AddDemoActivity(this WebApplicationBuilder builder)
+    {
+        var settings = DemoActivitySettings.Read(builder.Configuration, out var problem);
+        if (problem is not null)
+        {
+            using var logging = LoggerFactory.Create(l => l.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole(o => o.SingleLine = true));
+            logging.CreateLogger<DemoActivity>().LogWarning("Demo activity: {Problem}", problem);
+        }
+        if (!settings.Enabled) return builder;
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddHostedService<DemoActivity>();
+        return builder;
+    }
+}
+
+/// <summary>
+/// How the demo's numbers move: pure, given a random source, so the rules are plain to read. A number drifts toward
+/// where the cycle's pace puts it — each key result a steady amount ahead or behind — with noise and occasional
+/// setbacks, so a display keeps moving for the whole cycle instead of everything reaching its target in an hour.
+/// </summary>
+public static class DemoScript
+{
+    public const string MeasurementAuthor = "Lumen metrics pipeline";
+
+    /// <summary>A milestone that is done gets no more check-ins.</summary>
+    public static bool Finished(KeyResultDefinition kr, NodeScore? score) =>
+        kr.Kind == KeyResultKind.Milestone && score is { NoData: false, Value: >= 1 };
+
+    /// <summary>
+    /// The next value of a key result from its current one at <paramref name="elapsed"/> of the cycle, and a note
+    /// that says what happened.
+    /// </summary>
+    public static (double Value, string Note) NextValue(KeyResultDefinition kr, NodeScore? score, double elapsed, Random random)
+    {
+        var current = score is { NoData: false, Value: { } v } ? v : kr.Start;
+        switch (kr.Kind)
+        {
+            case KeyResultKind.Milestone:
+                // More likely to be done the further the cycle is.
+                return random.NextDouble() < 0.02 + 0.1 * elapsed ? (1, Pick(random, Done)) : (0, Pick(random, Underway));
+            case KeyResultKind.StayAtOrAbove:
+            case KeyResultKind.StayAtOrBelow:
+            {
+                var above = kr.Kind == KeyResultKind.StayAtOrAbove;
+                var spread = Math.Max(Math.Abs(kr.Target) * 0.02, Step(kr));
+                // Mostly holding, a little inside the line; one time in eight a breach.
+                var breach = random.NextDouble() < 0.125;
+                var offset = spread * (breach ? -(0.1 + 0.5 * random.NextDouble()) : 0.1 + 0.9 * random.NextDouble());
+                var value = Round(kr, kr.Target + (above ? offset : -offset));
+                var holds = above ? value >= kr.Target : value <= kr.Target;
+                return (value, holds ? Pick(random, Holding) : Pick(random, Breached));
+            }
+            default:
+            {
+                var span = kr.Target - kr.Start;
+                var aim = kr.Start + span * Math.Clamp(elapsed + Lead(kr), 0, 1);
+                // Close part of the gap to the aim, with noise; about one time in six, slip back a little instead.
+                var setback = random.NextDouble() < 0.16;
+                var move = setback
+                    ? -span * (0.01 + 0.03 * random.NextDouble())
+                    : (aim - current) * (0.1 + 0.2 * random.NextDouble()) + span * 0.01 * (random.NextDouble() - 0.3);
+                var low = Math.Min(kr.Start, kr.Target);
+                var high = Math.Max(kr.Start, kr.Target);
+                var value = Round(kr, Math.Clamp(current + move, low, high));
+                var delta = (value - current) / span;
+                return (value, delta switch
+                {
+                    > 0.06 => Pick(random, BigWeek),
+                    > 0.0005 => Pick(random, Steady),
+                    >= -0.0005 => Pick(random, Flat),
+                    _ => Pick(random, Slipped),
+                });
+            }
+        }
+    }
+
+    /// <summary>Confidence follows how far ahead of or behind the pace the key result is, to the nearest 0.05.</summary>
+    public static double Confidence(double progress, double expected, Random random)
+    {
+        var c = 0.6 + (progress - expected) + (random.NextDouble() - 0.5) * 0.2;
+        return Math.Round(Math.Clamp(c, 0.1, 0.95) * 20) / 20;
+    }
+
+    /// <summary>A KPI's next measurement: a small step toward its green threshold, plus noise.</summary>
+    public static (double Value, string Note) NextMeasurement(KpiDefinition kpi, double? latest, Random random)
+    {
+        var current = latest ?? kpi.Baseline;
+        var scale = Math.Max(Math.Abs(kpi.Thresholds.Green - kpi.Thresholds.Yellow), Math.Abs(current) * 0.002);
+        var value = current + (kpi.Thresholds.Green - current) * 0.05 + (random.NextDouble() - 0.5) * scale * 0.4;
+        if (kpi.Unit == "%") value = Math.Clamp(value, 0, 100);
+        var decimals = Math.Clamp(1 - (int)Math.Floor(Math.Log10(Math.Max(scale, 1e-9))), 0, 4);
+        return (Math.Round(value, decimals), "");
+    }
+
+    /// <summary>How far ahead of the pace (or, negative, behind it) a key result runs: fixed per key result.</summary>
+    private static double Lead(KeyResultDefinition kr)
+    {
+        // FNV-1a: the same in every process (string.GetHashCode is not), so a key result keeps its character.
+        var hash = 2166136261u;
+        foreach (var c in kr.Id) hash = unchecked((hash ^ c) * 16777619u);
+        return -0.25 + 0.4 * (hash % 1000) / 1000.0;
+    }
+
+    /// <summary>Values shown to the precision a person would report: a hundredth of the key result's span.</summary>
+    private static double Round(KeyResultDefinition kr, double value)
+    {
+        var decimals = Math.Clamp(2 - (int)Math.Floor(Math.Log10(Step(kr) * 100)), 0, 4);
+        return Math.Round(value, decimals);
+    }
+
+    private static double Step(KeyResultDefinition kr) => Math.Max(Math.Abs(kr.Target - kr.Start), 1e-6) / 100;
+
+    private static string Pick(Random random, string[] options) => options[random.Next(options.Length)];
+
+    private static readonly string[] BigWeek = ["Big step: the main piece landed.", "Strong day, ahead of plan.", "The new release is paying off."];
+    private static readonly string[] Steady = ["Steady progress.", "On plan; nothing blocking.", "Moving in the right direction.", "Small wins across the board."];
+    private static readonly string[] Flat = ["Flat: waiting on a dependency.", "Little movement; the team was on incident duty.", "Quiet day."];
+    private static readonly string[] Slipped = ["Slipped back a little; digging into why.", "A regression; a fix is in review.", "Lost some ground after a customer escalation."];
+    private static readonly string[] Holding = ["Holding the line.", "Comfortably within the target.", "Within target; watching the trend."];
+    private static readonly string[] Breached = ["Over the line today; looking into it.", "A short breach; mitigation in place."];
+    private static readonly string[] Underway = ["Work in progress.", "On the way; a few open questions left.", "Progressing, nothing blocking."];
+    private static readonly string[] Done = ["Done and shipped.", "Finished: announced to the company."];
+}

@@ -54,13 +54,25 @@ public sealed class BrowserHost : IAsyncLifetime
     {
         await page.WaitForTimeoutAsync(400); // let transitions (bars, flashes) settle
         var file = Path.Combine(ScreenshotDir, name + ".png");
-        await page.ScreenshotAsync(new() { Path = file, FullPage = fullPage });
+        var viewport = page.ViewportSize!;
+        if (fullPage)
+        {
+            // A window as tall as the page rather than Playwright's full-page stitching, so that fixed chrome (the
+            // drawer) reaches the bottom as it does on a real screen.
+            var height = await page.EvaluateAsync<int>("() => document.documentElement.scrollHeight");
+            await page.SetViewportSizeAsync(viewport.Width, Math.Clamp(height, viewport.Height, 4000));
+            await page.WaitForTimeoutAsync(300);
+        }
+        await page.ScreenshotAsync(new() { Path = file });
         if (RepositoryRoot() is { } root)
         {
             var docs = Path.Combine(root, "docs", "screenshots", "latest");
             Directory.CreateDirectory(docs);
             File.Copy(file, Path.Combine(docs, name + ".png"), overwrite: true);
+            // A small JPEG too, for the README.
+            await page.ScreenshotAsync(new() { Path = Path.Combine(docs, name + ".jpg"), Type = ScreenshotType.Jpeg, Quality = 82 });
         }
+        if (fullPage) await page.SetViewportSizeAsync(viewport.Width, viewport.Height);
         return file;
     }
 

@@ -29,6 +29,7 @@ app.MapKeyResultsApi();
 app.MapKpisApi();
 app.MapAlignmentApi();
 app.MapHistoryApi();
+app.MapScenariosApi();
 app.MapOkrGridHubs();
 app.MapOkrGridDashboards();
 

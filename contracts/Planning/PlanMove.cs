@@ -1,9 +1,15 @@
+using System.Text.Json.Serialization;
 using OkrGrid.Model;
 
 namespace OkrGrid.Planning;
 
 /// <summary>A proposed structural change of a cycle: what a planner's scenario is made of.</summary>
+/// <remarks>In JSON each move names its kind: <c>moveKeyResult</c>, <c>realignObjective</c> or <c>changeWeight</c>.</remarks>
 [GenerateSerializer, Immutable]
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(MoveKeyResult), "moveKeyResult")]
+[JsonDerivedType(typeof(RealignObjective), "realignObjective")]
+[JsonDerivedType(typeof(ChangeWeight), "changeWeight")]
 public abstract record PlanMove
 {
     /// <summary>The node the move is about (for listing and highlighting).</summary>

@@ -16,6 +16,12 @@ public sealed record BenchOptions
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
     public int[] Concurrency { get; init; } = [64, 256, 1024];
     public int PeerConnections { get; init; } = 16;
+
+    /// <summary>Concurrent HTTP clients (closed loop) for the REST check-in figure; the web host gets the same org.</summary>
+    public int[] RestConcurrency { get; init; } = [64, 256];
+
+    /// <summary>SignalR clients on the company scorecard for the check-in → client latency figure.</summary>
+    public int HubClients { get; init; } = 200;
     public string OutputDirectory { get; init; } = "bench/results";
     public bool Skewed { get; init; }
 
@@ -38,16 +44,19 @@ public sealed record BenchOptions
                 {
                     Quick = true, OrgSize = 1_000, LargeOrgSize = 5_000, Duration = TimeSpan.FromSeconds(1),
                     Warmup = TimeSpan.FromSeconds(0.5), Concurrency = [64], PeerConnections = 8,
+                    RestConcurrency = [64], HubClients = 20,
                 },
                 "--seed" => o with { Seed = int.Parse(Next()) },
                 "--duration" => o with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)) },
                 "--concurrency" => o with { Concurrency = Next().Split(',').Select(int.Parse).ToArray() },
+                "--rest-concurrency" => o with { RestConcurrency = Next().Split(',').Select(int.Parse).ToArray() },
+                "--hub-clients" => o with { HubClients = int.Parse(Next()) },
                 "--skewed" => o with { Skewed = true },
                 "--out" => o with { OutputDirectory = Next() },
                 "--serve" => o with { ServeConnectionString = Next() },
                 "--gateway-port" => o with { ServeGatewayPort = int.Parse(Next()) },
                 "--silo-port" => o with { ServeSiloPort = int.Parse(Next()) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --org 10k, --large 100k, --quick, --seed N, --duration S, --concurrency 64,256, --skewed, --out DIR."),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --org 10k, --large 100k, --quick, --seed N, --duration S, --concurrency 64,256, --rest-concurrency 64,256, --hub-clients 200, --skewed, --out DIR."),
             };
         }
         return o;

@@ -24,18 +24,21 @@ var databases = new List<string>();
 try
 {
     // ---- 1, 2, 7: the engine on the organisation ------------------------------------------------------------
+    // OKRGRID_BENCH_ONLY=engine stops after this section; =user-path runs only figures 8 and 9 (for working on them).
+    var only = Environment.GetEnvironmentVariable("OKRGRID_BENCH_ONLY");
     var db = await BenchDatabase.CreateAsync("engine");
     databases.Add(db);
     var machine = MachineInfo.Read(await BenchDatabase.DescribeAsync(db));
-    Say($"Organisation of {org.NodeCount:N0} nodes; importing into the engine.");
     var ledger = new Ledger(BaselineFigures.BaseTime(org, now));
     var throughput = ImmutableArray.CreateBuilder<ThroughputResult>();
-    ThroughputResult? skewedResult;
-    PropagationResult propagation;
-    SnapshotResult snapshot;
-    List<string> differences;
-    await using (var engine = await EngineHost.StartAsync(db, clock))
+    ThroughputResult? skewedResult = null;
+    PropagationResult? propagation = null;
+    SnapshotResult? snapshot = null;
+    List<string> differences = [];
+    if (only != "user-path")
     {
+        Say($"Organisation of {org.NodeCount:N0} nodes; importing into the engine.");
+        await using var engine = await EngineHost.StartAsync(db, clock);
         await EngineImport.ImportAsync(engine.Client, org);
         await EngineImport.ActivateAllAsync(engine.Client, org);
         var figures = new EngineFigures(engine.Client, org, uniform, ledger, options);
@@ -63,28 +66,43 @@ try
         snapshot = await LargeOrgFigures.SnapshotAsync(engine.Client, cycle.Id, org.NodeCount);
     }
 
-    if (Environment.GetEnvironmentVariable("OKRGRID_BENCH_ONLY") == "engine") return differences.Count == 0 ? 0 : 1;
-    // ---- 3, 4: the SQL peer and the in-memory limit -------------------------------------------------------
-    var peerDb = await BenchDatabase.CreateAsync("peer");
-    databases.Add(peerDb);
-    Say("SQL peer.");
-    var peer = await BaselineFigures.PeerAsync(peerDb, org, uniform, options, now);
-    Say($"SQL peer: {peer.PerSecond:N0} check-ins/s, {peer.Differences} differences.");
-    var limit = BaselineFigures.Limit(org, uniform, options, now);
-    Say($"In-memory limit: {limit.PerSecond:N0} check-ins/s, {limit.Differences} differences.");
+    if (only == "engine") return differences.Count == 0 ? 0 : 1;
+    // ---- 8, 9: the user path: the real web host as a process, over HTTP and SignalR ------------------------
+    var webDb = await BenchDatabase.CreateAsync("web");
+    databases.Add(webDb);
+    Say("User path: starting the web host.");
+    var userPath = await UserPathFigures.RunAsync(webDb, org, options, now, Say);
 
-    // ---- 5, 6, 7: the large organisation ------------------------------------------------------------------
-    var large = OrgGenerator.Generate(options.LargeOrgSize, options.Seed, cycle);
-    var largeDb = await BenchDatabase.CreateAsync("large");
-    databases.Add(largeDb);
-    Say($"Large organisation of {large.NodeCount:N0} nodes: memory and snapshot.");
-    var (memory, largeSnapshot) = await LargeOrgFigures.MemoryAndSnapshotAsync(largeDb, large, clock);
-    Say("Cold start and recovery.");
-    var cold = await LargeOrgFigures.ColdStartAndRecoveryAsync(largeDb, large, options);
+    PeerResult? peer = null;
+    LimitResult? limit = null;
+    MemoryResult? memory = null;
+    SnapshotResult? largeSnapshot = null;
+    ColdStartResult? cold = null;
+    var large = org;
+    if (only != "user-path")
+    {
+        // ---- 3, 4: the SQL peer and the in-memory limit ---------------------------------------------------
+        var peerDb = await BenchDatabase.CreateAsync("peer");
+        databases.Add(peerDb);
+        Say("SQL peer.");
+        peer = await BaselineFigures.PeerAsync(peerDb, org, uniform, options, now);
+        Say($"SQL peer: {peer.PerSecond:N0} check-ins/s, {peer.Differences} differences.");
+        limit = BaselineFigures.Limit(org, uniform, options, now);
+        Say($"In-memory limit: {limit.PerSecond:N0} check-ins/s, {limit.Differences} differences.");
+
+        // ---- 5, 6, 7: the large organisation --------------------------------------------------------------
+        large = OrgGenerator.Generate(options.LargeOrgSize, options.Seed, cycle);
+        var largeDb = await BenchDatabase.CreateAsync("large");
+        databases.Add(largeDb);
+        Say($"Large organisation of {large.NodeCount:N0} nodes: memory and snapshot.");
+        (memory, largeSnapshot) = await LargeOrgFigures.MemoryAndSnapshotAsync(largeDb, large, clock);
+        Say("Cold start and recovery.");
+        cold = await LargeOrgFigures.ColdStartAndRecoveryAsync(largeDb, large, options);
+    }
 
     var results = new BenchResults(now, mode, machine, org.NodeCount, large.NodeCount, throughput.ToImmutable(), skewedResult,
         differences.Count, [.. differences.Take(10)], propagation, peer, limit, memory, snapshot, largeSnapshot, cold,
-        total.Elapsed.TotalSeconds);
+        userPath, total.Elapsed.TotalSeconds);
     Console.WriteLine(Report.Markdown(results));
     var written = await Report.WriteAsync(results, options.OutputDirectory);
     Say($"Results written to {written}.md and .json");

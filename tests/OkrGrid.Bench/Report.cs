@@ -35,10 +35,12 @@ public sealed record BenchResults(
     SnapshotResult? Snapshot,
     SnapshotResult? LargeSnapshot,
     ColdStartResult? ColdStart,
+    UserPathResult? UserPath,
     double TotalSeconds)
 {
     public bool Exact => Differences == 0 && (Peer?.Differences ?? 0) == 0 && (Limit?.Differences ?? 0) == 0
-        && (ColdStart is null || (ColdStart.LostAcknowledged == 0 && ColdStart.DifferencesAfterRecovery == 0));
+        && (ColdStart is null || (ColdStart.LostAcknowledged == 0 && ColdStart.DifferencesAfterRecovery == 0))
+        && (UserPath?.Passed ?? true);
 
     public ThroughputResult? Best => Throughput.IsDefaultOrEmpty ? null : Throughput.MaxBy(t => t.PerSecond);
 }
@@ -62,6 +64,15 @@ public static class Report
         {
             sb.AppendLine($"**FAILED: {r.Differences} node(s) differ from the reference after quiescence — no engine figure is reported.**");
             foreach (var d in r.FirstDifferences) sb.AppendLine($"- {d}");
+            sb.AppendLine();
+        }
+        if (r.UserPath is { Passed: false } failed)
+        {
+            sb.AppendLine($"**FAILED on the web host: {failed.Differences} node(s) differ from the reference, {failed.LostAcknowledged} acknowledged " +
+                          $"check-in(s) missing from the journal, {failed.HttpErrors} HTTP error(s), {failed.StaleClientViews} client(s) left with a stale " +
+                          "scorecard — no user-path figure is reported.**");
+            foreach (var (kind, count) in failed.Errors) sb.AppendLine($"- {kind}: {count:N0}");
+            foreach (var d in failed.FirstDifferences) sb.AppendLine($"- {d}");
             sb.AppendLine();
         }
         var best = r.Best;
@@ -97,8 +108,33 @@ public static class Report
         }
         if (r.Snapshot is { } s1) sb.AppendLine($"| 7 | cycle snapshot, {s1.Nodes:N0} nodes | median {s1.MedianMs:F0} ms, max {s1.MaxMs:F0} ms | | |");
         if (r.LargeSnapshot is { } s2) sb.AppendLine($"| 7 | cycle snapshot, {s2.Nodes:N0} nodes | median {s2.MedianMs:F0} ms, max {s2.MaxMs:F0} ms | | ≤ 200 ms |");
+        if (r.UserPath is { Passed: true } u)
+        {
+            foreach (var t in u.Rest)
+            {
+                // The same load straight on the grains (figure 1), where measured: what HTTP and the host add.
+                var engine = r.Throughput.IsDefaultOrEmpty ? null : r.Throughput.FirstOrDefault(e => e.Concurrency == t.Concurrency);
+                var ratio = engine is null ? "—" : $"{Ratio(t.PerSecond, engine.PerSecond)} engine at {t.Concurrency} in flight";
+                sb.AppendLine($"| 8 | check-ins/s through the REST API (web host process, HTTP/1.1 keep-alive), {t.Concurrency} clients, closed loop | " +
+                              $"**{t.PerSecond:N0}/s** (201 {t.Acknowledgement}; {t.Cpu}: {t.Cpu.HostMicrosecondsPer(t.PerSecond):N0} µs host CPU " +
+                              $"per check-in) | {ratio} | ≥ 5,000/s |");
+            }
+            var h = u.Hub;
+            sb.AppendLine($"| 9 | check-in → SignalR client: {h.Clients} clients on the company scorecard, open loop at {h.RatePerSecond:N0}/s (half of 8), " +
+                          $"201 → client receipt over (trace, client) pairs | {h.AckToClient} ({h.AckToClient.Count:N0} pairs; {h.TracesAtAllClients:N0} of " +
+                          $"{h.TimeableAcknowledged:N0} traces reached all {h.Clients} clients, {h.PairsMissing:N0} pairs missing; due → client {h.DueToClient}; " +
+                          $"201 {h.Acknowledgement}; {h.Messages:N0} pushes, {h.Disconnected} disconnects; {h.Cpu}) | | p99 ≤ 500 ms |");
+        }
         sb.AppendLine();
         sb.AppendLine(r.Exact ? "Correctness: every figure's run was verified exact against the pure reference." : "**Correctness check FAILED (see above).**");
+        if (r.UserPath is { Passed: true } v)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"User path (8, 9): after the load the web host's {v.Nodes:N0} nodes equal the reference of its {v.Acknowledged:N0} acknowledged " +
+                          $"(201) REST check-ins, each of which is in the journal; no HTTP errors; every SignalR client's last push of each company objective " +
+                          $"is the engine's. The host runs on the system clock, so a status may be that of any moment of the run " +
+                          $"({v.StatusesWithinClockWindow} node(s) needed it).");
+        }
         return sb.ToString();
     }
 

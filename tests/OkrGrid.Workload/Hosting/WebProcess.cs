@@ -25,6 +25,9 @@ public sealed class WebProcess : IAsyncDisposable
 
     public Uri BaseAddress => Client.BaseAddress!;
 
+    /// <summary>The host's process id (the benchmark reads its CPU time).</summary>
+    public int ProcessId => _process.Id;
+
     /// <param name="environment">Extra settings (environment variables, e.g. <c>Demo__Activity</c>), applied last.</param>
     public static async Task<WebProcess> StartAsync(string connectionString, bool seedDemo = true,
         IReadOnlyDictionary<string, string>? environment = null)

@@ -1,0 +1,112 @@
+using OkrGrid.Planning;
+
+namespace OkrGrid.Web.Apis;
+
+/// <summary>A new planner scenario against a cycle (the current one when left out).</summary>
+public sealed record CreateScenarioRequest(string? Name, string? CycleId = null, string? Author = null);
+
+public sealed record RenameScenarioRequest(string? Name);
+
+/// <summary>
+/// A proposed move. <c>kind</c>: <c>moveKeyResult</c> (keyResultId, objectiveId, weight?), <c>realignObjective</c>
+/// (objectiveId, parents: [{parentId, weight?}], empty for none) or <c>changeWeight</c> (parentId, childId, weight).
+/// </summary>
+public sealed record MoveRequest(
+    string? Kind,
+    string? KeyResultId = null,
+    string? ObjectiveId = null,
+    double? Weight = null,
+    IReadOnlyList<ParentLinkRequest?>? Parents = null,
+    string? ParentId = null,
+    string? ChildId = null)
+{
+    public PlanMove ToMove() => Require.Object(Kind, "kind").Trim() switch
+    {
+        "moveKeyResult" => new MoveKeyResult(Require.Object(KeyResultId, "keyResultId"), Require.Object(ObjectiveId, "objectiveId"), Weight),
+        "realignObjective" => new RealignObjective(Require.Object(ObjectiveId, "objectiveId"), Require.Parents(Require.Object(Parents, "parents"))),
+        "changeWeight" => new ChangeWeight(Require.Object(ParentId, "parentId"), Require.Object(ChildId, "childId"), Require.Value(Weight, "weight")),
+        var other => throw OkrRejectedException.Invalid("kind", $"'{other}' is not one of moveKeyResult, realignObjective, changeWeight."),
+    };
+}
+
+/// <summary>
+/// The planner: scenarios of proposed moves, their simulated impact on every ancestor, sensitivity, apply (all or
+/// none) and discard. Nothing changes the live graph until apply.
+/// </summary>
+public static class ScenariosApi
+{
+    public static RouteGroupBuilder MapScenariosApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/scenarios").WithTags("Planner").WithOkrProblems();
+        api.MapGet("/", ListScenariosAsync).WithName("ListScenarios");
+        api.MapPost("/", CreateScenarioAsync).WithName("CreateScenario");
+        api.MapGet("/{id}", GetScenarioAsync).WithName("GetScenario");
+        api.MapPatch("/{id}", RenameScenarioAsync).WithName("RenameScenario");
+        api.MapPost("/{id}/moves", AddMoveAsync).WithName("AddScenarioMove");
+        api.MapDelete("/{id}/moves/{index:int}", RemoveMoveAsync).WithName("RemoveScenarioMove");
+        api.MapGet("/{id}/impact", GetImpactAsync).WithName("GetScenarioImpact");
+        api.MapGet("/{id}/sensitivity/{objectiveId}", GetSensitivityAsync).WithName("GetScenarioSensitivity");
+        api.MapPost("/{id}/apply", ApplyAsync).WithName("ApplyScenario");
+        api.MapPost("/{id}/discard", DiscardAsync).WithName("DiscardScenario");
+        return api;
+    }
+
+    /// <summary>The company's scenarios, newest first.</summary>
+    public static async Task<Ok<ImmutableArray<ScenarioSummary>>> ListScenariosAsync(IGrainFactory grains) =>
+        TypedResults.Ok(await grains.GetGrain<IScenarioCatalogGrain>(Company.Id).ListAsync());
+
+    public static async Task<Created<ScenarioView>> CreateScenarioAsync(CreateScenarioRequest request, IGrainFactory grains, IEngineClock clock)
+    {
+        var name = Require.Object(request.Name, "name");
+        var cycleId = await grains.CycleOrCurrentAsync(clock, request.CycleId);
+        var id = NewId(name);
+        var view = await grains.GetGrain<IScenarioGrain>(id).CreateAsync(new ScenarioDraft(name, Company.Id, cycleId, request.Author ?? ""));
+        return TypedResults.Created($"/api/scenarios/{id}", view);
+    }
+
+    public static async Task<Ok<ScenarioView>> GetScenarioAsync(string id, IGrainFactory grains) =>
+        TypedResults.Ok(await Scenario(grains, id).GetAsync());
+
+    public static async Task<Ok<ScenarioView>> RenameScenarioAsync(string id, RenameScenarioRequest request, IGrainFactory grains) =>
+        TypedResults.Ok(await Scenario(grains, id).RenameAsync(Require.Object(request.Name, "name")));
+
+    /// <summary>Adds a move; an invalid one is kept and reported with its reason by the impact.</summary>
+    public static async Task<Created<ScenarioView>> AddMoveAsync(string id, MoveRequest request, IGrainFactory grains)
+    {
+        var view = await Scenario(grains, id).AddMoveAsync(request.ToMove());
+        return TypedResults.Created($"/api/scenarios/{id}/moves/{view.Moves.Length - 1}", view);
+    }
+
+    public static async Task<Ok<ScenarioView>> RemoveMoveAsync(string id, int index, IGrainFactory grains) =>
+        TypedResults.Ok(await Scenario(grains, id).RemoveMoveAsync(index));
+
+    /// <summary>
+    /// Before/after of every objective on the moves' old and new chains (sorted by the size of the change), moves
+    /// left out with their reasons, alignment before/after; <c>liveChanged</c> when the live graph moved on since the
+    /// simulation's snapshot — <c>?refresh=true</c> simulates again on a fresh one.
+    /// </summary>
+    public static async Task<Ok<ScenarioImpact>> GetImpactAsync(string id, bool? refresh, IGrainFactory grains) =>
+        TypedResults.Ok(await Scenario(grains, id).GetImpactAsync(refresh ?? false));
+
+    /// <summary>The key results that move the objective most per unit of their own progress, before and after the moves.</summary>
+    public static async Task<Ok<Sensitivity>> GetSensitivityAsync(string id, string objectiveId, IGrainFactory grains) =>
+        TypedResults.Ok(await Scenario(grains, id).GetSensitivityAsync(objectiveId));
+
+    /// <summary>Applies every move together on the live graph — all or none (409 naming the first invalid move).</summary>
+    public static async Task<Ok<ScenarioView>> ApplyAsync(string id, IGrainFactory grains) =>
+        TypedResults.Ok(await Scenario(grains, id).ApplyAsync());
+
+    public static async Task<Ok<ScenarioView>> DiscardAsync(string id, IGrainFactory grains) =>
+        TypedResults.Ok(await Scenario(grains, id).DiscardAsync());
+
+    private static IScenarioGrain Scenario(IGrainFactory grains, string id) => grains.GetGrain<IScenarioGrain>(id);
+
+    /// <summary>A readable, unique id: the name's slug and a short random suffix ("q4-growth-shuffle-3f9a1c").</summary>
+    private static string NewId(string name)
+    {
+        var slug = new string(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray());
+        slug = string.Join('-', slug.Split('-', StringSplitOptions.RemoveEmptyEntries));
+        if (slug.Length > 40) slug = slug[..40].TrimEnd('-');
+        return $"{(slug.Length == 0 ? "scenario" : slug)}-{Guid.NewGuid().ToString("N")[..6]}";
+    }
+}

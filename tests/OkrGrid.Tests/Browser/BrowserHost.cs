@@ -1,0 +1,100 @@
+using Microsoft.Playwright;
+using OkrGrid.Silo.Storage;
+
+namespace OkrGrid.Tests.Browser;
+
+/// <summary>
+/// The real web host (seeded demo company, scratch database) and a headless Chromium — Debian's, never a downloaded
+/// one. Screenshots go to <c>&lt;test output&gt;/screenshots/</c> and are copied to <c>docs/screenshots/latest/</c>
+/// (not committed; the README's pictures are picked from there).
+/// </summary>
+public sealed class BrowserHost : IAsyncLifetime
+{
+    private string _db = "";
+    private IPlaywright? _playwright;
+
+    public WebProcess Web { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    public string ScreenshotDir { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async ValueTask InitializeAsync()
+    {
+        _db = await ScratchDatabases.CreateAsync("ui");
+        Web = await WebProcess.StartAsync(_db);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumPath(),
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        });
+        Directory.CreateDirectory(ScreenshotDir);
+    }
+
+    /// <summary>A new page at that size, on that address, once its circuit is interactive.</summary>
+    public async Task<IPage> OpenAsync(string path, int width = 1440, int height = 900, ColorScheme scheme = ColorScheme.Light)
+    {
+        var context = await Browser.NewContextAsync(new()
+        {
+            ViewportSize = new() { Width = width, Height = height },
+            BaseURL = Web.BaseAddress.ToString(),
+            ColorScheme = scheme,
+            TimezoneId = "Europe/Berlin",
+            Locale = "en-GB",
+        });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(path);
+        await WaitInteractiveAsync(page);
+        return page;
+    }
+
+    public static async Task WaitInteractiveAsync(IPage page) =>
+        await page.Locator("[data-interactive=true]").First.WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+
+    public async Task<string> ScreenshotAsync(IPage page, string name, bool fullPage = false)
+    {
+        await page.WaitForTimeoutAsync(400); // let transitions (bars, flashes) settle
+        var file = Path.Combine(ScreenshotDir, name + ".png");
+        var viewport = page.ViewportSize!;
+        if (fullPage)
+        {
+            // A window as tall as the page rather than Playwright's full-page stitching, so that fixed chrome (the
+            // drawer) reaches the bottom as it does on a real screen.
+            var height = await page.EvaluateAsync<int>("() => document.documentElement.scrollHeight");
+            await page.SetViewportSizeAsync(viewport.Width, Math.Clamp(height, viewport.Height, 4000));
+            await page.WaitForTimeoutAsync(300);
+        }
+        await page.ScreenshotAsync(new() { Path = file });
+        if (RepositoryRoot() is { } root)
+        {
+            var docs = Path.Combine(root, "docs", "screenshots", "latest");
+            Directory.CreateDirectory(docs);
+            File.Copy(file, Path.Combine(docs, name + ".png"), overwrite: true);
+            // A small JPEG too, for the README.
+            await page.ScreenshotAsync(new() { Path = Path.Combine(docs, name + ".jpg"), Type = ScreenshotType.Jpeg, Quality = 82 });
+        }
+        if (fullPage) await page.SetViewportSizeAsync(viewport.Width, viewport.Height);
+        return file;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Browser is not null) await Browser.CloseAsync();
+        _playwright?.Dispose();
+        if (Web is not null) await Web.DisposeAsync();
+        if (_db.Length > 0) await ScratchDatabases.DropAsync(_db);
+    }
+
+    private static string ChromiumPath()
+    {
+        foreach (var candidate in new[] { "/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser" })
+            if (File.Exists(candidate)) return candidate;
+        throw new InvalidOperationException("Chromium is not installed: apt-get install -y chromium (.ci/run does it).");
+    }
+
+    private static string? RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "OkrGrid.sln"))) return dir.FullName;
+        return null;
+    }
+}

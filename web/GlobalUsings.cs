@@ -9,7 +9,6 @@ global using OkrGrid.Validation;
 global using OkrGrid.Web;
 global using OkrGrid.Web.Apis;
 global using OkrGrid.Web.Hosting;
-global using OkrGrid.Web.Pages;
 global using OkrGrid.Web.Seeding;
 global using Microsoft.Extensions.Options;
 global using OkrGrid.Web.Hubs;

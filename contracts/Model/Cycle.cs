@@ -34,3 +34,12 @@ public sealed record CycleWindow(
     [property: Id(0)] DateTimeOffset Start,
     [property: Id(1)] DateTimeOffset End,
     [property: Id(2)] bool Closed);
+
+public static class Cycles
+{
+    /// <summary>The cycle dashboards show by default: the open one containing now; else the latest that has started; else the first.</summary>
+    public static CycleInfo? Current(ImmutableArray<CycleInfo> cycles, DateTimeOffset now) =>
+        cycles.FirstOrDefault(c => !c.Closed && c.Definition.Start <= now && now < c.Definition.End)
+        ?? cycles.Where(c => c.Definition.Start <= now).MaxBy(c => c.Definition.Start)
+        ?? cycles.FirstOrDefault();
+}

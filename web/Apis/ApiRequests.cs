@@ -84,12 +84,12 @@ public static class NodeCycles
     public static Task InCycleOfAsync(this IGrainFactory grains, string field, string nodeId, Func<ICycleGrain, Task> command) =>
         grains.InCycleOfAsync(field, nodeId, async cycle => { await command(cycle); return true; });
 
-    /// <summary>The given cycle, else the current one (the open cycle containing now, see <see cref="HomePage.CurrentCycle"/>).</summary>
+    /// <summary>The given cycle, else the current one (the open cycle containing now, see <see cref="Cycles.Current"/>).</summary>
     public static async Task<string> CycleOrCurrentAsync(this IGrainFactory grains, IEngineClock clock, string? cycleId)
     {
         if (!string.IsNullOrWhiteSpace(cycleId)) return cycleId;
         var organisation = await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync();
-        return HomePage.CurrentCycle(organisation.Cycles, clock.UtcNow)?.Id
+        return Cycles.Current(organisation.Cycles, clock.UtcNow)?.Id
             ?? throw new OkrRejectedException(RejectionKind.NotFound, "cycleId", "there is no cycle yet; create one first.");
     }
 }

@@ -43,7 +43,7 @@ public static class ScenariosApi
         api.MapGet("/{id}", GetScenarioAsync).WithName("GetScenario");
         api.MapPatch("/{id}", RenameScenarioAsync).WithName("RenameScenario");
         api.MapPost("/{id}/moves", AddMoveAsync).WithName("AddScenarioMove");
-        api.MapDelete("/{id}/moves/{index:int}", RemoveMoveAsync).WithName("RemoveScenarioMove");
+        api.MapDelete("/{id}/moves/{index}", RemoveMoveAsync).WithName("RemoveScenarioMove");
         api.MapGet("/{id}/impact", GetImpactAsync).WithName("GetScenarioImpact");
         api.MapGet("/{id}/sensitivity/{objectiveId}", GetSensitivityAsync).WithName("GetScenarioSensitivity");
         api.MapPost("/{id}/apply", ApplyAsync).WithName("ApplyScenario");

@@ -13,7 +13,7 @@ public sealed record LiveBatch(ImmutableArray<NodeChange> Changes, ImmutableHash
 /// the organisation, each cycle a page asked for (structure + live scores) and the KPIs. Pages and the hub read it
 /// instead of calling grains on every render, and hear of changes through <see cref="Changed"/>; nobody polls.
 /// </summary>
-public sealed class LiveBoard(IGrainFactory grains, ILogger<LiveBoard> logger)
+public sealed class LiveBoard(IGrainFactory grains, IEngineClock clock, ILogger<LiveBoard> logger)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, CycleEntry> _cycles = [];
@@ -53,12 +53,7 @@ public sealed class LiveBoard(IGrainFactory grains, ILogger<LiveBoard> logger)
 
     /// <summary>The open cycle containing now; else the latest that has started; else the first; null with no cycles.</summary>
     public async Task<CycleInfo?> GetCurrentCycleAsync(CancellationToken cancellationToken = default) =>
-        CurrentCycle((await GetOrganisationAsync(cancellationToken)).Cycles, DateTimeOffset.UtcNow);
-
-    public static CycleInfo? CurrentCycle(ImmutableArray<CycleInfo> cycles, DateTimeOffset now) =>
-        cycles.FirstOrDefault(c => !c.Closed && c.Definition.Start <= now && now < c.Definition.End)
-        ?? cycles.Where(c => c.Definition.Start <= now).MaxBy(c => c.Definition.Start)
-        ?? cycles.FirstOrDefault();
+        Cycles.Current((await GetOrganisationAsync(cancellationToken)).Cycles, clock.UtcNow);
 
     /// <summary>The cycle's board: read once, then kept live. Unknown cycle: the engine's 404 (OkrRejectedException).</summary>
     public Task<CycleBoard> GetCycleAsync(string cycleId, CancellationToken cancellationToken = default)

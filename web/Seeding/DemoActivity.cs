@@ -62,7 +62,7 @@ public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoA
     private async Task CheckInAsync()
     {
         var organisation = await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync();
-        if (HomePage.CurrentCycle(organisation.Cycles, clock.UtcNow) is not { Closed: false } cycle) return;
+        if (Cycles.Current(organisation.Cycles, clock.UtcNow) is not { Closed: false } cycle) return;
         var snapshot = await grains.GetGrain<ICycleGrain>(cycle.Id).GetSnapshotAsync();
         var candidates = snapshot.KeyResults.Where(k => k.Kind != KeyResultKind.KpiLinked && !DemoScript.Finished(k, snapshot.Scores.GetValueOrDefault(k.Id))).ToList();
         if (candidates.Count == 0) return;

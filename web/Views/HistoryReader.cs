@@ -65,7 +65,7 @@ public sealed class HistoryReader(IGrainFactory grains, IEngineClock clock)
         var history = await kpi.GetHistoryAsync().WaitAsync(cancellationToken);
         // A KPI spans cycles; its chart is framed by the current one.
         var organisation = await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync().WaitAsync(cancellationToken);
-        var cycle = HomePage.CurrentCycle(organisation.Cycles, clock.UtcNow);
+        var cycle = Cycles.Current(organisation.Cycles, clock.UtcNow);
         return ProgressHistory.ForKpi(view.Definition, history, cycle?.Definition);
     }
 

@@ -1,7 +1,6 @@
 using System.Net;
 using OkrGrid.Views;
 using OkrGrid.Web.Apis;
-using OkrGrid.Web.Pages;
 
 namespace OkrGrid.Tests.Api;
 
@@ -58,7 +57,7 @@ public sealed class AlignmentAndHistoryApiTests(ApiHost host) : ApiTestBase(host
         // Without a cycle id: the current cycle.
         var cycles = await GetAsync<ImmutableArray<CycleInfo>>("/api/cycles");
         var current = await GetAsync<AlignmentResponse>("/api/alignment");
-        Assert.Equal(HomePage.CurrentCycle(cycles, DateTimeOffset.UtcNow)!.Id, current.Cycle.Id);
+        Assert.Equal(Cycles.Current(cycles, DateTimeOffset.UtcNow)!.Id, current.Cycle.Id);
 
         await RefusedAsync(HttpStatusCode.NotFound, "teamId", "'nope' does not exist", HttpMethod.Get, "/api/alignment?teamId=nope");
         await RefusedAsync(HttpStatusCode.BadRequest, "status", "noData, onTrack, atRisk, offTrack", HttpMethod.Get, "/api/alignment?status=great");

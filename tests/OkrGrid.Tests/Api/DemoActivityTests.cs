@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using OkrGrid.Silo.Storage;
-using OkrGrid.Web.Pages;
 using OkrGrid.Web.Seeding;
 
 namespace OkrGrid.Tests.Api;
@@ -41,7 +40,7 @@ public sealed class DemoActivityTests : IAsyncLifetime
         OrganisationView organisation;
         do organisation = (await client.GetFromJsonAsync<OrganisationView>("/api/organisation", json, ct))!;
         while (organisation.CompanyName.Length == 0 && await Delay(ct));
-        var cycle = HomePage.CurrentCycle(organisation.Cycles, DateTimeOffset.UtcNow)!;
+        var cycle = Cycles.Current(organisation.Cycles, DateTimeOffset.UtcNow)!;
         var snapshot = (await client.GetFromJsonAsync<CycleSnapshot>($"/api/cycles/{cycle.Id}/snapshot", json, ct))!;
         var manual = snapshot.KeyResults.Where(k => k.Kind != KeyResultKind.KpiLinked).ToList();
 

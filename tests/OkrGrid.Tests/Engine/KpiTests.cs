@@ -35,7 +35,7 @@ public sealed class KpiTests : IAsyncLifetime
         Assert.Equal(25, r3.State.Latest);
 
         // (25 − 40)/(60 − 40) = −0.75 raw, 0 clamped; the objective follows.
-        var s = await _c.WaitForAsync(Demo.CycleId, x => x.Scores[kr.Id].Value == 25);
+        var s = await _c.WaitForAsync(Demo.CycleId, x => x.Scores[kr.Id].Value == 25 && x.Scores[o.Id].Progress == 0); // the objective follows a moment later
         Assert.Equal(-0.75, s.Scores[kr.Id].RawProgress, 9);
         Assert.Equal(0, s.Scores[o.Id].Progress, 9);
 

@@ -39,7 +39,7 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         // ---- a new scenario ----
         var page = await host.OpenAsync("/planner");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Planner");
-        await page.GetByLabel("Name").FillAsync("Expansion under Customers");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Expansion under Customers");
         await page.GetByLabel("Your name (optional)").FillAsync("Maya Okafor");
         await page.Locator(".okr-newscenario__create").ClickAsync();
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/planner/expansion-under-customers-[0-9a-f]{6}$"));
@@ -154,7 +154,7 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         await BrowserHost.WaitInteractiveAsync(page);
         await page.Locator(".okr-newscenario__create").ClickAsync();
         await Expect(page.Locator(".okr-newscenario__name")).ToContainTextAsync("Give the scenario a name.");
-        await page.GetByLabel("Name").FillAsync("Throwaway");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Throwaway");
         await page.Locator(".okr-newscenario__create").ClickAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync("Throwaway");
         await Expect(page.Locator(".okr-moves__empty")).ToBeVisibleAsync();

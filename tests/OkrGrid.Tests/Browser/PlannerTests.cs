@@ -19,13 +19,14 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
     }
 
     /// <summary>Types into a node search and picks the option with that id from its list.</summary>
-    private static async Task PickAsync(IPage page, ILocator search, string text, string id)
+    private async Task PickAsync(IPage page, ILocator search, string text, string id, string? screenshot = null)
     {
         var input = search.Locator("input");
         await input.ClickAsync();
         await input.FillAsync(text);
         var option = page.Locator($".okr-nodesearch__item[data-option='{id}']");
         await Expect(option).ToBeVisibleAsync();
+        if (screenshot is not null) await host.ScreenshotAsync(page, screenshot);
         await option.ClickAsync();
         await Expect(page.Locator(".okr-nodesearch__item:visible")).ToHaveCountAsync(0);
     }
@@ -47,11 +48,12 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         var scenarioUrl = page.Url;
 
         // ---- move Growth's "seats per account" key result under Mobile's quality objective, picked from the tree ----
-        await PickAsync(page, page.Locator(".okr-addmove__kr"), "seats sofia", Id("expansion-seats"));
+        await PickAsync(page, page.Locator(".okr-addmove__kr"), "seats sofia", Id("expansion-seats"), "planner-search");
         await page.GetByRole(AriaRole.Button, new() { Name = "Browse the objective tree" }).ClickAsync();
         var picker = page.Locator(".okr-picker");
         await Expect(picker.Locator($"[data-option='{Id("growth-expansion")}'] .okr-picker__current")).ToHaveTextAsync("current");
         await picker.Locator($"[data-option='{Id("mobile-quality")}']").ClickAsync();
+        await host.ScreenshotAsync(page, "planner-tree-picker");
         await Expect(page.Locator(".okr-addmove__parent input")).ToHaveValueAsync("A mobile app people rate five stars");
         await page.Locator(".okr-addmove__add").First.ClickAsync();
 
@@ -78,6 +80,11 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         await Expect(page.Locator($".okr-effects__company[data-company='{Id("co-customers")}'] .okr-effects__team[data-team='Growth']")).ToContainTextAsync("0%");
         await Expect(page.Locator(".okr-sens__item").First).ToBeVisibleAsync();
         await host.ScreenshotAsync(page, "planner-workspace", fullPage: true);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle dark theme" }).ClickAsync();
+        await Expect(page.Locator(".okr-theme-dark")).ToHaveCountAsync(1);
+        await host.ScreenshotAsync(page, "planner-workspace-dark");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle dark theme" }).ClickAsync();
+        await Expect(page.Locator(".okr-theme-light")).ToHaveCountAsync(1);
 
         // ---- an invalid move: the growth company objective under its own child ----
         await page.Locator(".mud-tab", new() { HasText = "Re-align objective" }).ClickAsync();
@@ -158,6 +165,7 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         await page.Locator(".okr-newscenario__create").ClickAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync("Throwaway");
         await Expect(page.Locator(".okr-moves__empty")).ToBeVisibleAsync();
+        await host.ScreenshotAsync(page, "planner-new-scenario");
 
         await page.Locator(".okr-planner__discard").ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Keep it" }).ClickAsync();

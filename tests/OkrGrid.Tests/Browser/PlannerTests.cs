@@ -18,6 +18,17 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         return org.GetProperty("cycles")[0].GetProperty("definition").GetProperty("id").GetString()!;
     }
 
+    private static async Task CheckInAsync(BrowserHost host, string keyResultId, double value)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/key-results/{keyResultId}/check-ins")
+        {
+            Content = JsonContent.Create(new { value, confidence = 0.8, note = "from the planner test", author = "Planner test" }),
+        };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+        var response = await host.Web.Client.SendAsync(request, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>Types into a node search and picks the option with that id from its list.</summary>
     private async Task PickAsync(IPage page, ILocator search, string text, string id, string? screenshot = null)
     {
@@ -110,6 +121,18 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         await BrowserHost.WaitInteractiveAsync(page);
         await Expect(page.Locator(".okr-move")).ToHaveCountAsync(1);
         await Expect(rows).ToHaveCountAsync(4);
+
+        // ---- a check-in under the new parent: the scenario says its numbers are stale, and catches up on request ----
+        var mobileBefore = await page.Locator($".okr-impact__row[data-node='{Id("mobile-quality")}']").GetAttributeAsync("data-after");
+        await CheckInAsync(host, Id("mobile-rating"), 4.55);
+        var stale = page.Locator(".okr-planner__stale");
+        await Expect(stale).ToContainTextAsync("The live graph changed since this simulation");
+        await Expect(page.Locator($".okr-impact__row[data-node='{Id("mobile-quality")}']")).ToHaveAttributeAsync("data-after", mobileBefore!);
+        await host.ScreenshotAsync(page, "planner-stale");
+        await stale.GetByRole(AriaRole.Button, new() { Name = "Re-simulate" }).ClickAsync();
+        await Expect(stale).ToHaveCountAsync(0);
+        await Expect(page.Locator($".okr-impact__row[data-node='{Id("mobile-quality")}']")).Not.ToHaveAttributeAsync("data-after", mobileBefore!);
+
         var afterCustomers = double.Parse(await page.Locator($".okr-impact__row[data-node='{Id("co-customers")}']").GetAttributeAsync("data-after") ?? "",
             System.Globalization.CultureInfo.InvariantCulture);
         var afterGrowth = double.Parse(await page.Locator($".okr-impact__row[data-node='{Id("co-growth")}']").GetAttributeAsync("data-after") ?? "",
@@ -166,6 +189,17 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         await Expect(page.Locator("h1")).ToHaveTextAsync("Throwaway");
         await Expect(page.Locator(".okr-moves__empty")).ToBeVisibleAsync();
         await host.ScreenshotAsync(page, "planner-new-scenario");
+
+        // A weight change: the objective's share in its parent grows, and the impact says what that does.
+        var cycle = await CurrentCycleAsync(host);
+        await page.Locator(".mud-tab", new() { HasText = "Change weight" }).ClickAsync();
+        await PickAsync(page, page.Locator(".okr-addmove__child"), "five stars", $"{cycle}:mobile-quality");
+        await Expect(page.Locator(".okr-addmove__edge")).ToContainTextAsync("Delight customers so much they recommend us");
+        await page.Locator(".okr-addmove__weight input").FillAsync("3");
+        await page.Locator(".okr-addmove__add").First.ClickAsync();
+        await Expect(page.Locator(".okr-move")).ToContainTextAsync("×1 → ×3");
+        await Expect(page.Locator($".okr-impact__row[data-node='{cycle}:co-customers']")).ToBeVisibleAsync();
+        await Expect(page.Locator($".okr-plantree__node[data-node='{cycle}:mobile-quality']")).ToHaveAttributeAsync("data-edge", "reweighted");
 
         await page.Locator(".okr-planner__discard").ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Keep it" }).ClickAsync();

@@ -59,7 +59,7 @@ public static class ScenariosApi
     {
         var name = Require.Object(request.Name, "name");
         var cycleId = await grains.CycleOrCurrentAsync(clock, request.CycleId);
-        var id = NewId(name);
+        var id = ScenarioIds.New(name);
         var view = await grains.GetGrain<IScenarioGrain>(id).CreateAsync(new ScenarioDraft(name, Company.Id, cycleId, request.Author ?? ""));
         return TypedResults.Created($"/api/scenarios/{id}", view);
     }
@@ -100,13 +100,4 @@ public static class ScenariosApi
         TypedResults.Ok(await Scenario(grains, id).DiscardAsync());
 
     private static IScenarioGrain Scenario(IGrainFactory grains, string id) => grains.GetGrain<IScenarioGrain>(id);
-
-    /// <summary>A readable, unique id: the name's slug and a short random suffix ("q4-growth-shuffle-3f9a1c").</summary>
-    private static string NewId(string name)
-    {
-        var slug = new string(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray());
-        slug = string.Join('-', slug.Split('-', StringSplitOptions.RemoveEmptyEntries));
-        if (slug.Length > 40) slug = slug[..40].TrimEnd('-');
-        return $"{(slug.Length == 0 ? "scenario" : slug)}-{Guid.NewGuid().ToString("N")[..6]}";
-    }
 }

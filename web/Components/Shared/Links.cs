@@ -12,11 +12,13 @@ public static class Links
     public const string Alignment = "/alignment";
     public const string Teams = "/teams";
     public const string Kpis = "/kpis";
+    public const string Planner = "/planner";
 
     public static string Objective(string id) => "/objectives/" + Segment(id);
     public static string KeyResult(string id) => "/key-results/" + Segment(id);
     public static string Team(string id) => "/teams/" + Segment(id);
     public static string Kpi(string id) => "/kpis#kpi-" + Segment(id);
+    public static string Scenario(string id) => "/planner/" + Segment(id);
     public static string WallFor(string teamId) => "/wall?team=" + Uri.EscapeDataString(teamId);
 
     public static string Node(NodeKind kind, string id) => kind == NodeKind.KeyResult ? KeyResult(id) : Objective(id);

@@ -1,0 +1,216 @@
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace OkrGrid.Tests.Browser;
+
+/// <summary>
+/// The planner in a real browser on its own seeded host (applying a scenario changes the demo's alignment, which the
+/// dashboard tests must not see): create a scenario, move a key result to another team's objective, read the
+/// before/after table and the tree, see an invalid move's reason, remove it, apply with confirmation, and find the
+/// simulated "after" live on the objective page and in the alignment tree.
+/// </summary>
+public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
+{
+    private static async Task<string> CurrentCycleAsync(BrowserHost host)
+    {
+        var org = await host.Web.Client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/organisation", TestContext.Current.CancellationToken);
+        return org.GetProperty("cycles")[0].GetProperty("definition").GetProperty("id").GetString()!;
+    }
+
+    private static async Task CheckInAsync(BrowserHost host, string keyResultId, double value)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/key-results/{keyResultId}/check-ins")
+        {
+            Content = JsonContent.Create(new { value, confidence = 0.8, note = "from the planner test", author = "Planner test" }),
+        };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+        var response = await host.Web.Client.SendAsync(request, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Types into a node search and picks the option with that id from its list.</summary>
+    private async Task PickAsync(IPage page, ILocator search, string text, string id, string? screenshot = null)
+    {
+        var input = search.Locator("input");
+        await input.ClickAsync();
+        await input.FillAsync(text);
+        var option = page.Locator($".okr-nodesearch__item[data-option='{id}']");
+        await Expect(option).ToBeVisibleAsync();
+        if (screenshot is not null) await host.ScreenshotAsync(page, screenshot);
+        await option.ClickAsync();
+        await Expect(page.Locator(".okr-nodesearch__item:visible")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task MoveAKeyResultSeeEveryAncestorRefuseALoopThenApplyAndFindTheSimulatedValuesLive()
+    {
+        var cycle = await CurrentCycleAsync(host);
+        string Id(string local) => $"{cycle}:{local}";
+
+        // ---- a new scenario ----
+        var page = await host.OpenAsync("/planner");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Planner");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Expansion under Customers");
+        await page.GetByLabel("Your name (optional)").FillAsync("Maya Okafor");
+        await page.Locator(".okr-newscenario__create").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/planner/expansion-under-customers-[0-9a-f]{6}$"));
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Expansion under Customers");
+        var scenarioUrl = page.Url;
+
+        // ---- move Growth's "seats per account" key result under Mobile's quality objective, picked from the tree ----
+        await PickAsync(page, page.Locator(".okr-addmove__kr"), "seats sofia", Id("expansion-seats"), "planner-search");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Browse the objective tree" }).ClickAsync();
+        var picker = page.Locator(".okr-picker");
+        await Expect(picker.Locator($"[data-option='{Id("growth-expansion")}'] .okr-picker__current")).ToHaveTextAsync("current");
+        await picker.Locator($"[data-option='{Id("mobile-quality")}']").ClickAsync();
+        await host.ScreenshotAsync(page, "planner-tree-picker");
+        await Expect(page.Locator(".okr-addmove__parent input")).ToHaveValueAsync("A mobile app people rate five stars");
+        await page.Locator(".okr-addmove__add").First.ClickAsync();
+
+        // Every ancestor on the old chain (Growth → the growth company objective) and on the new one (Mobile → customers).
+        var rows = page.Locator(".okr-impact__row");
+        await Expect(rows).ToHaveCountAsync(4);
+        var order = await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.node)");
+        Assert.Equal(
+            new[] { Id("growth-expansion"), Id("mobile-quality"), Id("co-growth"), Id("co-customers") }.Order(),
+            order.Order());
+        var deltas = await rows.EvaluateAllAsync<double[]>("rows => rows.map(r => Math.abs(parseFloat(r.dataset.delta)))");
+        Assert.Equal(deltas.OrderByDescending(d => d), deltas); // sorted by the size of the change
+        await Expect(page.Locator($".okr-impact__row[data-node='{Id("growth-expansion")}'] .okr-chain")).ToHaveAttributeAsync("data-chain", "old");
+        await Expect(page.Locator($".okr-impact__row[data-node='{Id("mobile-quality")}'] .okr-chain")).ToHaveAttributeAsync("data-chain", "new");
+        await Expect(page.Locator($".okr-impact__row[data-node='{Id("co-customers")}'] .okr-chain")).ToHaveAttributeAsync("data-chain", "new");
+        // The tree: the key result leaves its old parent and joins the new one.
+        var moved = page.Locator($".okr-plantree__node[data-node='{Id("expansion-seats")}']");
+        await Expect(moved).ToHaveCountAsync(2);
+        await Expect(page.Locator($".okr-plantree__node[data-node='{Id("growth-expansion")}'] > .okr-plantree__list > [data-node='{Id("expansion-seats")}']"))
+            .ToHaveAttributeAsync("data-edge", "removed");
+        await Expect(page.Locator($".okr-plantree__node[data-node='{Id("mobile-quality")}'] > .okr-plantree__list > [data-node='{Id("expansion-seats")}']"))
+            .ToHaveAttributeAsync("data-edge", "added");
+        // Alignment effects: Growth now carries part of the customers objective.
+        await Expect(page.Locator($".okr-effects__company[data-company='{Id("co-customers")}'] .okr-effects__team[data-team='Growth']")).ToContainTextAsync("0%");
+        await Expect(page.Locator(".okr-sens__item").First).ToBeVisibleAsync();
+        await host.ScreenshotAsync(page, "planner-workspace", fullPage: true);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle dark theme" }).ClickAsync();
+        await Expect(page.Locator(".okr-theme-dark")).ToHaveCountAsync(1);
+        await host.ScreenshotAsync(page, "planner-workspace-dark");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Toggle dark theme" }).ClickAsync();
+        await Expect(page.Locator(".okr-theme-light")).ToHaveCountAsync(1);
+
+        // ---- an invalid move: the growth company objective under its own child ----
+        await page.Locator(".mud-tab", new() { HasText = "Re-align objective" }).ClickAsync();
+        await PickAsync(page, page.Locator(".okr-addmove__objective"), "analytics platform", Id("co-growth"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add a parent" }).ClickAsync();
+        await PickAsync(page, page.Locator(".okr-addmove__realign-parent"), "sign-ups", Id("growth-activation"));
+        await page.Locator(".okr-addmove__add").First.ClickAsync();
+        var rejected = page.Locator(".okr-move--rejected");
+        await Expect(rejected).ToHaveCountAsync(1);
+        await Expect(rejected.Locator(".okr-move__field")).ToHaveTextAsync("parents[0].parentId");
+        await Expect(rejected.Locator(".okr-move__reason")).ToContainTextAsync("would make a loop");
+        await Expect(page.Locator(".okr-planner__apply")).ToBeDisabledAsync(); // all or none: not with a move left out
+        await Expect(rows).ToHaveCountAsync(4); // left out: the impact is the first move's alone
+        await rejected.ScrollIntoViewIfNeededAsync();
+        await host.ScreenshotAsync(page, "planner-invalid-move");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove move 2" }).ClickAsync();
+        await Expect(page.Locator(".okr-move")).ToHaveCountAsync(1);
+        await Expect(rejected).ToHaveCountAsync(0);
+
+        // ---- the scenario is durable and shared by its address ----
+        await page.GotoAsync(scenarioUrl);
+        await BrowserHost.WaitInteractiveAsync(page);
+        await Expect(page.Locator(".okr-move")).ToHaveCountAsync(1);
+        await Expect(rows).ToHaveCountAsync(4);
+
+        // ---- a check-in under the new parent: the scenario says its numbers are stale, and catches up on request ----
+        var mobileBefore = await page.Locator($".okr-impact__row[data-node='{Id("mobile-quality")}']").GetAttributeAsync("data-after");
+        await CheckInAsync(host, Id("mobile-rating"), 4.55);
+        var stale = page.Locator(".okr-planner__stale");
+        await Expect(stale).ToContainTextAsync("The live graph changed since this simulation");
+        await Expect(page.Locator($".okr-impact__row[data-node='{Id("mobile-quality")}']")).ToHaveAttributeAsync("data-after", mobileBefore!);
+        await host.ScreenshotAsync(page, "planner-stale");
+        await stale.GetByRole(AriaRole.Button, new() { Name = "Re-simulate" }).ClickAsync();
+        await Expect(stale).ToHaveCountAsync(0);
+        await Expect(page.Locator($".okr-impact__row[data-node='{Id("mobile-quality")}']")).Not.ToHaveAttributeAsync("data-after", mobileBefore!);
+
+        var afterCustomers = double.Parse(await page.Locator($".okr-impact__row[data-node='{Id("co-customers")}']").GetAttributeAsync("data-after") ?? "",
+            System.Globalization.CultureInfo.InvariantCulture);
+        var afterGrowth = double.Parse(await page.Locator($".okr-impact__row[data-node='{Id("co-growth")}']").GetAttributeAsync("data-after") ?? "",
+            System.Globalization.CultureInfo.InvariantCulture);
+
+        // ---- apply, confirmed ----
+        await page.Locator(".okr-planner__apply").ClickAsync();
+        var dialog = page.Locator(".okr-apply-dialog");
+        await Expect(dialog).ToBeVisibleAsync();
+        await Expect(dialog.Locator(".okr-move")).ToHaveCountAsync(1);
+        await Expect(dialog).ToContainTextAsync("all of them, or none");
+        await host.ScreenshotAsync(page, "planner-apply-dialog");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Apply 1 move" }).ClickAsync();
+        await Expect(page.Locator(".okr-planner__applied")).ToBeVisibleAsync();
+        await Expect(page.Locator(".okr-scstate").First).ToHaveTextAsync("Applied");
+        // The live values arrive beside the simulated ones, and match.
+        await Expect(page.Locator($".okr-impact__row[data-node='{Id("co-customers")}'] .okr-impact__match")).ToBeVisibleAsync();
+        await host.ScreenshotAsync(page, "planner-applied", fullPage: true);
+
+        // ---- the dashboards show what was simulated ----
+        await page.GotoAsync($"/objectives/{Id("co-customers")}");
+        await BrowserHost.WaitInteractiveAsync(page);
+        await Expect(page.Locator(".okr-hero .okr-fact__value").Nth(1)).ToHaveTextAsync(Pct(afterCustomers));
+        await Expect(page.Locator($".okr-row[data-node='{Id("mobile-quality")}']")).ToBeVisibleAsync();
+
+        await page.GotoAsync("/alignment");
+        await BrowserHost.WaitInteractiveAsync(page);
+        await Expect(page.Locator($".okr-tree__node[data-node='{Id("co-growth")}'] > .okr-tree__row .okr-tree__pct")).ToHaveTextAsync(Pct(afterGrowth));
+        await Expect(page.Locator($".okr-tree__node[data-node='{Id("co-customers")}'] > .okr-tree__row .okr-tree__pct")).ToHaveTextAsync(Pct(afterCustomers));
+
+        // ---- the list ----
+        await page.GotoAsync("/planner");
+        await BrowserHost.WaitInteractiveAsync(page);
+        var listed = page.Locator(".okr-table tbody tr").First;
+        await Expect(listed).ToContainTextAsync("Expansion under Customers");
+        await Expect(listed.Locator(".okr-scstate")).ToHaveTextAsync("Applied");
+        await Expect(listed).ToContainTextAsync("Maya Okafor");
+        await host.ScreenshotAsync(page, "planner-list");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task AnUnknownScenarioSaysSoAndDiscardingAsksFirstAndChangesNothing()
+    {
+        var page = await host.OpenAsync("/planner/no-such-scenario-000000");
+        await Expect(page.Locator(".okr-empty__title")).ToHaveTextAsync("No such scenario");
+
+        await page.GotoAsync("/planner");
+        await BrowserHost.WaitInteractiveAsync(page);
+        await page.Locator(".okr-newscenario__create").ClickAsync();
+        await Expect(page.Locator(".okr-newscenario__name")).ToContainTextAsync("Give the scenario a name.");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Throwaway");
+        await page.Locator(".okr-newscenario__create").ClickAsync();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Throwaway");
+        await Expect(page.Locator(".okr-moves__empty")).ToBeVisibleAsync();
+        await host.ScreenshotAsync(page, "planner-new-scenario");
+
+        // A weight change: the objective's share in its parent grows, and the impact says what that does.
+        var cycle = await CurrentCycleAsync(host);
+        await page.Locator(".mud-tab", new() { HasText = "Change weight" }).ClickAsync();
+        await PickAsync(page, page.Locator(".okr-addmove__child"), "five stars", $"{cycle}:mobile-quality");
+        await Expect(page.Locator(".okr-addmove__edge")).ToContainTextAsync("Delight customers so much they recommend us");
+        await page.Locator(".okr-addmove__weight input").FillAsync("3");
+        await page.Locator(".okr-addmove__add").First.ClickAsync();
+        await Expect(page.Locator(".okr-move")).ToContainTextAsync("×1 → ×3");
+        await Expect(page.Locator($".okr-impact__row[data-node='{cycle}:co-customers']")).ToBeVisibleAsync();
+        await Expect(page.Locator($".okr-plantree__node[data-node='{cycle}:mobile-quality']")).ToHaveAttributeAsync("data-edge", "reweighted");
+
+        await page.Locator(".okr-planner__discard").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Keep it" }).ClickAsync();
+        await Expect(page.Locator(".okr-scstate").First).ToHaveTextAsync("Open");
+        await page.Locator(".okr-planner__discard").ClickAsync();
+        await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Discard" }).ClickAsync();
+        await Expect(page.Locator(".okr-planner__discarded")).ToBeVisibleAsync();
+        await Expect(page.Locator(".okr-scstate").First).ToHaveTextAsync("Discarded");
+        await Expect(page.Locator(".okr-addmove")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    private static string Pct(double fraction) => Math.Round(fraction * 100, MidpointRounding.AwayFromZero).ToString("0", System.Globalization.CultureInfo.InvariantCulture) + "%";
+}

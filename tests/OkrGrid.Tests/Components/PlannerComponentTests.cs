@@ -1,0 +1,188 @@
+using Bunit;
+using OkrGrid.Planning;
+using OkrGrid.Web.Components.Planner;
+
+namespace OkrGrid.Tests.Components;
+
+/// <summary>The planner's presentational pieces: the impact table, the moves with their reasons, the chain tree.</summary>
+public sealed class PlannerComponentTests : MudContext
+{
+    private static readonly DateTimeOffset Start = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
+    private const string Co = "q:company", Red = "q:red", Blue = "q:blue", A = "q:a", B = "q:b", C = "q:c";
+
+    /// <summary>company ← red (a 80 %, b 20 %) and blue (c 60 %): red 0.5, blue 0.6, company 0.55.</summary>
+    private static CycleSnapshot Snapshot()
+    {
+        ObjectiveDefinition O(string id, string title, Owner owner) => new(id, "q", title, "", owner, RollUpMode.KeyResultsAndObjectives);
+        KeyResultDefinition K(string id, string title, Owner owner) => new(id, "q", title, owner, KeyResultKind.Increase, 0, 10, "", null);
+        var objectives = ImmutableArray.Create(
+            O(Co, "Win the market", new(OwnerKind.Company, "co")),
+            O(Red, "Red ships fast", new(OwnerKind.Team, "red")),
+            O(Blue, "Blue delights", new(OwnerKind.Team, "blue")));
+        var keyResults = ImmutableArray.Create(
+            K(A, "Ship A", new(OwnerKind.Person, "pat")), K(B, "Ship B", new(OwnerKind.Person, "pat")), K(C, "Ship C", new(OwnerKind.Team, "blue")));
+        var edges = ImmutableArray.Create(new Edge(Co, Red, 1), new Edge(Co, Blue, 1), new Edge(Red, A, 1), new Edge(Red, B, 1), new Edge(Blue, C, 1));
+        var values = new Dictionary<string, double> { [A] = 8, [B] = 2, [C] = 6 };
+        var end = Start.AddDays(92);
+        var at = Start.AddDays(46);
+        var scores = GraphScorer.Score(objectives, keyResults, edges, kr => new KeyResultInput(values[kr.Id], true, null),
+            Rules.ExpectedProgress(Start, end, at), ScoringPolicy.Default);
+        return new CycleSnapshot(new CycleInfo(new CycleDefinition("q", "Q4", Start, end), false, null), ScoringPolicy.Default,
+            objectives, keyResults, edges, scores, at);
+    }
+
+    private static OrganisationView Organisation() => new("co", "Acme",
+        [new Team("red", "Red", null), new Team("blue", "Blue", null)], [new Person("pat", "Pat Lee", "red")],
+        ScoringPolicy.Default, [], []);
+
+    private static NodeImpact Impact(string id, double before, double after, Status statusBefore, Status statusAfter, bool oldChain = false, bool newChain = false) =>
+        new(id, id, Score(id, before, statusBefore, kind: NodeKind.Objective), Score(id, after, statusAfter, kind: NodeKind.Objective), oldChain, newChain);
+
+    [Fact]
+    public void ImpactTableSortsByTheSizeOfTheChangeAndColoursItsDirection()
+    {
+        ImmutableArray<NodeImpact> impacts =
+        [
+            Impact("q:small", 0.50, 0.52, Status.OnTrack, Status.OnTrack, newChain: true),
+            Impact("q:none", 0.40, 0.40, Status.AtRisk, Status.AtRisk, oldChain: true, newChain: true),
+            Impact("q:big-down", 0.60, 0.35, Status.OnTrack, Status.OffTrack, oldChain: true),
+            Impact("q:mid-up", 0.30, 0.42, Status.AtRisk, Status.AtRisk, newChain: true),
+        ];
+
+        var cut = Render<ImpactTable>(p => p.Add(c => c.Impacts, impacts));
+
+        var rows = cut.FindAll(".okr-impact__row");
+        Assert.Equal(["q:big-down", "q:mid-up", "q:small", "q:none"], rows.Select(r => r.GetAttribute("data-node")));
+        Assert.Contains("okr-impact__row--down", rows[0].ClassList);
+        Assert.Contains("okr-impact__row--up", rows[1].ClassList);
+        Assert.Contains("okr-impact__row--flat", rows[3].ClassList);
+        Assert.Equal("▼ −25.0 pts", Normalize(rows[0].QuerySelector(".okr-delta")!.TextContent));
+        Assert.Contains("okr-delta--down", rows[0].QuerySelector(".okr-delta")!.ClassList);
+        Assert.Equal("▲ +12.0 pts", Normalize(rows[1].QuerySelector(".okr-delta")!.TextContent));
+        Assert.Contains("okr-delta--up", rows[1].QuerySelector(".okr-delta")!.ClassList);
+        Assert.Equal("±0", Normalize(rows[3].QuerySelector(".okr-delta")!.TextContent));
+        // Before → after, and the status change as two chips.
+        Assert.Equal("60%", rows[0].QuerySelector(".okr-impact__before .okr-impact__pct")!.TextContent);
+        Assert.Equal("35%", rows[0].QuerySelector(".okr-impact__after .okr-impact__pct")!.TextContent);
+        Assert.Equal("OnTrack->OffTrack", rows[0].QuerySelector("[data-status-change]")!.GetAttribute("data-status-change"));
+        Assert.Equal(2, rows[0].QuerySelectorAll(".okr-status").Length);
+        Assert.Single(rows[1].QuerySelectorAll(".okr-status"));
+        // Chain badges: old, new, both.
+        Assert.Equal(["old", "new", "new", "both"], rows.Select(r => r.QuerySelector(".okr-chain")!.GetAttribute("data-chain")));
+    }
+
+    [Fact]
+    public void ImpactTableShowsTheLiveValueBesideTheSimulatedOneOnceApplied()
+    {
+        var cut = Render<ImpactTable>(p => p
+            .Add(c => c.Impacts, [Impact("q:x", 0.4, 0.5, Status.AtRisk, Status.OnTrack), Impact("q:y", 0.4, 0.3, Status.AtRisk, Status.AtRisk)])
+            .Add(c => c.LiveScoreOf, id => Score(id, id == "q:x" ? 0.5 : 0.31, Status.OnTrack, kind: NodeKind.Objective)));
+
+        Assert.Contains("as simulated", cut.Find("[data-node='q:x'] .okr-impact__live").TextContent);
+        Assert.DoesNotContain("as simulated", cut.Find("[data-node='q:y'] .okr-impact__live").TextContent);
+        Assert.Equal("31%", cut.Find("[data-node='q:y'] .okr-impact__live .okr-live").TextContent);
+    }
+
+    [Fact]
+    public void ARejectedMoveShowsItsFieldAndReasonInPlaceWithTitlesForIds()
+    {
+        var context = new PlanContext(Snapshot(), Organisation());
+        ImmutableArray<PlanMove> moves = [new MoveKeyResult(B, Blue), new RealignObjective(Co, [new ParentLink(Red, 1)])];
+        var simulation = Simulator.Simulate(context.Snapshot, moves);
+        var removed = new List<int>();
+
+        var cut = Render<MoveList>(p => p
+            .Add(c => c.Moves, moves)
+            .Add(c => c.Rejected, simulation.Rejected)
+            .Add(c => c.Context, context)
+            .Add(c => c.OnRemove, (int i) => removed.Add(i)));
+
+        var items = cut.FindAll(".okr-move");
+        Assert.Equal(2, items.Count);
+        Assert.DoesNotContain("okr-move--rejected", items[0].ClassList);
+        Assert.Equal("Move Ship B from Red ships fast to Blue delights", Normalize(items[0].QuerySelector(".okr-move__text")!.TextContent));
+        Assert.Contains("okr-move--rejected", items[1].ClassList);
+        Assert.Equal("parents[0].parentId", items[1].QuerySelector(".okr-move__field")!.TextContent);
+        var reason = items[1].QuerySelector(".okr-move__reason")!.TextContent;
+        Assert.Contains("would make a loop", reason);
+        Assert.Contains("“Red ships fast” is aligned under “Win the market”", reason);
+
+        cut.FindAll(".okr-move__remove")[1].Click();
+        Assert.Equal([1], removed);
+    }
+
+    [Fact]
+    public void TheTreeMarksTheOldAndNewChainsAndWhereTheMovedNodeLeavesAndJoins()
+    {
+        var context = new PlanContext(Snapshot(), Organisation());
+        ImmutableArray<PlanMove> moves = [new MoveKeyResult(B, Blue, 2)];
+        var simulation = Simulator.Simulate(context.Snapshot, moves);
+        var roots = PlanTree.Build(context, context.Graph, context.After(moves, simulation.Rejected), simulation.Impacts, [B]);
+
+        var cut = Render<PlanTreeView>(p => p.Add(c => c.Roots, roots));
+
+        var company = cut.Find($".okr-plantree__node[data-node='{Co}']");
+        Assert.Equal("both", company.GetAttribute("data-chain"));
+        Assert.Equal("old", cut.Find($"[data-node='{Red}']").GetAttribute("data-chain"));
+        Assert.Equal("new", cut.Find($"[data-node='{Blue}']").GetAttribute("data-chain"));
+        var leaving = cut.Find($"[data-node='{Red}'] > .okr-plantree__list > [data-node='{B}']");
+        Assert.Equal("removed", leaving.GetAttribute("data-edge"));
+        Assert.Contains("leaves", leaving.TextContent);
+        var joining = cut.Find($"[data-node='{Blue}'] > .okr-plantree__list > [data-node='{B}']");
+        Assert.Equal("added", joining.GetAttribute("data-edge"));
+        Assert.Contains("joins · ×2", Normalize(joining.TextContent));
+        // Only the affected part: a and c stay out; the objectives show before → after.
+        Assert.Empty(cut.FindAll($"[data-node='{A}']"));
+        Assert.Empty(cut.FindAll($"[data-node='{C}']"));
+        Assert.Contains("50% → 80%", Normalize(cut.Find($"[data-node='{Red}'] > .okr-plantree__row").TextContent));
+        Assert.Contains("Old chain", cut.Find(".okr-plantree__legend").TextContent);
+        Assert.Contains("New chain", cut.Find(".okr-plantree__legend").TextContent);
+    }
+
+    [Fact]
+    public void AnObjectiveLeftAlignedToNothingShowsAsARootToo()
+    {
+        var context = new PlanContext(Snapshot(), Organisation());
+        ImmutableArray<PlanMove> moves = [new RealignObjective(Blue, [])];
+        var simulation = Simulator.Simulate(context.Snapshot, moves);
+        var roots = PlanTree.Build(context, context.Graph, context.After(moves, simulation.Rejected), simulation.Impacts, [Blue]);
+
+        Assert.Equal([Co, Blue], roots.Select(r => r.Id));
+        Assert.Equal(EdgeChange.Removed, Assert.Single(roots[0].Children).Edge);
+        Assert.Equal(EdgeChange.Root, roots[1].Edge);
+        Assert.True(roots[1].Subject);
+    }
+
+    [Fact]
+    public void SearchFindsByTitleOrOwnerIgnoringCaseAndAccents()
+    {
+        var context = new PlanContext(Snapshot(), Organisation() with { People = [new Person("pat", "Pát Lee", "red")] });
+
+        Assert.Equal([A, B], PlanContext.Search(context.KeyResults, "pat").Select(o => o.Id));
+        Assert.Equal([B], PlanContext.Search(context.KeyResults, "ship b pat").Select(o => o.Id));
+        Assert.Equal([C], PlanContext.Search(context.KeyResults, "BLUE").Select(o => o.Id));
+        Assert.Equal("Red ships fast", context.KeyResults.Single(o => o.Id == A).ParentTitle);
+    }
+
+    [Theory]
+    [InlineData(0.05, "+5.0 pts", "up")]
+    [InlineData(-0.1234, "−12.3 pts", "down")]
+    [InlineData(0.0001, "±0", "flat")]
+    public void PointsReadWithASignAndADirection(double delta, string text, string direction)
+    {
+        Assert.Equal(text, PlanFmt.Points(delta));
+        Assert.Equal(direction, PlanFmt.Direction(delta));
+    }
+
+    [Fact]
+    public void ScenarioIdsAreReadableAndUnique()
+    {
+        var a = ScenarioIds.New("Q4: Growth shuffle!");
+        var b = ScenarioIds.New("Q4: Growth shuffle!");
+        Assert.Matches("^q4-growth-shuffle-[0-9a-f]{6}$", a);
+        Assert.NotEqual(a, b);
+        Assert.Matches("^scenario-[0-9a-f]{6}$", ScenarioIds.New("???"));
+    }
+
+    private static string Normalize(string text) => string.Join(' ', text.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
+}

@@ -58,10 +58,10 @@ public sealed record SimulationFigure(
     int RankedKeyResults,
     Timing ImpactCompute);
 
-/// <summary>Figure 10: the simulations on each size.</summary>
-public sealed record PlannerResult(ImmutableArray<SimulationFigure> Simulation)
+/// <summary>Figure 10: the simulations on each size, and the planner through the engine.</summary>
+public sealed record PlannerResult(ImmutableArray<SimulationFigure> Simulation, PlannerEngineResult? Engine)
 {
-    public bool Passed => true;
+    public bool Passed => Engine is null || Engine.Failures.IsEmpty;
 }
 
 public static class PlannerFigures

@@ -85,6 +85,7 @@ try
     ColdStartResult? cold = null;
     var large = org;
     double largeGenerateSeconds = 0;
+    string? largeDb = null;
     if (only is null)
     {
         // ---- 3, 4: the SQL peer and the in-memory limit ---------------------------------------------------
@@ -98,7 +99,7 @@ try
 
         // ---- 5, 6, 7: the large organisation --------------------------------------------------------------
         (large, largeGenerateSeconds) = Generate(options.LargeOrgSize);
-        var largeDb = await BenchDatabase.CreateAsync("large");
+        largeDb = await BenchDatabase.CreateAsync("large");
         databases.Add(largeDb);
         Say($"Large organisation of {large.NodeCount:N0} nodes: memory and snapshot.");
         (memory, largeSnapshot) = await LargeOrgFigures.MemoryAndSnapshotAsync(largeDb, large, clock);
@@ -106,11 +107,21 @@ try
         cold = await LargeOrgFigures.ColdStartAndRecoveryAsync(largeDb, large, options);
     }
 
-    // ---- 10: the planner: simulation on the large and the planner's organisation --------------------------------
+    // ---- 10: the planner: simulation on the large and the planner's organisation, impact and apply on the engine -----
     PlannerResult? planner = null;
     if (only is null or "planner")
     {
-        if (only == "planner") (large, largeGenerateSeconds) = Generate(options.LargeOrgSize);
+        if (largeDb is null)
+        {
+            (large, largeGenerateSeconds) = Generate(options.LargeOrgSize);
+            largeDb = await BenchDatabase.CreateAsync("planner");
+            databases.Add(largeDb);
+        }
+        // The large figures' database holds the organisation (and the check-ins of the recovery figure): this engine
+        // loads it as a restarted server would.
+        Say($"Planner on the engine, {large.NodeCount:N0} nodes.");
+        var plannerEngine = await PlannerEngineFigures.RunAsync(largeDb, large, clock, options, Say);
+        foreach (var failure in plannerEngine.Failures) Say($"FAILED: planner: {failure}");
         var simulations = ImmutableArray.CreateBuilder<SimulationFigure>();
         Say($"Planner simulation, {large.NodeCount:N0} nodes.");
         simulations.Add(PlannerFigures.Simulation(large, largeGenerateSeconds, now, options));
@@ -118,7 +129,7 @@ try
         var (plannerOrg, plannerGenerateSeconds) = Generate(options.PlannerOrgSize);
         simulations.Add(PlannerFigures.Simulation(plannerOrg, plannerGenerateSeconds, now, options));
         Say($"Planner simulation, {plannerOrg.NodeCount:N0} nodes: 1 move {simulations[^1].OneMove}.");
-        planner = new PlannerResult(simulations.ToImmutable());
+        planner = new PlannerResult(simulations.ToImmutable(), plannerEngine);
     }
 
     var results = new BenchResults(now, mode, machine, org.NodeCount, large.NodeCount, throughput.ToImmutable(), skewedResult,

@@ -76,6 +76,12 @@ public static class Report
             foreach (var d in failed.FirstDifferences) sb.AppendLine($"- {d}");
             sb.AppendLine();
         }
+        if (r.Planner?.Engine is { Failures.IsEmpty: false } plannerFailed)
+        {
+            sb.AppendLine($"**FAILED in the planner through the engine: {plannerFailed.Failures.Length} problem(s) — no planner engine figure is reported.**");
+            foreach (var f in plannerFailed.Failures.Take(10)) sb.AppendLine($"- {f}");
+            sb.AppendLine();
+        }
         var best = r.Best;
         string Ratio(double a, double? b) => b is > 0 ? $"{(a / b.Value).ToString("F2", Inv)}×" : "—";
         sb.AppendLine("| # | figure | result | ratios | target |");
@@ -146,6 +152,9 @@ public static class Report
                           "Simulator.Simulate alone: it builds two PlanGraphs of the whole cycle, then scores only the old and new chains. " +
                           "A scenario's impact also builds two more graphs and the alignment summary before and after (both whole-graph), " +
                           "after a fresh snapshot.");
+            if (p10.Engine is { Failures.IsEmpty: true } e)
+                sb.AppendLine($"After each apply the live objectives of the impact equal the simulated \"after\" (largest progress difference " +
+                              $"{e.Apply.Max(a => a.MaxProgressDifference):G3}), every other node kept its score and the edges are those of the moves.");
         }
         return sb.ToString();
     }
@@ -166,6 +175,16 @@ public static class Report
                           $"{Ms(s.InfluenceRanked.Latency)} | {Gc(s.InfluenceRanked)} | |");
             sb.AppendLine($"| 10 | planner: a scenario's impact computed on a snapshot it holds (4 graphs, simulate, 2 alignment summaries; 1 move), " +
                           $"{s.Nodes:N0} nodes | {Ms(s.ImpactCompute.Latency)} | {Gc(s.ImpactCompute)} | |");
+        }
+        if (p.Engine is { Failures.IsEmpty: true } e)
+        {
+            sb.AppendLine($"| 10 | planner through the engine, {e.Nodes:N0} nodes: impact, resimulated (snapshot + simulate + alignment), 1 move | " +
+                          $"**{Ms(e.ImpactOneMove.Latency)}** | the snapshot alone: median {e.Snapshot.MedianMs:F0} ms; silo {Gc(e.ImpactOneMove)} | |");
+            sb.AppendLine($"| 10 | the same, 10 moves | **{Ms(e.ImpactTenMoves.Latency)}** | silo {Gc(e.ImpactTenMoves)} | |");
+            foreach (var a in e.Apply)
+                sb.AppendLine($"| 10 | apply {a.Moves} move(s) → every impacted objective live at its simulated score (change feed), " +
+                              $"{a.ImpactedObjectives:N0} objectives verified | **{Ms(a.ApplyToConverged)}** | the apply call: {Ms(a.ApplyCall)}; " +
+                              $"one MoveKeyResultAsync: {Ms(e.StructuralMove)} | |");
         }
     }
 

@@ -9,6 +9,12 @@ public sealed record BenchOptions
     /// <summary>Size for memory, cold start and recovery (figures 5–6) and the large snapshot (figure 7).</summary>
     public int LargeOrgSize { get; init; } = 100_000;
 
+    /// <summary>The second size of the planner's simulation figure (10), beside <see cref="LargeOrgSize"/>: no engine, so 1M is feasible.</summary>
+    public int PlannerOrgSize { get; init; } = 1_000_000;
+
+    /// <summary>Timed repetitions of each planner simulation (after a warm-up), each with other random moves.</summary>
+    public int PlannerRuns { get; init; } = 50;
+
     public bool Quick { get; init; }
     public int Seed { get; init; } = 2026;
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
@@ -40,11 +46,13 @@ public sealed record BenchOptions
             {
                 "--org" => o with { OrgSize = OrgGenerator.ParseSize(Next()) },
                 "--large" => o with { LargeOrgSize = OrgGenerator.ParseSize(Next()) },
+                "--planner-org" => o with { PlannerOrgSize = OrgGenerator.ParseSize(Next()) },
+                "--planner-runs" => o with { PlannerRuns = int.Parse(Next()) },
                 "--quick" => o with
                 {
                     Quick = true, OrgSize = 1_000, LargeOrgSize = 5_000, Duration = TimeSpan.FromSeconds(1),
                     Warmup = TimeSpan.FromSeconds(0.5), Concurrency = [64], PeerConnections = 8,
-                    RestConcurrency = [64], HubClients = 20,
+                    RestConcurrency = [64], HubClients = 20, PlannerOrgSize = 10_000, PlannerRuns = 5,
                 },
                 "--seed" => o with { Seed = int.Parse(Next()) },
                 "--duration" => o with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)) },
@@ -56,7 +64,7 @@ public sealed record BenchOptions
                 "--serve" => o with { ServeConnectionString = Next() },
                 "--gateway-port" => o with { ServeGatewayPort = int.Parse(Next()) },
                 "--silo-port" => o with { ServeSiloPort = int.Parse(Next()) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --org 10k, --large 100k, --quick, --seed N, --duration S, --concurrency 64,256, --rest-concurrency 64,256, --hub-clients 200, --skewed, --out DIR."),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --org 10k, --large 100k, --planner-org 1m, --planner-runs 50, --quick, --seed N, --duration S, --concurrency 64,256, --rest-concurrency 64,256, --hub-clients 200, --skewed, --out DIR."),
             };
         }
         return o;

@@ -75,7 +75,7 @@ public static class LargeOrgFigures
     }
 
     /// <summary>Imports the organisation unless its cycle is already in the database.</summary>
-    private static async Task EnsureImportedAsync(IGrainFactory grains, SyntheticOrg org)
+    public static async Task EnsureImportedAsync(IGrainFactory grains, SyntheticOrg org)
     {
         try
         {

@@ -24,7 +24,8 @@ var databases = new List<string>();
 try
 {
     // ---- 1, 2, 7: the engine on the organisation ------------------------------------------------------------
-    // OKRGRID_BENCH_ONLY=engine stops after this section; =user-path runs only figures 8 and 9 (for working on them).
+    // OKRGRID_BENCH_ONLY=engine stops after this section; =user-path runs only figures 8 and 9, =planner only figure 10
+    // (for working on them).
     var only = Environment.GetEnvironmentVariable("OKRGRID_BENCH_ONLY");
     var db = await BenchDatabase.CreateAsync("engine");
     databases.Add(db);
@@ -35,7 +36,7 @@ try
     PropagationResult? propagation = null;
     SnapshotResult? snapshot = null;
     List<string> differences = [];
-    if (only != "user-path")
+    if (only is null or "engine")
     {
         Say($"Organisation of {org.NodeCount:N0} nodes; importing into the engine.");
         await using var engine = await EngineHost.StartAsync(db, clock);
@@ -68,10 +69,14 @@ try
 
     if (only == "engine") return differences.Count == 0 ? 0 : 1;
     // ---- 8, 9: the user path: the real web host as a process, over HTTP and SignalR ------------------------
-    var webDb = await BenchDatabase.CreateAsync("web");
-    databases.Add(webDb);
-    Say("User path: starting the web host.");
-    var userPath = await UserPathFigures.RunAsync(webDb, org, options, now, Say);
+    UserPathResult? userPath = null;
+    if (only is null or "user-path")
+    {
+        var webDb = await BenchDatabase.CreateAsync("web");
+        databases.Add(webDb);
+        Say("User path: starting the web host.");
+        userPath = await UserPathFigures.RunAsync(webDb, org, options, now, Say);
+    }
 
     PeerResult? peer = null;
     LimitResult? limit = null;
@@ -79,7 +84,9 @@ try
     SnapshotResult? largeSnapshot = null;
     ColdStartResult? cold = null;
     var large = org;
-    if (only != "user-path")
+    double largeGenerateSeconds = 0;
+    string? largeDb = null;
+    if (only is null)
     {
         // ---- 3, 4: the SQL peer and the in-memory limit ---------------------------------------------------
         var peerDb = await BenchDatabase.CreateAsync("peer");
@@ -91,8 +98,8 @@ try
         Say($"In-memory limit: {limit.PerSecond:N0} check-ins/s, {limit.Differences} differences.");
 
         // ---- 5, 6, 7: the large organisation --------------------------------------------------------------
-        large = OrgGenerator.Generate(options.LargeOrgSize, options.Seed, cycle);
-        var largeDb = await BenchDatabase.CreateAsync("large");
+        (large, largeGenerateSeconds) = Generate(options.LargeOrgSize);
+        largeDb = await BenchDatabase.CreateAsync("large");
         databases.Add(largeDb);
         Say($"Large organisation of {large.NodeCount:N0} nodes: memory and snapshot.");
         (memory, largeSnapshot) = await LargeOrgFigures.MemoryAndSnapshotAsync(largeDb, large, clock);
@@ -100,9 +107,34 @@ try
         cold = await LargeOrgFigures.ColdStartAndRecoveryAsync(largeDb, large, options);
     }
 
+    // ---- 10: the planner: simulation on the large and the planner's organisation, impact and apply on the engine -----
+    PlannerResult? planner = null;
+    if (only is null or "planner")
+    {
+        if (largeDb is null)
+        {
+            (large, largeGenerateSeconds) = Generate(options.LargeOrgSize);
+            largeDb = await BenchDatabase.CreateAsync("planner");
+            databases.Add(largeDb);
+        }
+        // The large figures' database holds the organisation (and the check-ins of the recovery figure): this engine
+        // loads it as a restarted server would.
+        Say($"Planner on the engine, {large.NodeCount:N0} nodes.");
+        var plannerEngine = await PlannerEngineFigures.RunAsync(largeDb, large, clock, options, Say);
+        foreach (var failure in plannerEngine.Failures) Say($"FAILED: planner: {failure}");
+        var simulations = ImmutableArray.CreateBuilder<SimulationFigure>();
+        Say($"Planner simulation, {large.NodeCount:N0} nodes.");
+        simulations.Add(PlannerFigures.Simulation(large, largeGenerateSeconds, now, options));
+        Say($"Planner simulation: 1 move {simulations[^1].OneMove}. Generating {options.PlannerOrgSize:N0} nodes.");
+        var (plannerOrg, plannerGenerateSeconds) = Generate(options.PlannerOrgSize);
+        simulations.Add(PlannerFigures.Simulation(plannerOrg, plannerGenerateSeconds, now, options));
+        Say($"Planner simulation, {plannerOrg.NodeCount:N0} nodes: 1 move {simulations[^1].OneMove}.");
+        planner = new PlannerResult(simulations.ToImmutable(), plannerEngine);
+    }
+
     var results = new BenchResults(now, mode, machine, org.NodeCount, large.NodeCount, throughput.ToImmutable(), skewedResult,
         differences.Count, [.. differences.Take(10)], propagation, peer, limit, memory, snapshot, largeSnapshot, cold,
-        userPath, total.Elapsed.TotalSeconds);
+        userPath, planner, total.Elapsed.TotalSeconds);
     Console.WriteLine(Report.Markdown(results));
     var written = await Report.WriteAsync(results, options.OutputDirectory);
     Say($"Results written to {written}.md and .json");
@@ -114,4 +146,11 @@ finally
     {
         try { await BenchDatabase.DropAsync(d); } catch (Exception e) { Console.Error.WriteLine($"Could not drop {d}: {e.Message}"); }
     }
+}
+
+(SyntheticOrg Org, double Seconds) Generate(int size)
+{
+    var started = Stopwatch.GetTimestamp();
+    var generated = OrgGenerator.Generate(size, options.Seed, cycle);
+    return (generated, Stopwatch.GetElapsedTime(started).TotalSeconds);
 }

@@ -36,11 +36,12 @@ public sealed record BenchResults(
     SnapshotResult? LargeSnapshot,
     ColdStartResult? ColdStart,
     UserPathResult? UserPath,
+    PlannerResult? Planner,
     double TotalSeconds)
 {
     public bool Exact => Differences == 0 && (Peer?.Differences ?? 0) == 0 && (Limit?.Differences ?? 0) == 0
         && (ColdStart is null || (ColdStart.LostAcknowledged == 0 && ColdStart.DifferencesAfterRecovery == 0))
-        && (UserPath?.Passed ?? true);
+        && (UserPath?.Passed ?? true) && (Planner?.Passed ?? true);
 
     public ThroughputResult? Best => Throughput.IsDefaultOrEmpty ? null : Throughput.MaxBy(t => t.PerSecond);
 }
@@ -73,6 +74,12 @@ public static class Report
                           "scorecard — no user-path figure is reported.**");
             foreach (var (kind, count) in failed.Errors) sb.AppendLine($"- {kind}: {count:N0}");
             foreach (var d in failed.FirstDifferences) sb.AppendLine($"- {d}");
+            sb.AppendLine();
+        }
+        if (r.Planner?.Engine is { Failures.IsEmpty: false } plannerFailed)
+        {
+            sb.AppendLine($"**FAILED in the planner through the engine: {plannerFailed.Failures.Length} problem(s) — no planner engine figure is reported.**");
+            foreach (var f in plannerFailed.Failures.Take(10)) sb.AppendLine($"- {f}");
             sb.AppendLine();
         }
         var best = r.Best;
@@ -125,6 +132,7 @@ public static class Report
                           $"{h.TimeableAcknowledged:N0} traces reached all {h.Clients} clients, {h.PairsMissing:N0} pairs missing; due → client {h.DueToClient}; " +
                           $"201 {h.Acknowledgement}; {h.Messages:N0} pushes, {h.Disconnected} disconnects; {h.Cpu}) | | p99 ≤ 500 ms |");
         }
+        if (r.Planner is { } planner) PlannerRows(sb, planner);
         sb.AppendLine();
         sb.AppendLine(r.Exact ? "Correctness: every figure's run was verified exact against the pure reference." : "**Correctness check FAILED (see above).**");
         if (r.UserPath is { Passed: true } v)
@@ -135,7 +143,49 @@ public static class Report
                           $"is the engine's. The host runs on the system clock, so a status may be that of any moment of the run " +
                           $"({v.StatusesWithinClockWindow} node(s) needed it).");
         }
+        if (r.Planner is { } p10)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Planner (10): the simulations run on a snapshot made as the engine serves one (the organisation's structure, " +
+                          "scores from GraphScorer with a check-in on nine key results in ten), with random moves: a key result to an " +
+                          "objective of another team, a team objective re-aligned to another department's objective. \"simulate\" is " +
+                          "Simulator.Simulate alone: it builds two PlanGraphs of the whole cycle, then scores only the old and new chains. " +
+                          "A scenario's impact also builds two more graphs and the alignment summary before and after (both whole-graph), " +
+                          "after a fresh snapshot.");
+            if (p10.Engine is { Failures.IsEmpty: true } e)
+                sb.AppendLine($"After each apply the live objectives of the impact equal the simulated \"after\" (largest progress difference " +
+                              $"{e.Apply.Max(a => a.MaxProgressDifference):G3}), every other node kept its score and the edges are those of the moves.");
+        }
         return sb.ToString();
+    }
+
+    private static void PlannerRows(StringBuilder sb, PlannerResult p)
+    {
+        static string Ms(LatencySummary l) => l.Count == 0 ? "—" : $"p50 {l.P50Ms:F1} / p95 {l.P95Ms:F1} / max {l.MaxMs:F1} ms ({l.Count} runs)";
+        static string Gc(Timing t) => $"per run {t.AllocatedMiB:N0} MiB allocated, GC pauses {t.GcPauseMs:F0} ms, {t.Gen2Collections:F1} gen-2 GCs";
+        foreach (var s in p.Simulation)
+        {
+            var target = s.Nodes is >= 100_000 and < 1_000_000 ? $"≤ {PlannerFigures.OneMoveTargetMs:F0} ms" : "";
+            sb.AppendLine($"| 10 | planner: simulate 1 move, {s.Nodes:N0} nodes (Simulator.Simulate; {s.ImpactedOneMove} objectives scored, median) | " +
+                          $"**{Ms(s.OneMove.Latency)}** | {Gc(s.OneMove)}; one PlanGraph (Simulate builds two): p50 {s.GraphConstruction.Latency.P50Ms:F1} ms | {target} |");
+            sb.AppendLine($"| 10 | planner: simulate 10 moves, {s.Nodes:N0} nodes ({s.ImpactedTenMoves} objectives scored, median) | " +
+                          $"**{Ms(s.TenMoves.Latency)}** | {Gc(s.TenMoves)} | |");
+            sb.AppendLine($"| 10 | planner: alignment summary before + after, {s.Nodes:N0} nodes | {Ms(s.AlignmentBeforeAfter.Latency)} | {Gc(s.AlignmentBeforeAfter)} | |");
+            sb.AppendLine($"| 10 | planner: influence ranking of a company objective ({s.RankedKeyResults:N0} key results), {s.Nodes:N0} nodes | " +
+                          $"{Ms(s.InfluenceRanked.Latency)} | {Gc(s.InfluenceRanked)} | |");
+            sb.AppendLine($"| 10 | planner: a scenario's impact computed on a snapshot it holds (4 graphs, simulate, 2 alignment summaries; 1 move), " +
+                          $"{s.Nodes:N0} nodes | {Ms(s.ImpactCompute.Latency)} | {Gc(s.ImpactCompute)} | |");
+        }
+        if (p.Engine is { Failures.IsEmpty: true } e)
+        {
+            sb.AppendLine($"| 10 | planner through the engine, {e.Nodes:N0} nodes: impact, resimulated (snapshot + simulate + alignment), 1 move | " +
+                          $"**{Ms(e.ImpactOneMove.Latency)}** | the snapshot alone: median {e.Snapshot.MedianMs:F0} ms; silo {Gc(e.ImpactOneMove)} | |");
+            sb.AppendLine($"| 10 | the same, 10 moves | **{Ms(e.ImpactTenMoves.Latency)}** | silo {Gc(e.ImpactTenMoves)} | |");
+            foreach (var a in e.Apply)
+                sb.AppendLine($"| 10 | apply {a.Moves} move(s) → every impacted objective live at its simulated score (change feed), " +
+                              $"{a.ImpactedObjectives:N0} objectives verified | **{Ms(a.ApplyToConverged)}** | the apply call: {Ms(a.ApplyCall)}; " +
+                              $"one MoveKeyResultAsync: {Ms(e.StructuralMove)} | |");
+        }
     }
 
     public static string Json(BenchResults r) => JsonSerializer.Serialize(r, new JsonSerializerOptions

@@ -12,14 +12,17 @@ public static class ReferenceCheck
         foreach (var (id, expected) in reference)
         {
             if (!snapshot.Scores.TryGetValue(id, out var actual)) { diffs.Add($"{id}: missing"); continue; }
-            if (Math.Abs(actual.Progress - expected.Progress) > 1e-9 || Math.Abs(actual.RawProgress - expected.RawProgress) > 1e-9
-                || actual.Status != expected.Status || actual.NoData != expected.NoData
-                || Math.Abs((actual.Confidence ?? -1) - (expected.Confidence ?? -1)) > 1e-9)
-                diffs.Add($"{id}: engine {Describe(actual)} vs reference {Describe(expected)}");
+            if (!Same(actual, expected)) diffs.Add($"{id}: engine {Describe(actual)} vs reference {Describe(expected)}");
         }
         return diffs;
     }
 
-    private static string Describe(NodeScore s) =>
+    /// <summary>One node's score against the reference's, by the rules above.</summary>
+    public static bool Same(NodeScore actual, NodeScore expected) =>
+        !(Math.Abs(actual.Progress - expected.Progress) > 1e-9 || Math.Abs(actual.RawProgress - expected.RawProgress) > 1e-9
+          || actual.Status != expected.Status || actual.NoData != expected.NoData
+          || Math.Abs((actual.Confidence ?? -1) - (expected.Confidence ?? -1)) > 1e-9);
+
+    public static string Describe(NodeScore s) =>
         $"p={s.Progress:F6} raw={s.RawProgress:F6} {s.Status} conf={s.Confidence:F3} noData={s.NoData}";
 }

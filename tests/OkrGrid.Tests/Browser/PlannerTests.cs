@@ -163,10 +163,16 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         await Expect(page.Locator($".okr-tree__node[data-node='{Id("co-growth")}'] > .okr-tree__row .okr-tree__pct")).ToHaveTextAsync(Pct(afterGrowth));
         await Expect(page.Locator($".okr-tree__node[data-node='{Id("co-customers")}'] > .okr-tree__row .okr-tree__pct")).ToHaveTextAsync(Pct(afterCustomers));
 
-        // ---- the list ----
+        // ---- the list: this one, and another still open ----
+        var ct = TestContext.Current.CancellationToken;
+        var other = await host.Web.Client.PostAsJsonAsync("/api/scenarios", new { name = "Design research under Growth", author = "Daniel Reyes" }, ct);
+        other.EnsureSuccessStatusCode();
+        var otherId = (await other.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct)).GetProperty("id").GetString();
+        (await host.Web.Client.PostAsJsonAsync($"/api/scenarios/{otherId}/moves",
+            new { kind = "moveKeyResult", keyResultId = Id("research-reports"), objectiveId = Id("growth-activation") }, ct)).EnsureSuccessStatusCode();
         await page.GotoAsync("/planner");
         await BrowserHost.WaitInteractiveAsync(page);
-        var listed = page.Locator(".okr-table tbody tr").First;
+        var listed = page.Locator(".okr-table tbody tr", new() { HasText = "Expansion under Customers" });
         await Expect(listed).ToContainTextAsync("Expansion under Customers");
         await Expect(listed.Locator(".okr-scstate")).ToHaveTextAsync("Applied");
         await Expect(listed).ToContainTextAsync("Maya Okafor");

@@ -150,6 +150,9 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         await Expect(page.Locator(".okr-scstate").First).ToHaveTextAsync("Applied");
         // The live values arrive beside the simulated ones, and match.
         await Expect(page.Locator($".okr-impact__row[data-node='{Id("co-customers")}'] .okr-impact__match")).ToBeVisibleAsync();
+        await page.WaitForTimeoutAsync(500); // the apply's own structure change has landed by now
+        await Expect(page.Locator(".okr-move--rejected")).ToHaveCountAsync(0); // what was applied, not re-simulated on its result
+        await Expect(page.Locator(".okr-addmove")).ToHaveCountAsync(0);
         await host.ScreenshotAsync(page, "planner-applied", fullPage: true);
 
         // ---- the dashboards show what was simulated ----

@@ -150,6 +150,9 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         await Expect(page.Locator(".okr-scstate").First).ToHaveTextAsync("Applied");
         // The live values arrive beside the simulated ones, and match.
         await Expect(page.Locator($".okr-impact__row[data-node='{Id("co-customers")}'] .okr-impact__match")).ToBeVisibleAsync();
+        await page.WaitForTimeoutAsync(500); // the apply's own structure change has landed by now
+        await Expect(page.Locator(".okr-move--rejected")).ToHaveCountAsync(0); // what was applied, not re-simulated on its result
+        await Expect(page.Locator(".okr-addmove")).ToHaveCountAsync(0);
         await host.ScreenshotAsync(page, "planner-applied", fullPage: true);
 
         // ---- the dashboards show what was simulated ----
@@ -163,10 +166,16 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         await Expect(page.Locator($".okr-tree__node[data-node='{Id("co-growth")}'] > .okr-tree__row .okr-tree__pct")).ToHaveTextAsync(Pct(afterGrowth));
         await Expect(page.Locator($".okr-tree__node[data-node='{Id("co-customers")}'] > .okr-tree__row .okr-tree__pct")).ToHaveTextAsync(Pct(afterCustomers));
 
-        // ---- the list ----
+        // ---- the list: this one, and another still open ----
+        var ct = TestContext.Current.CancellationToken;
+        var other = await host.Web.Client.PostAsJsonAsync("/api/scenarios", new { name = "Design research under Growth", author = "Daniel Reyes" }, ct);
+        other.EnsureSuccessStatusCode();
+        var otherId = (await other.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct)).GetProperty("id").GetString();
+        (await host.Web.Client.PostAsJsonAsync($"/api/scenarios/{otherId}/moves",
+            new { kind = "moveKeyResult", keyResultId = Id("research-reports"), objectiveId = Id("growth-activation") }, ct)).EnsureSuccessStatusCode();
         await page.GotoAsync("/planner");
         await BrowserHost.WaitInteractiveAsync(page);
-        var listed = page.Locator(".okr-table tbody tr").First;
+        var listed = page.Locator(".okr-table tbody tr", new() { HasText = "Expansion under Customers" });
         await Expect(listed).ToContainTextAsync("Expansion under Customers");
         await Expect(listed.Locator(".okr-scstate")).ToHaveTextAsync("Applied");
         await Expect(listed).ToContainTextAsync("Maya Okafor");
@@ -209,6 +218,52 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         await Expect(page.Locator(".okr-planner__discarded")).ToBeVisibleAsync();
         await Expect(page.Locator(".okr-scstate").First).ToHaveTextAsync("Discarded");
         await Expect(page.Locator(".okr-addmove")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task WhenTheLiveGraphNoLongerTakesTheMovesApplyShowsTheEnginesRefusalAndChangesNothing()
+    {
+        var cycle = await CurrentCycleAsync(host);
+        string Id(string local) => $"{cycle}:{local}";
+        var ct = TestContext.Current.CancellationToken;
+        async Task<string> ScenarioAsync(string name, object move)
+        {
+            var created = await host.Web.Client.PostAsJsonAsync("/api/scenarios", new { name }, ct);
+            created.EnsureSuccessStatusCode();
+            var id = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct)).GetProperty("id").GetString()!;
+            (await host.Web.Client.PostAsJsonAsync($"/api/scenarios/{id}/moves", move, ct)).EnsureSuccessStatusCode();
+            return id;
+        }
+
+        // Fresh data under delivery: valid on the graph as it is.
+        var mine = await ScenarioAsync("Freshness under delivery",
+            new { kind = "realignObjective", objectiveId = Id("data-freshness"), parents = new[] { new { parentId = Id("pe-delivery"), weight = 1.0 } } });
+        var page = await host.OpenAsync($"/planner/{mine}");
+        await Expect(page.Locator(".okr-impact__row").First).ToBeVisibleAsync();
+        await Expect(page.Locator(".okr-move--rejected")).ToHaveCountAsync(0);
+
+        // Meanwhile someone applies the opposite: delivery under fresh data. Mine would now make a loop.
+        var theirs = await ScenarioAsync("Delivery under freshness",
+            new { kind = "realignObjective", objectiveId = Id("pe-delivery"), parents = new[] { new { parentId = Id("data-freshness"), weight = 1.0 } } });
+        (await host.Web.Client.PostAsync($"/api/scenarios/{theirs}/apply", null, ct)).EnsureSuccessStatusCode();
+        await Expect(page.Locator(".okr-planner__stale")).ToBeVisibleAsync();
+
+        await page.Locator(".okr-planner__apply").ClickAsync();
+        var dialog = page.Locator(".okr-apply-dialog");
+        await Expect(dialog).ToContainTextAsync("The live graph changed since the simulation");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Apply 1 move" }).ClickAsync();
+        var refusal = dialog.Locator(".okr-apply-dialog__refusal");
+        await Expect(refusal).ToContainTextAsync("Not applied — nothing changed.");
+        await Expect(refusal.Locator("code")).ToHaveTextAsync("moves[0].parents[0].parentId");
+        await Expect(refusal).ToContainTextAsync("would make a loop");
+        await host.ScreenshotAsync(page, "planner-apply-refused");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(page.Locator(".okr-scstate").First).ToHaveTextAsync("Open");
+
+        // Re-simulating shows why, in place.
+        await page.Locator(".okr-planner__resimulate").ClickAsync();
+        await Expect(page.Locator(".okr-move--rejected .okr-move__reason")).ToContainTextAsync("would make a loop");
         await page.Context.CloseAsync();
     }
 

@@ -71,12 +71,8 @@ public sealed class ScenarioGrain(
         if (_last is not { } last || last.Scenario.Moves != view.Moves)
         {
             var organisation = await GrainFactory.GetGrain<IOrganisationGrain>(view.CompanyId).GetAsync();
-            var before = new PlanGraph(_snapshot);
-            var after = new PlanGraph(_snapshot);
-            var simulation = Simulator.Simulate(_snapshot, view.Moves);
-            for (int i = 0; i < view.Moves.Length; i++)
-                if (simulation.Rejected.All(r => r.Index != i)) after.Apply(view.Moves[i]);
-            _last = last = new ScenarioImpact(view, simulation, AlignmentSummary.Of(before, organisation), AlignmentSummary.Of(after, organisation), false);
+            var run = Simulator.Run(_snapshot, view.Moves);
+            _last = last = new ScenarioImpact(view, run.Result, AlignmentSummary.Of(run.Before, organisation), AlignmentSummary.Of(run.After, organisation), false);
         }
         live ??= await cycle.GetSnapshotAsync();
         return last with { Scenario = view, LiveChanged = Changed(_snapshot, live) };
@@ -86,16 +82,10 @@ public sealed class ScenarioGrain(
     {
         var view = View;
         _snapshot ??= await GrainFactory.GetGrain<ICycleGrain>(view.CycleId).GetSnapshotAsync();
-        var before = new PlanGraph(_snapshot);
-        var objective = before.Objective(objectiveId) ?? throw OkrRejectedException.NotFound("objectiveId", objectiveId);
-        var after = new PlanGraph(_snapshot);
-        foreach (var move in view.Moves)
-        {
-            try { after.Apply(move); }
-            catch (OkrRejectedException) { } // left out, as in the simulation
-        }
+        var run = Simulator.Run(_snapshot, view.Moves); // refused moves are left out, as in the impact
+        var objective = run.Before.Objective(objectiveId) ?? throw OkrRejectedException.NotFound("objectiveId", objectiveId);
         return new Sensitivity(objectiveId, objective.Title,
-            Influence.Ranked(before, objectiveId, _snapshot.Scores), Influence.Ranked(after, objectiveId, _snapshot.Scores));
+            Influence.Ranked(run.Before, objectiveId, _snapshot.Scores), Influence.Ranked(run.After, objectiveId, _snapshot.Scores));
     }
 
     async Task<ScenarioView> IScenarioGrain.ApplyAsync()

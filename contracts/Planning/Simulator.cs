@@ -26,6 +26,9 @@ public sealed record SimulationResult(
     [property: Id(3)] ImmutableArray<RejectedMove> Rejected,
     [property: Id(4)] int AppliedMoves);
 
+/// <summary>A simulation's result and the graphs before and after its valid moves.</summary>
+public sealed record SimulationRun(SimulationResult Result, PlanGraph Before, PlanGraph After);
+
 /// <summary>
 /// Simulates moves on a snapshot of a cycle with the grains' own <see cref="Rules"/>: the moves are tried in order on
 /// the snapshot's structure (invalid ones are reported and left out), then every objective on an old or a new chain of
@@ -35,16 +38,23 @@ public sealed record SimulationResult(
 /// </summary>
 public static class Simulator
 {
-    public static SimulationResult Simulate(CycleSnapshot snapshot, IReadOnlyList<PlanMove> moves)
+    public static SimulationResult Simulate(CycleSnapshot snapshot, IReadOnlyList<PlanMove> moves) => Run(snapshot, moves).Result;
+
+    /// <summary>
+    /// The simulation with the two graphs it built — the snapshot's and the one the valid moves left — for callers
+    /// that go on to summarise them (alignment, influence) without building and moving them again.
+    /// </summary>
+    public static SimulationRun Run(CycleSnapshot snapshot, IReadOnlyList<PlanMove> moves)
     {
         var cycleId = snapshot.Cycle.Id;
+        var before = new PlanGraph(snapshot);
         if (snapshot.Cycle.Closed)
         {
-            return new SimulationResult(cycleId, snapshot.TakenAt, [],
-                [.. moves.Select((m, i) => new RejectedMove(i, m, "cycleId", $"cycle '{cycleId}' is closed; reopen it to change its alignment."))], 0);
+            return new SimulationRun(new SimulationResult(cycleId, snapshot.TakenAt, [],
+                [.. moves.Select((m, i) => new RejectedMove(i, m, "cycleId", $"cycle '{cycleId}' is closed; reopen it to change its alignment."))], 0),
+                before, before);
         }
 
-        var before = new PlanGraph(snapshot);
         var after = new PlanGraph(snapshot);
         var left = new HashSet<string>();
         var joined = new HashSet<string>();
@@ -76,7 +86,7 @@ public static class Simulator
             .Select(id => new NodeImpact(id, objectives[id].Title, scoreBefore.Score(id), scoreAfter.Score(id), oldChain.Contains(id), newChain.Contains(id)))
             .OrderByDescending(i => Math.Abs(i.Delta)).ThenByDescending(i => i.StatusChanged).ThenBy(i => i.NodeId, StringComparer.Ordinal)
             .ToImmutableArray();
-        return new SimulationResult(cycleId, snapshot.TakenAt, impacts, rejected.ToImmutable(), moves.Count - rejected.Count);
+        return new SimulationRun(new SimulationResult(cycleId, snapshot.TakenAt, impacts, rejected.ToImmutable(), moves.Count - rejected.Count), before, after);
     }
 
     /// <summary>Scores the objectives of the chains from their children in one graph; everything else is the snapshot's.</summary>

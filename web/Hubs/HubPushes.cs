@@ -35,7 +35,7 @@ public sealed class HubPushes(LiveBoard board, IHubContext<ScorecardHub> hub, IO
         var name = $"node:{nodeId}";
         lock (_gate)
         {
-            if (!_follows.TryGetValue(name, out var follow)) _follows[name] = follow = new NodeFollow(name, nodeId);
+            if (!_follows.TryGetValue(name, out var follow)) _follows[name] = follow = new NodeFollow(name);
             Join(follow, connectionId);
         }
         await hub.Groups.AddToGroupAsync(connectionId, name);
@@ -238,10 +238,7 @@ public sealed class HubPushes(LiveBoard board, IHubContext<ScorecardHub> hub, IO
         }
     }
 
-    private sealed class NodeFollow(string name, string nodeId) : Follow(name)
-    {
-        public string NodeId { get; } = nodeId;
-    }
+    private sealed class NodeFollow(string name) : Follow(name);
 
     private sealed class ScorecardFollow(string name, ScorecardScope scope, string cycleId) : Follow(name)
     {

@@ -14,10 +14,7 @@ namespace OkrGrid.Tests.Api;
 /// </summary>
 public sealed class ApiHost : IAsyncLifetime
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    public static JsonSerializerOptions Json => OkrGrid.Tests.Live.DemoHostFixture.Json;
 
     /// <summary>The cycle every test works in: it started 10 days ago and ends in 20.</summary>
     public const string CycleId = "api-now";

@@ -22,6 +22,9 @@ public sealed partial class CycleGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // A version of its own per activation, so one read before a deactivation never equals one read after: the
+        // machine's time (the engine clock may stand still in tests), later than any version of an earlier activation.
+        _structureVersion = Math.Max(clock.UtcNow.UtcTicks, DateTimeOffset.UtcNow.UtcTicks);
         RebuildIndex();
         return Task.CompletedTask;
     }
@@ -142,6 +145,8 @@ public sealed partial class CycleGrain(
 
     // ---- Snapshot ----------------------------------------------------------------------------------------
 
+    Task<long> ICycleGrain.GetStructureVersionAsync() => Task.FromResult(_structureVersion);
+
     async Task<CycleSnapshot> ICycleGrain.GetSnapshotAsync()
     {
         // Everything from the state is taken before the first await, so it is one consistent structure.
@@ -150,6 +155,7 @@ public sealed partial class CycleGrain(
         var keyResults = R.KeyResults.Values.ToImmutableArray();
         var edges = R.Edges.ToImmutableArray();
         var policy = R.Policy;
+        var version = _structureVersion;
         // Nodes active in this silo give their latest published score (the local table). The others are not woken
         // up: their scores are computed here with the same rules from what they are computed from anyway — the
         // journal's latest entries, or the frozen grades of a closed cycle — so a snapshot of a cold cycle costs one
@@ -163,7 +169,7 @@ public sealed partial class CycleGrain(
             if (localScores.TryGet(k.Id, out var s)) scores[k.Id] = s; else inactive.Add(k);
         if (inactive.Count > 0 || objectivesMissing)
             scores = await ScoreInactiveAsync(objectives, edges, inactive, scores, info, policy);
-        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, clock.UtcNow);
+        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, clock.UtcNow, version);
     }
 
     async Task<ImmutableArray<NodeScore>> ICycleGrain.GetChildScoresAsync(string objectiveId, ImmutableArray<string> childIds)

@@ -9,8 +9,8 @@ public sealed class ScenarioRecord
 }
 
 /// <summary>
-/// A planner scenario. Its definition and moves are durable; the snapshot it simulates on and the last result are
-/// kept in memory only (a new activation takes a fresh snapshot). Nothing here changes the live graph until
+/// A planner scenario. Its definition and moves are durable; what it simulates on (<see cref="PlanBasis"/>: a snapshot,
+/// its graph and alignment) and the last result are kept in memory only (a new activation takes a fresh snapshot). Nothing here changes the live graph until
 /// <see cref="IScenarioGrain.ApplyAsync"/>, which hands all moves to the cycle at once.
 /// </summary>
 public sealed class ScenarioGrain(
@@ -19,7 +19,7 @@ public sealed class ScenarioGrain(
     : Grain, IScenarioGrain
 {
     public const int MaxMoves = 200;
-    private CycleSnapshot? _snapshot;
+    private PlanBasis? _basis;
     private ScenarioImpact? _last;
 
     private ScenarioView View => state.State.View ?? throw OkrRejectedException.NotFound("scenarioId", this.GetPrimaryKeyString());
@@ -60,41 +60,80 @@ public sealed class ScenarioGrain(
     async Task<ScenarioImpact> IScenarioGrain.GetImpactAsync(bool resimulate)
     {
         var view = View;
-        var cycle = GrainFactory.GetGrain<ICycleGrain>(view.CycleId);
-        CycleSnapshot? live = null;
-        if (_snapshot is null || resimulate)
+        if (view.State != ScenarioState.Open)
+            throw OkrRejectedException.Conflict("state", view.State == ScenarioState.Applied
+                ? $"scenario '{view.Id}' was applied; its 'applied' field holds the simulation it was applied with."
+                : $"scenario '{view.Id}' was discarded; start a new one to simulate these moves again.");
+        var fresh = _basis is null || resimulate;
+        if (fresh)
         {
-            _snapshot = live = await cycle.GetSnapshotAsync();
+            _basis = await NewBasisAsync(view);
             _last = null;
         }
+        var basis = _basis!;
         // The moves array is replaced on every change, so the same array means the same moves.
         if (_last is not { } last || last.Scenario.Moves != view.Moves)
         {
-            var organisation = await GrainFactory.GetGrain<IOrganisationGrain>(view.CompanyId).GetAsync();
-            var run = Simulator.Run(_snapshot, view.Moves);
-            _last = last = new ScenarioImpact(view, run.Result, AlignmentSummary.Of(run.Before, organisation), AlignmentSummary.Of(run.After, organisation), false);
+            var (run, before, after) = basis.Impact(view.Moves);
+            _last = last = new ScenarioImpact(view, run.Result, before, after, false);
         }
-        live ??= await cycle.GetSnapshotAsync();
-        return last with { Scenario = view, LiveChanged = Changed(_snapshot, live) };
+        var changed = !fresh && await LiveChangedAsync(basis, last.Simulation, view.Moves);
+        return last with { Scenario = view, LiveChanged = changed };
     }
 
     async Task<Sensitivity> IScenarioGrain.GetSensitivityAsync(string objectiveId)
     {
         var view = View;
-        _snapshot ??= await GrainFactory.GetGrain<ICycleGrain>(view.CycleId).GetSnapshotAsync();
-        var run = Simulator.Run(_snapshot, view.Moves); // refused moves are left out, as in the impact
+        _basis ??= await NewBasisAsync(view);
+        var run = _basis.Run(view.Moves); // refused moves are left out, as in the impact
         var objective = run.Before.Objective(objectiveId) ?? throw OkrRejectedException.NotFound("objectiveId", objectiveId);
+        var scores = _basis.Snapshot.Scores;
         return new Sensitivity(objectiveId, objective.Title,
-            Influence.Ranked(run.Before, objectiveId, _snapshot.Scores), Influence.Ranked(run.After, objectiveId, _snapshot.Scores));
+            Influence.Ranked(run.Before, objectiveId, scores), Influence.Ranked(run.After, objectiveId, scores));
+    }
+
+    private async Task<PlanBasis> NewBasisAsync(ScenarioView view)
+    {
+        var snapshot = GrainFactory.GetGrain<ICycleGrain>(view.CycleId).GetSnapshotAsync();
+        var organisation = GrainFactory.GetGrain<IOrganisationGrain>(view.CompanyId).GetAsync();
+        return new PlanBasis(await snapshot, await organisation);
+    }
+
+    /// <summary>
+    /// Whether the live graph moved on in a way that changes this simulation: the structure changed (other moves, new
+    /// nodes, weights, the cycle closed), or a node the simulation reads has another score now — an objective it
+    /// scored (each one's score sums up its children's, so a check-in anywhere below shows there) or a moved node. A
+    /// check-in that reaches none of them changes no number the simulation shows. Asks the cycle for its version and
+    /// those few nodes for their scores, instead of taking a whole snapshot again.
+    /// </summary>
+    private async Task<bool> LiveChangedAsync(PlanBasis basis, SimulationResult simulation, ImmutableArray<PlanMove> moves)
+    {
+        var held = basis.Snapshot;
+        if (await GrainFactory.GetGrain<ICycleGrain>(held.Cycle.Id).GetStructureVersionAsync() != held.StructureVersion) return true;
+        var read = simulation.Impacts.Select(i => i.NodeId)
+            .Concat(moves.Select(m => m.SubjectId))
+            .Where(id => held.Scores.ContainsKey(id))
+            .Distinct()
+            .ToList();
+        var live = await Task.WhenAll(read.Select(id => basis.Graph.IsObjective(id)
+            ? GrainFactory.GetGrain<IObjectiveGrain>(id).GetScoreAsync()
+            : GrainFactory.GetGrain<IKeyResultGrain>(id).GetScoreAsync()));
+        return live.Any(now => !now.SameAs(held.Scores[now.NodeId]));
     }
 
     async Task<ScenarioView> IScenarioGrain.ApplyAsync()
     {
         var view = EnsureOpen();
+        // For the record, the moves simulated on the live graph as it is now — what the live objectives will converge to:
+        // the last simulation when it is of these moves and still current, else one on a fresh snapshot.
+        var simulation = _basis is { } basis && _last is { } last && last.Scenario.Moves == view.Moves
+            && !await LiveChangedAsync(basis, last.Simulation, view.Moves)
+            ? last.Simulation
+            : (await NewBasisAsync(view)).Run(view.Moves).Result;
         await GrainFactory.GetGrain<ICycleGrain>(view.CycleId).ApplyMovesAsync(view.Moves);
-        _snapshot = null;
+        _basis = null;
         _last = null;
-        return await SaveAsync(view with { State = ScenarioState.Applied, ClosedAt = clock.UtcNow });
+        return await SaveAsync(view with { State = ScenarioState.Applied, ClosedAt = clock.UtcNow, Applied = simulation });
     }
 
     async Task<ScenarioView> IScenarioGrain.DiscardAsync()
@@ -142,13 +181,6 @@ public sealed class ScenarioGrain(
     {
         if (string.IsNullOrWhiteSpace(value)) throw OkrRejectedException.Invalid(field, "is required.");
     }
-
-    /// <summary>The live graph moved on: other structure, or any node's score differs.</summary>
-    private static bool Changed(CycleSnapshot held, CycleSnapshot live) =>
-        !held.Objectives.SequenceEqual(live.Objectives) || !held.KeyResults.SequenceEqual(live.KeyResults)
-        || !held.Edges.ToHashSet().SetEquals(live.Edges) || held.Cycle.Closed != live.Cycle.Closed
-        || held.Scores.Count != live.Scores.Count
-        || held.Scores.Any(kv => !live.Scores.TryGetValue(kv.Key, out var now) || !now.SameAs(kv.Value));
 
     private async Task<ScenarioView> SaveAsync(ScenarioView view)
     {

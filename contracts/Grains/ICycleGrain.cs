@@ -83,4 +83,10 @@ public interface ICycleGrain : IGrainWithStringKey
 
     /// <summary>The whole graph with every node's current score.</summary>
     [AlwaysInterleave] Task<CycleSnapshot> GetSnapshotAsync();
+
+    /// <summary>
+    /// Changes with every committed change of the structure (nodes, edges, weights, policy, closing): equal versions
+    /// mean the same structure. Cheap, unlike a snapshot.
+    /// </summary>
+    [AlwaysInterleave] Task<long> GetStructureVersionAsync();
 }

@@ -19,14 +19,18 @@ public interface IScenarioGrain : IGrainWithStringKey
 
     /// <summary>
     /// The impact of the moves. Simulates on the snapshot held since the last simulation (taking one the first time);
-    /// <paramref name="resimulate"/> takes a fresh snapshot of the live graph first.
+    /// <paramref name="resimulate"/> takes a fresh snapshot of the live graph first. Only while the scenario is open:
+    /// an applied one keeps the simulation it was applied with (<see cref="ScenarioView.Applied"/>).
     /// </summary>
     Task<ScenarioImpact> GetImpactAsync(bool resimulate = false);
 
     /// <summary>The key results that move an objective most per unit of their own progress, before and after the moves.</summary>
     Task<Sensitivity> GetSensitivityAsync(string objectiveId);
 
-    /// <summary>Applies every move together on the live graph (all or none), then closes the scenario.</summary>
+    /// <summary>
+    /// Applies every move together on the live graph (all or none), then closes the scenario, keeping the simulation
+    /// of the moves on the graph just before.
+    /// </summary>
     Task<ScenarioView> ApplyAsync();
     Task<ScenarioView> DiscardAsync();
 }

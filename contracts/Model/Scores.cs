@@ -70,7 +70,9 @@ public sealed record Edge(
 /// <summary>
 /// A whole cycle's graph with every node's current score, for dashboards and the planner. <see cref="Scores"/> is
 /// built once for the snapshot and not changed after (a plain dictionary: an immutable one of 100k entries costs
-/// more to build than the rest of the snapshot).
+/// more to build than the rest of the snapshot). <see cref="StructureVersion"/> is the cycle's structure version when it
+/// was taken (<see cref="OkrGrid.Grains.ICycleGrain.GetStructureVersionAsync"/>): a planner compares it to tell whether the
+/// structure moved on since.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CycleSnapshot(
@@ -80,4 +82,5 @@ public sealed record CycleSnapshot(
     [property: Id(3)] ImmutableArray<KeyResultDefinition> KeyResults,
     [property: Id(4)] ImmutableArray<Edge> Edges,
     [property: Id(5)] IReadOnlyDictionary<string, NodeScore> Scores,
-    [property: Id(6)] DateTimeOffset TakenAt);
+    [property: Id(6)] DateTimeOffset TakenAt,
+    [property: Id(7)] long StructureVersion = 0);

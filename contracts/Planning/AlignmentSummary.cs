@@ -25,37 +25,6 @@ public sealed record AlignmentSummary(
     [property: Id(1)] ImmutableArray<string> Orphans,
     [property: Id(2)] ImmutableArray<CompanyObjectiveAlignment> CompanyObjectives)
 {
-    public static AlignmentSummary Of(PlanGraph graph, OrganisationView organisation)
-    {
-        var company = graph.Objectives.Where(o => o.Owner.Kind == OwnerKind.Company).OrderBy(o => o.Id, StringComparer.Ordinal).ToList();
-        var others = graph.Objectives.Where(o => o.Owner.Kind != OwnerKind.Company).ToList();
-        var teamOfPerson = organisation.People.ToDictionary(p => p.Id, p => p.TeamId);
-        var teamNames = organisation.Teams.ToDictionary(t => t.Id, t => t.Name);
-        var companyName = organisation.CompanyName is { Length: > 0 } n ? n : "Company";
-        var aligned = new HashSet<string>();
-        var perCompany = ImmutableArray.CreateBuilder<CompanyObjectiveAlignment>();
-        foreach (var c in company)
-        {
-            var influence = Influence.Below(graph, c.Id);
-            var contributors = influence.Keys.Where(id => id != c.Id && graph.IsObjective(id)).Order(StringComparer.Ordinal).ToImmutableArray();
-            aligned.UnionWith(contributors);
-            var byTeam = influence.Where(kv => graph.KeyResult(kv.Key) is not null && kv.Value > 0)
-                .GroupBy(kv => TeamOf(graph.KeyResult(kv.Key)!.Owner, teamOfPerson) ?? "")
-                .Select(g => g.Key == "" ? new TeamShare(null, companyName, g.Sum(kv => kv.Value))
-                    : new TeamShare(g.Key, teamNames.GetValueOrDefault(g.Key, g.Key), g.Sum(kv => kv.Value)))
-                .OrderByDescending(t => t.Share).ThenBy(t => t.Name, StringComparer.Ordinal);
-            perCompany.Add(new CompanyObjectiveAlignment(c.Id, c.Title, contributors, [.. byTeam]));
-        }
-        var share = others.Count == 0 ? 1.0 : others.Count(o => aligned.Contains(o.Id)) / (double)others.Count;
-        var orphans = others.Where(o => graph.ParentsOf(o.Id).Count == 0).Select(o => o.Id).Order(StringComparer.Ordinal).ToImmutableArray();
-        return new AlignmentSummary(share, orphans, perCompany.ToImmutable());
-    }
-
-    /// <summary>The team a key result's owner belongs to; null for the company itself.</summary>
-    private static string? TeamOf(Owner owner, Dictionary<string, string> teamOfPerson) => owner.Kind switch
-    {
-        OwnerKind.Team => owner.Id,
-        OwnerKind.Person => teamOfPerson.GetValueOrDefault(owner.Id),
-        _ => null,
-    };
+    /// <summary>The alignment of one graph; to compare with the graph after moves, keep the <see cref="AlignmentIndex"/>.</summary>
+    public static AlignmentSummary Of(PlanGraph graph, OrganisationView organisation) => new AlignmentIndex(graph, organisation).Before;
 }

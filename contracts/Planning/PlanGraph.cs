@@ -14,11 +14,16 @@ public sealed record MoveEffect(IReadOnlyList<string> OldParents, IReadOnlyList<
 /// </summary>
 public sealed class PlanGraph
 {
+    private static readonly IReadOnlyList<Edge> NoEdges = [];
     private readonly string _cycleId;
     private readonly Dictionary<string, ObjectiveDefinition> _objectives;
     private readonly Dictionary<string, KeyResultDefinition> _keyResults;
+    // A fork sees its base's edge lists and keeps its own copy of each list it changes: a simulation on a 100k-node
+    // graph then costs the nodes its moves touch, not a copy of the graph. The base must not change under its forks.
+    private readonly PlanGraph? _base;
     private readonly Dictionary<string, List<Edge>> _childrenOf;
     private readonly Dictionary<string, List<Edge>> _parentsOf;
+    private bool _hasForks;
 
     public PlanGraph(CycleSnapshot snapshot) : this(snapshot.Cycle.Id, snapshot.Objectives, snapshot.KeyResults, snapshot.Edges) { }
 
@@ -27,23 +32,50 @@ public sealed class PlanGraph
         _cycleId = cycleId;
         _objectives = objectives.ToDictionary(o => o.Id);
         _keyResults = keyResults.ToDictionary(k => k.Id);
-        var all = edges.ToList();
-        _childrenOf = all.GroupBy(e => e.ParentId).ToDictionary(g => g.Key, g => g.ToList());
-        _parentsOf = all.GroupBy(e => e.ChildId).ToDictionary(g => g.Key, g => g.ToList());
+        _childrenOf = new Dictionary<string, List<Edge>>(_objectives.Count);
+        _parentsOf = new Dictionary<string, List<Edge>>(_objectives.Count + _keyResults.Count);
+        foreach (var e in edges) Add(e);
     }
 
-    public IReadOnlyList<Edge> ChildrenOf(string id) => _childrenOf.GetValueOrDefault(id) ?? (IReadOnlyList<Edge>)[];
-    public IReadOnlyList<Edge> ParentsOf(string id) => _parentsOf.GetValueOrDefault(id) ?? (IReadOnlyList<Edge>)[];
-    public IEnumerable<Edge> Edges => _childrenOf.Values.SelectMany(e => e);
+    private PlanGraph(PlanGraph source)
+    {
+        _cycleId = source._cycleId;
+        _objectives = source._objectives;
+        _keyResults = source._keyResults;
+        _base = source;
+        _childrenOf = [];
+        _parentsOf = [];
+    }
+
+    /// <summary>
+    /// A graph that starts as this one and takes moves without changing it. This graph takes no more moves after.
+    /// </summary>
+    public PlanGraph Fork()
+    {
+        _hasForks = true;
+        return new PlanGraph(this);
+    }
+
+    public string CycleId => _cycleId;
+    public IReadOnlyList<Edge> ChildrenOf(string id) => Lookup(id, children: true);
+    public IReadOnlyList<Edge> ParentsOf(string id) => Lookup(id, children: false);
+    public IEnumerable<Edge> Edges => _objectives.Keys.SelectMany(ChildrenOf);
     public bool IsObjective(string id) => _objectives.ContainsKey(id);
     public ObjectiveDefinition? Objective(string id) => _objectives.GetValueOrDefault(id);
     public KeyResultDefinition? KeyResult(string id) => _keyResults.GetValueOrDefault(id);
     public IEnumerable<ObjectiveDefinition> Objectives => _objectives.Values;
     public IEnumerable<KeyResultDefinition> KeyResults => _keyResults.Values;
+    public int ObjectiveCount => _objectives.Count;
 
     /// <summary>Applies the move if it is valid; returns the parents the subject left and the ones it joined.</summary>
     /// <exception cref="OkrRejectedException">The move is invalid; the graph is unchanged.</exception>
-    public MoveEffect Apply(PlanMove move) => move switch
+    public MoveEffect Apply(PlanMove move)
+    {
+        if (_hasForks) throw new InvalidOperationException("This graph has forks that see its edges; apply moves to a fork.");
+        return ApplyMove(move);
+    }
+
+    private MoveEffect ApplyMove(PlanMove move) => move switch
     {
         MoveKeyResult m => Apply(m),
         RealignObjective r => Apply(r),
@@ -136,15 +168,29 @@ public sealed class PlanGraph
             : OkrRejectedException.NotFound(field, id);
     }
 
+    private IReadOnlyList<Edge> Lookup(string id, bool children)
+    {
+        for (var g = this; g is not null; g = g._base)
+            if ((children ? g._childrenOf : g._parentsOf).TryGetValue(id, out var edges)) return edges;
+        return NoEdges;
+    }
+
+    /// <summary>This graph's own list of the node's edges, copied from the base the first time a fork changes it.</summary>
+    private List<Edge> Own(Dictionary<string, List<Edge>> index, string id, bool children)
+    {
+        if (index.TryGetValue(id, out var own)) return own;
+        return index[id] = _base is null ? [] : [.. _base.Lookup(id, children)];
+    }
+
     private void Add(Edge e)
     {
-        (_childrenOf.TryGetValue(e.ParentId, out var c) ? c : _childrenOf[e.ParentId] = []).Add(e);
-        (_parentsOf.TryGetValue(e.ChildId, out var p) ? p : _parentsOf[e.ChildId] = []).Add(e);
+        Own(_childrenOf, e.ParentId, children: true).Add(e);
+        Own(_parentsOf, e.ChildId, children: false).Add(e);
     }
 
     private void Remove(Edge e)
     {
-        _childrenOf[e.ParentId].Remove(e);
-        _parentsOf[e.ChildId].Remove(e);
+        Own(_childrenOf, e.ParentId, children: true).Remove(e);
+        Own(_parentsOf, e.ChildId, children: false).Remove(e);
     }
 }

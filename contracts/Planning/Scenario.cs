@@ -13,6 +13,8 @@ public sealed record ScenarioDraft(
     [property: Id(3)] string Author = "");
 
 /// <summary>A named, durable set of proposed moves against one cycle.</summary>
+/// <param name="Applied">Once applied: the simulation of its moves on the live graph just before they were applied —
+/// what the live objectives were to converge to — kept with the scenario for the record.</param>
 [GenerateSerializer, Immutable]
 public sealed record ScenarioView(
     [property: Id(0)] string Id,
@@ -23,7 +25,8 @@ public sealed record ScenarioView(
     [property: Id(5)] DateTimeOffset CreatedAt,
     [property: Id(6)] ScenarioState State,
     [property: Id(7)] ImmutableArray<PlanMove> Moves,
-    [property: Id(8)] DateTimeOffset? ClosedAt);
+    [property: Id(8)] DateTimeOffset? ClosedAt,
+    [property: Id(9)] SimulationResult? Applied = null);
 
 /// <summary>A scenario's line in the catalogue.</summary>
 [GenerateSerializer, Immutable]

@@ -27,7 +27,10 @@ public sealed record SimulationResult(
     [property: Id(4)] int AppliedMoves);
 
 /// <summary>A simulation's result and the graphs before and after its valid moves.</summary>
-public sealed record SimulationRun(SimulationResult Result, PlanGraph Before, PlanGraph After);
+/// <param name="Touched">The objectives whose children the valid moves changed (parents left and joined).</param>
+/// <param name="Reparented">The objectives whose own parents or weights the valid moves changed.</param>
+public sealed record SimulationRun(SimulationResult Result, PlanGraph Before, PlanGraph After,
+    IReadOnlySet<string> Touched, IReadOnlySet<string> Reparented);
 
 /// <summary>
 /// Simulates moves on a snapshot of a cycle with the grains' own <see cref="Rules"/>: the moves are tried in order on
@@ -44,20 +47,27 @@ public static class Simulator
     /// The simulation with the two graphs it built — the snapshot's and the one the valid moves left — for callers
     /// that go on to summarise them (alignment, influence) without building and moving them again.
     /// </summary>
-    public static SimulationRun Run(CycleSnapshot snapshot, IReadOnlyList<PlanMove> moves)
+    public static SimulationRun Run(CycleSnapshot snapshot, IReadOnlyList<PlanMove> moves) => Run(new PlanGraph(snapshot), snapshot, moves);
+
+    /// <summary>
+    /// The simulation on a graph already built from <paramref name="snapshot"/>: the moves go to a fork of it, so the
+    /// graph can be built once per snapshot and every edit of the moves costs only what the moves touch.
+    /// </summary>
+    public static SimulationRun Run(PlanGraph before, CycleSnapshot snapshot, IReadOnlyList<PlanMove> moves)
     {
         var cycleId = snapshot.Cycle.Id;
-        var before = new PlanGraph(snapshot);
+        if (before.CycleId != cycleId) throw new ArgumentException($"The graph is of cycle '{before.CycleId}', the snapshot of '{cycleId}'.", nameof(before));
         if (snapshot.Cycle.Closed)
         {
             return new SimulationRun(new SimulationResult(cycleId, snapshot.TakenAt, [],
                 [.. moves.Select((m, i) => new RejectedMove(i, m, "cycleId", $"cycle '{cycleId}' is closed; reopen it to change its alignment."))], 0),
-                before, before);
+                before, before, new HashSet<string>(), new HashSet<string>());
         }
 
-        var after = new PlanGraph(snapshot);
+        var after = before.Fork();
         var left = new HashSet<string>();
         var joined = new HashSet<string>();
+        var reparented = new HashSet<string>();
         var rejected = ImmutableArray.CreateBuilder<RejectedMove>();
         for (int i = 0; i < moves.Count; i++)
         {
@@ -66,6 +76,7 @@ public static class Simulator
                 var effect = after.Apply(moves[i]);
                 left.UnionWith(effect.OldParents);
                 joined.UnionWith(effect.NewParents);
+                if (after.IsObjective(moves[i].SubjectId)) reparented.Add(moves[i].SubjectId);
             }
             catch (OkrRejectedException refusal) { rejected.Add(new RejectedMove(i, moves[i], refusal.Field, refusal.Reason)); }
         }
@@ -74,31 +85,30 @@ public static class Simulator
         // up through the graph as it will be. Either graph's ancestors of any touched parent may change.
         var oldChain = before.ObjectivesAbove(left);
         var newChain = after.ObjectivesAbove(joined);
-        var touched = left.Union(joined).ToList();
-        var affected = before.ObjectivesAbove(touched);
-        affected.UnionWith(after.ObjectivesAbove(touched));
-        var objectives = snapshot.Objectives.ToDictionary(o => o.Id);
+        var affected = before.ObjectivesAbove(left.Union(joined));
+        affected.UnionWith(after.ObjectivesAbove(left.Union(joined)));
         var elapsed = Rules.ExpectedProgress(snapshot.Cycle.Definition.Start, snapshot.Cycle.Definition.End, snapshot.TakenAt);
-        var scoreBefore = new ChainScorer(before, objectives, snapshot, affected, elapsed);
-        var scoreAfter = new ChainScorer(after, objectives, snapshot, affected, elapsed);
+        var scoreBefore = new ChainScorer(before, snapshot, affected, elapsed);
+        var scoreAfter = new ChainScorer(after, snapshot, affected, elapsed);
 
         var impacts = affected
-            .Select(id => new NodeImpact(id, objectives[id].Title, scoreBefore.Score(id), scoreAfter.Score(id), oldChain.Contains(id), newChain.Contains(id)))
+            .Select(id => new NodeImpact(id, before.Objective(id)!.Title, scoreBefore.Score(id), scoreAfter.Score(id), oldChain.Contains(id), newChain.Contains(id)))
             .OrderByDescending(i => Math.Abs(i.Delta)).ThenByDescending(i => i.StatusChanged).ThenBy(i => i.NodeId, StringComparer.Ordinal)
             .ToImmutableArray();
-        return new SimulationRun(new SimulationResult(cycleId, snapshot.TakenAt, impacts, rejected.ToImmutable(), moves.Count - rejected.Count), before, after);
+        var touched = left.Union(joined).ToHashSet();
+        return new SimulationRun(new SimulationResult(cycleId, snapshot.TakenAt, impacts, rejected.ToImmutable(), moves.Count - rejected.Count),
+            before, after, touched, reparented);
     }
 
     /// <summary>Scores the objectives of the chains from their children in one graph; everything else is the snapshot's.</summary>
-    private sealed class ChainScorer(PlanGraph graph, Dictionary<string, ObjectiveDefinition> objectives, CycleSnapshot snapshot,
-        HashSet<string> chains, double elapsed)
+    private sealed class ChainScorer(PlanGraph graph, CycleSnapshot snapshot, HashSet<string> chains, double elapsed)
     {
         private readonly Dictionary<string, NodeScore> _scores = [];
 
         public NodeScore Score(string id)
         {
             if (_scores.TryGetValue(id, out var done)) return done;
-            if (!chains.Contains(id) || !objectives.TryGetValue(id, out var objective))
+            if (!chains.Contains(id) || graph.Objective(id) is not { } objective)
                 return snapshot.Scores.GetValueOrDefault(id) ?? Empty(id);
             var contributions = new List<Contribution>();
             foreach (var e in graph.ChildrenOf(id))

@@ -14,10 +14,14 @@ public sealed record ApplyFigure(int Moves, int Applies, LatencySummary ApplyCal
 /// <param name="Snapshot">The cycle snapshot alone: the first step of a resimulated impact.</param>
 /// <param name="ImpactOneMove"><see cref="IScenarioGrain.GetImpactAsync"/>(resimulate: true) end to end through the grain
 /// client; its GC columns are the whole silo's while it ran.</param>
+/// <param name="EditOneMove">After the scenario's move is replaced, <see cref="IScenarioGrain.GetImpactAsync"/>() on the snapshot
+/// the grain holds — what a planner waits for while editing: simulate, the alignment after, and the check whether the
+/// live graph moved on (the cycle's structure version and the scores of the nodes the simulation read).</param>
 /// <param name="StructuralMove">For comparison with an apply: one <see cref="ICycleGrain.MoveKeyResultAsync"/> (the cycle's
 /// ordinary commit of a structural change) until it returns.</param>
 /// <param name="Failures">Refused moves, applies that did not converge, scores or structure different from the simulation.</param>
 public sealed record PlannerEngineResult(int Nodes, double LoadSeconds, SnapshotResult Snapshot, Timing ImpactOneMove, Timing ImpactTenMoves,
+    Timing EditOneMove, Timing EditTenMoves,
     LatencySummary StructuralMove, ImmutableArray<ApplyFigure> Apply, ImmutableArray<string> Failures);
 
 /// <summary>
@@ -47,9 +51,9 @@ public static class PlannerEngineFigures
         var failures = new List<string>();
         var runs = options.Quick ? 2 : 20;
         var warmups = options.Quick ? 1 : 2;
-        var impactOne = await ImpactAsync(client, org, moves, 1, warmups, runs, rng, failures);
-        var impactTen = await ImpactAsync(client, org, moves, 10, warmups, runs, rng, failures);
-        say($"Planner impact through the engine: 1 move {impactOne}; 10 moves {impactTen}.");
+        var (impactOne, editOne) = await ImpactAsync(client, org, moves, 1, warmups, runs, rng, failures);
+        var (impactTen, editTen) = await ImpactAsync(client, org, moves, 10, warmups, runs, rng, failures);
+        say($"Planner impact through the engine: 1 move {impactOne}; 10 moves {impactTen}; after an edit: 1 move {editOne}; 10 moves {editTen}.");
 
         var applies = options.Quick ? 1 : 5;
         var structural = await StructuralMovesAsync(client, org, moves, applies, rng);
@@ -73,37 +77,61 @@ public static class PlannerEngineFigures
             await registry.UnsubscribeAsync(reference);
             GC.KeepAlive(observer); // the client holds observers weakly: keep ours alive until unsubscribed
         }
-        return new PlannerEngineResult(org.NodeCount, loadSeconds, snapshot, impactOne, impactTen, structural, apply.ToImmutable(), [.. failures]);
+        return new PlannerEngineResult(org.NodeCount, loadSeconds, snapshot, impactOne, impactTen, editOne, editTen, structural, apply.ToImmutable(), [.. failures]);
     }
 
     /// <summary>
     /// One scenario whose moves are replaced before each timed impact, as a planner edits a scenario and refreshes it;
     /// resimulate takes a fresh snapshot each time, as the refresh button does.
     /// </summary>
-    private static async Task<Timing> ImpactAsync(IClusterClient client, SyntheticOrg org, PlannerMoves moves, int count, int warmups,
-        int runs, Random rng, List<string> failures)
+    private static async Task<(Timing Resimulated, Timing Edited)> ImpactAsync(IClusterClient client, SyntheticOrg org, PlannerMoves moves,
+        int count, int warmups, int runs, Random rng, List<string> failures)
     {
         var scenario = client.GetGrain<IScenarioGrain>($"bench-impact-{count}");
         await scenario.CreateAsync(new ScenarioDraft($"Bench: impact of {count} move(s)", org.CompanyId, org.Cycle.Id, "bench"));
-        var latency = new Latency();
-        var gc = default(Timing.GcCounters);
+        var resimulated = new Series();
+        var edited = new Series();
         for (int i = -warmups; i < runs; i++) // untimed first: the scenario grain's activation and JIT
         {
-            var view = await scenario.GetAsync();
-            for (int m = view.Moves.Length - 1; m >= 0; m--) await scenario.RemoveMoveAsync(m);
-            foreach (var move in moves.Set(count, rng, first: i)) await scenario.AddMoveAsync(move);
-            var counters = Timing.GcCounters.Now();
-            var t0 = Stopwatch.GetTimestamp();
-            var impact = await scenario.GetImpactAsync(resimulate: true);
-            if (i >= 0)
-            {
-                latency.Record(Stopwatch.GetElapsedTime(t0));
-                gc += Timing.GcCounters.Now() - counters;
-            }
+            await ReplaceMovesAsync(scenario, moves.Set(count, rng, first: i));
+            var impact = await resimulated.TimeAsync(i >= 0, () => scenario.GetImpactAsync(resimulate: true));
             RequireAllApplied(impact, count, failures);
+            await ReplaceMovesAsync(scenario, moves.Set(count, rng, first: i + 1));
+            impact = await edited.TimeAsync(i >= 0, () => scenario.GetImpactAsync());
+            RequireAllApplied(impact, count, failures);
+            if (impact.LiveChanged) failures.Add("nothing ran on the engine, yet the scenario said the live graph moved on");
         }
         await scenario.DiscardAsync();
-        return gc.Per(latency.Summary());
+        return (resimulated.Timing, edited.Timing);
+    }
+
+    private static async Task ReplaceMovesAsync(IScenarioGrain scenario, IEnumerable<PlanMove> moves)
+    {
+        var view = await scenario.GetAsync();
+        for (int m = view.Moves.Length - 1; m >= 0; m--) await scenario.RemoveMoveAsync(m);
+        foreach (var move in moves) await scenario.AddMoveAsync(move);
+    }
+
+    /// <summary>Timed calls and the process's GC counters around them.</summary>
+    private sealed class Series
+    {
+        private readonly Latency _latency = new();
+        private Timing.GcCounters _gc;
+
+        public Timing Timing => _gc.Per(_latency.Summary());
+
+        public async Task<T> TimeAsync<T>(bool record, Func<Task<T>> call)
+        {
+            var counters = Timing.GcCounters.Now();
+            var t0 = Stopwatch.GetTimestamp();
+            var result = await call();
+            if (record)
+            {
+                _latency.Record(Stopwatch.GetElapsedTime(t0));
+                _gc += Timing.GcCounters.Now() - counters;
+            }
+            return result;
+        }
     }
 
     /// <summary>Key results handed to another team one at a time through the cycle, as the editor does it; then quiet again.</summary>

@@ -31,19 +31,21 @@ public sealed record Timing(LatencySummary Latency, double AllocatedMiB, double 
 }
 
 /// <summary>
-/// Figure 10 without the engine, on one organisation size: <see cref="Simulator.Simulate"/> of one and of ten moves,
-/// and the other pure parts of a scenario's impact, each timed separately so the report can say where the time goes.
+/// Figure 10 without the engine, on one organisation size, timed as the scenario grain works: it builds a
+/// <see cref="PlanBasis"/> (graph and alignment index) once per snapshot, then simulates every edit of the moves on it.
 /// </summary>
 /// <param name="GenerateSeconds">Generating the organisation (not part of any planner figure; for the record).</param>
 /// <param name="ScoreSeconds">Scoring it whole with <see cref="GraphScorer"/> to make the snapshot (likewise).</param>
-/// <param name="OneMove">Simulate, one move, the two kinds taking turns over the repetitions.</param>
-/// <param name="TenMoves">Simulate, ten moves, five of each kind.</param>
+/// <param name="OneMove">Simulate one move on the held basis (<see cref="Simulator.Run(PlanGraph, CycleSnapshot, IReadOnlyList{PlanMove})"/>),
+/// the two kinds taking turns over the repetitions: the planner's target.</param>
+/// <param name="TenMoves">The same, ten moves, five of each kind.</param>
 /// <param name="ImpactedOneMove">Median number of objectives a one-move simulation scored before and after.</param>
-/// <param name="GraphConstruction">One <c>new PlanGraph(snapshot)</c>: Simulate builds two (and an index of the objectives).</param>
-/// <param name="AlignmentBeforeAfter"><see cref="AlignmentSummary.Of"/> on the graph before and after one move (graphs built beforehand).</param>
+/// <param name="BasisBuild">Once per snapshot: the graph of the snapshot and its alignment index (with the alignment before).</param>
+/// <param name="AlignmentAfter"><see cref="AlignmentIndex.After"/> of a one-move simulation (simulation run beforehand).</param>
 /// <param name="InfluenceRanked"><see cref="Influence.Ranked"/> of the first company objective (graph built beforehand).</param>
-/// <param name="ImpactCompute">What <see cref="IScenarioGrain.GetImpactAsync"/> computes once it holds a snapshot, one move:
-/// two more graphs, Simulate, the moves applied to one, two alignment summaries. No snapshot, no call, no staleness check.</param>
+/// <param name="ImpactCompute">What <see cref="IScenarioGrain.GetImpactAsync"/> computes after an edit of one move, on the basis
+/// it holds: simulate and the alignment after. No snapshot, no call, no staleness check.</param>
+/// <param name="StandaloneOneMove">For comparison, <see cref="Simulator.Simulate"/> of one move building its own graph.</param>
 public sealed record SimulationFigure(
     int Nodes,
     double GenerateSeconds,
@@ -52,11 +54,12 @@ public sealed record SimulationFigure(
     Timing TenMoves,
     int ImpactedOneMove,
     int ImpactedTenMoves,
-    Timing GraphConstruction,
-    Timing AlignmentBeforeAfter,
+    Timing BasisBuild,
+    Timing AlignmentAfter,
     Timing InfluenceRanked,
     int RankedKeyResults,
-    Timing ImpactCompute);
+    Timing ImpactCompute,
+    Timing StandaloneOneMove);
 
 /// <summary>Figure 10: the simulations on each size, and the planner through the engine.</summary>
 public sealed record PlannerResult(ImmutableArray<SimulationFigure> Simulation, PlannerEngineResult? Engine)
@@ -85,48 +88,41 @@ public static class PlannerFigures
         var rng = new Random(HashCode.Combine(options.Seed, org.NodeCount));
         var series = new Series(options.PlannerRuns, options.Quick ? TimeSpan.Zero : TimeSpan.FromSeconds(1));
 
+        var basis = new PlanBasis(snapshot, organisation);
+        _ = basis.Alignment;
         var oneImpacted = new List<int>();
         var one = series.Time(minRuns: 10, i =>
         {
             var set = moves.Set(1, rng, first: i);
-            return () => Check(Simulator.Simulate(snapshot, set), set, i < 0 ? null : oneImpacted);
+            return () => Check(basis.Run(set).Result, set, i < 0 ? null : oneImpacted);
         });
         var tenImpacted = new List<int>();
         var ten = series.Time(minRuns: 10, i =>
         {
             var set = moves.Set(10, rng);
-            return () => Check(Simulator.Simulate(snapshot, set), set, i < 0 ? null : tenImpacted);
+            return () => Check(basis.Run(set).Result, set, i < 0 ? null : tenImpacted);
         });
-        var graph = series.Time(minRuns: 5, _ => () => new PlanGraph(snapshot));
-
-        var before = new PlanGraph(snapshot);
-        var alignment = series.Time(minRuns: 5, i =>
+        var build = series.Time(minRuns: 5, _ => () => new PlanBasis(snapshot, organisation).Alignment);
+        var alignment = series.Time(minRuns: 10, i =>
         {
-            var after = new PlanGraph(snapshot);
-            foreach (var m in moves.Set(1, rng, first: i)) after.Apply(m);
-            return () => (AlignmentSummary.Of(before, organisation), AlignmentSummary.Of(after, organisation));
+            var run = basis.Run(moves.Set(1, rng, first: i));
+            return () => basis.Alignment.After(run);
         });
         var company = org.Roots.Select(o => o.Id).Order(StringComparer.Ordinal).First();
-        var ranked = Influence.Ranked(before, company, snapshot.Scores).Length;
-        var influence = series.Time(minRuns: 5, _ => () => Influence.Ranked(before, company, snapshot.Scores));
-        var impact = series.Time(minRuns: 5, i =>
+        var ranked = Influence.Ranked(basis.Graph, company, snapshot.Scores).Length;
+        var influence = series.Time(minRuns: 5, _ => () => Influence.Ranked(basis.Graph, company, snapshot.Scores));
+        var impact = series.Time(minRuns: 10, i =>
         {
             var set = moves.Set(1, rng, first: i);
-            return () => ImpactCompute(snapshot, set, organisation);
+            return () => basis.Impact(set);
+        });
+        var standalone = series.Time(minRuns: 5, i =>
+        {
+            var set = moves.Set(1, rng, first: i);
+            return () => Check(Simulator.Simulate(snapshot, set), set, null);
         });
         return new SimulationFigure(org.NodeCount, generateSeconds, scoreSeconds, one, ten, Median(oneImpacted), Median(tenImpacted),
-            graph, alignment, influence, ranked, impact);
-    }
-
-    /// <summary>The computing part of ScenarioGrain.GetImpactAsync, step for step, on a snapshot it already holds.</summary>
-    private static object ImpactCompute(CycleSnapshot snapshot, ImmutableArray<PlanMove> moves, OrganisationView organisation)
-    {
-        var before = new PlanGraph(snapshot);
-        var after = new PlanGraph(snapshot);
-        var simulation = Simulator.Simulate(snapshot, moves);
-        for (int i = 0; i < moves.Length; i++)
-            if (simulation.Rejected.All(r => r.Index != i)) after.Apply(moves[i]);
-        return (simulation, AlignmentSummary.Of(before, organisation), AlignmentSummary.Of(after, organisation));
+            build, alignment, influence, ranked, impact, standalone);
     }
 
     /// <summary>Every move the bench makes is valid: a refusal is a bug here or in the planner, never a figure.</summary>

@@ -155,6 +155,14 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         await Expect(page.Locator(".okr-addmove")).ToHaveCountAsync(0);
         await host.ScreenshotAsync(page, "planner-applied", fullPage: true);
 
+        // ---- reopened later, by its address: what was simulated, beside the live values ----
+        await page.GotoAsync(scenarioUrl);
+        await BrowserHost.WaitInteractiveAsync(page);
+        await Expect(page.Locator(".okr-scstate").First).ToHaveTextAsync("Applied");
+        await Expect(page.Locator(".okr-planner__impact")).ToContainTextAsync("Simulated before applying");
+        await Expect(page.Locator($".okr-impact__row[data-node='{Id("co-customers")}'] .okr-impact__match")).ToBeVisibleAsync();
+        await host.ScreenshotAsync(page, "planner-applied-reopened", fullPage: true);
+
         // ---- the dashboards show what was simulated ----
         await page.GotoAsync($"/objectives/{Id("co-customers")}");
         await BrowserHost.WaitInteractiveAsync(page);

@@ -60,7 +60,12 @@ public sealed class ScenarioTests(ScenarioCluster fixture) : IClassFixture<Scena
         Assert.True(impact.Simulation.AppliedMoves > 0, $"seed {seed}: no valid move drawn");
         Assert.Contains(impact.Simulation.Impacts, i => Math.Abs(i.Delta) > 1e-9);
 
-        Assert.Equal(ScenarioState.Applied, (await scenario.ApplyAsync()).State);
+        var applied = await scenario.ApplyAsync();
+        Assert.Equal(ScenarioState.Applied, applied.State);
+        // The scenario keeps the simulation it was applied with (nothing else ran meanwhile: the same numbers).
+        Assert.NotNull(applied.Applied);
+        Assert.Equal(impact.Simulation.Impacts.Select(i => (i.NodeId, i.After.Progress)), applied.Applied.Impacts.Select(i => (i.NodeId, i.After.Progress)));
+        Assert.Equal("state", (await Assert.ThrowsAsync<OkrRejectedException>(() => scenario.GetImpactAsync())).Field);
 
         var expected = impact.Simulation.Impacts.ToDictionary(i => i.NodeId, i => i.After);
         var live = await _c.WaitForAsync(cycleId, s => expected.All(e => Same(s.Scores[e.Key], e.Value)), TimeSpan.FromSeconds(20));
@@ -87,6 +92,15 @@ public sealed class ScenarioTests(ScenarioCluster fixture) : IClassFixture<Scena
         var fresh = await scenario.GetImpactAsync(resimulate: true);
         Assert.False(fresh.LiveChanged);
         Assert.True(fresh.Simulation.SnapshotTakenAt >= stale.Simulation.SnapshotTakenAt);
+        Assert.False((await scenario.GetImpactAsync()).LiveChanged);
+
+        // Another change of the structure, anywhere in the cycle (here: a weight no chain of the move reads) — the
+        // simulation's structure is not the live one any more.
+        var chains = fresh.Simulation.Impacts.Select(i => i.NodeId).ToHashSet();
+        var edge = (await _c.Cycle(cycleId).GetSnapshotAsync()).Edges.First(e => !chains.Contains(e.ParentId) && e.ChildId != kr.Id);
+        await _c.Cycle(cycleId).SetWeightAsync(edge.ParentId, edge.ChildId, edge.Weight + 1);
+        Assert.True((await scenario.GetImpactAsync()).LiveChanged);
+        Assert.False((await scenario.GetImpactAsync(resimulate: true)).LiveChanged);
     }
 
     [Fact]

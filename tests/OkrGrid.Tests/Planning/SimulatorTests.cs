@@ -214,6 +214,87 @@ public sealed class SimulatorTests
             Assert.True(Math.Abs(whole[o.Id].Progress - scores[o.Id].Progress) < 1e-12, $"seed {seed}: {o.Id} moved but was not reported");
     }
 
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    [InlineData(13)]
+    [InlineData(14)]
+    [InlineData(15)]
+    [InlineData(16)]
+    public void OneGraphServesManySimulationsAndTheAlignmentAfterIsTheMovedGraphs(int seed)
+    {
+        // The grain builds the graph and its alignment index once per snapshot and simulates every edit of the moves on
+        // forks of it. Each simulation must equal one on a graph of its own, and the alignment worked out from the
+        // index and the moves' effects must equal the alignment of the moved graph built from scratch.
+        var rng = new Random(seed);
+        var graph = PureGraph.Generate(rng, objectives: 40, keyResults: 90).WithOwners(rng);
+        var elapsed = Rules.ExpectedProgress(graph.Cycle.Start, graph.Cycle.End, graph.At);
+        var scores = GraphScorer.Score(graph.Objectives, graph.KeyResults, graph.Edges,
+            _ => new KeyResultInput(rng.NextDouble() * 10, true, null), elapsed, ScoringPolicy.Default);
+        var snapshot = new CycleSnapshot(new CycleInfo(graph.Cycle, false, null), ScoringPolicy.Default,
+            [.. graph.Objectives], [.. graph.KeyResults], [.. graph.Edges], scores, graph.At);
+        var shared = new PlanGraph(snapshot);
+        var index = new AlignmentIndex(shared, Teams);
+        var edgesBefore = shared.Edges.ToHashSet();
+
+        for (int round = 0; round < 8; round++)
+        {
+            var moves = RandomMoves(rng, graph, count: 1 + rng.Next(6));
+            var run = Simulator.Run(shared, snapshot, moves);
+            var alone = Simulator.Simulate(snapshot, moves);
+            Assert.Equal(alone.Impacts.Select(Row), run.Result.Impacts.Select(Row));
+            Assert.Equal(alone.Rejected.Select(r => (r.Index, r.Field)), run.Result.Rejected.Select(r => (r.Index, r.Field)));
+
+            var moved = new PlanGraph(snapshot);
+            for (int i = 0; i < moves.Count; i++)
+                if (run.Result.Rejected.All(r => r.Index != i)) moved.Apply(moves[i]);
+            Assert.True(moved.Edges.ToHashSet().SetEquals(run.After.Edges), $"seed {seed}, round {round}: the fork's edges");
+            AssertSameAlignment(AlignmentSummary.Of(moved, Teams), index.After(run), $"seed {seed}, round {round}");
+        }
+        // The forks never changed the graph they share, and it refuses moves of its own while they see it.
+        Assert.True(edgesBefore.SetEquals(shared.Edges));
+        Assert.Throws<InvalidOperationException>(() => shared.Apply(new ChangeWeight(graph.Edges[0].ParentId, graph.Edges[0].ChildId, 2)));
+        AssertSameAlignment(AlignmentSummary.Of(new PlanGraph(snapshot), Teams), index.Before, $"seed {seed}: before");
+
+        static (string, double, double, bool, bool) Row(NodeImpact i) => (i.NodeId, i.Before.Progress, i.After.Progress, i.OnOldChain, i.OnNewChain);
+    }
+
+    private static List<PlanMove> RandomMoves(Random rng, PureGraph graph, int count)
+    {
+        var moves = new List<PlanMove>();
+        for (int i = 0; i < count; i++)
+        {
+            var objective = graph.Objectives[rng.Next(graph.Objectives.Count)].Id;
+            moves.Add(rng.Next(4) switch
+            {
+                0 => new MoveKeyResult(graph.KeyResults[rng.Next(graph.KeyResults.Count)].Id, objective, rng.Next(4)),
+                1 => new RealignObjective(objective, [new ParentLink(graph.Objectives[rng.Next(graph.Objectives.Count)].Id, rng.Next(3))]),
+                2 => new RealignObjective(objective, []),
+                _ => graph.Edges[rng.Next(graph.Edges.Count)] is var e ? new ChangeWeight(e.ParentId, e.ChildId, rng.Next(4)) : null!,
+            });
+        }
+        return moves;
+    }
+
+    private static void AssertSameAlignment(AlignmentSummary expected, AlignmentSummary actual, string where)
+    {
+        Assert.True(expected.AlignedShare == actual.AlignedShare, $"{where}: aligned {expected.AlignedShare} ≠ {actual.AlignedShare}");
+        Assert.Equal(expected.Orphans, actual.Orphans);
+        Assert.Equal(expected.CompanyObjectives.Select(c => c.ObjectiveId), actual.CompanyObjectives.Select(c => c.ObjectiveId));
+        foreach (var (e, a) in expected.CompanyObjectives.Zip(actual.CompanyObjectives))
+        {
+            Assert.Equal(e.Contributors, a.Contributors);
+            Assert.Equal(e.TeamShares.Select(t => t.Name).Order(), a.TeamShares.Select(t => t.Name).Order());
+            foreach (var t in e.TeamShares)
+                Assert.True(Math.Abs(t.Share - a.TeamShares.Single(x => x.Name == t.Name).Share) < 1e-12, $"{where}: {e.ObjectiveId} {t.Name}");
+        }
+    }
+
+    /// <summary>Four teams, one nested, and a person in each of two of them, for <see cref="PureGraph.WithOwners"/>.</summary>
+    private static readonly OrganisationView Teams = new("co", "Acme",
+        [new("t0", "Zero", null), new("t1", "One", null), new("t2", "Two", "t1"), new("t3", "Three", null)],
+        [new("p0", "Pat", "t0"), new("p2", "Kim", "t2")], ScoringPolicy.Default, [], []);
+
     /// <summary>A random acyclic cycle graph (objectives under one or two earlier ones, every roll-up mode) without an engine.</summary>
     private sealed record PureGraph(CycleDefinition Cycle, DateTimeOffset At,
         List<ObjectiveDefinition> Objectives, List<KeyResultDefinition> KeyResults, List<Edge> Edges)
@@ -239,6 +320,24 @@ public sealed class SimulatorTests
                 g.Edges.Add(new Edge(g.Objectives[rng.Next(objectives)].Id, id, 1 + rng.Next(3)));
             }
             return g;
+        }
+
+        /// <summary>
+        /// The same graph with mixed owners: two of the three roots are the company's (the third is an orphan team
+        /// objective), the others teams' or people's; key results the company's, teams' or people's.
+        /// </summary>
+        public PureGraph WithOwners(Random rng)
+        {
+            Owner Any() => rng.Next(4) switch
+            {
+                0 => new(OwnerKind.Team, $"t{rng.Next(4)}"),
+                1 => new(OwnerKind.Person, $"p{rng.Next(2) * 2}"),
+                2 => new(OwnerKind.Person, "p-without-team"),
+                _ => rng.Next(3) == 0 ? new(OwnerKind.Company, "co") : new(OwnerKind.Team, $"t{rng.Next(4)}"),
+            };
+            var objectives = Objectives.Select((o, i) => o with { Owner = i < 2 ? new(OwnerKind.Company, "co") : i == 2 ? new(OwnerKind.Team, "t3") : Any() });
+            var keyResults = KeyResults.Select(k => k with { Owner = Any() });
+            return this with { Objectives = [.. objectives], KeyResults = [.. keyResults] };
         }
     }
 }

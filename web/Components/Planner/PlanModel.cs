@@ -49,7 +49,7 @@ public sealed class PlanContext
     public PlanGraph After(IReadOnlyList<PlanMove> moves, IEnumerable<RejectedMove> rejected)
     {
         var skipped = rejected.Select(r => r.Index).ToHashSet();
-        var after = new PlanGraph(Snapshot);
+        var after = Graph.Fork();
         for (int i = 0; i < moves.Count; i++)
         {
             if (skipped.Contains(i)) continue;

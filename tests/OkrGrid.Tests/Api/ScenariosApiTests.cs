@@ -71,6 +71,12 @@ public sealed class ScenariosApiTests(ApiHost host) : ApiTestBase(host)
         await ObjectiveSettledAsync(g.Blue, 0.4);
 
         await RefusedAsync(HttpStatusCode.Conflict, "state", "was applied", HttpMethod.Post, $"/api/scenarios/{scenario.Id}/apply");
+        // It keeps the simulation it was applied with — the values the live objectives settled at — not a new one.
+        var record = (await GetAsync<ScenarioView>($"/api/scenarios/{scenario.Id}")).Applied;
+        Assert.NotNull(record);
+        Assert.Equal([(g.Company, 0.6), (g.Red, 0.8), (g.Blue, 0.4)],
+            record.Impacts.Select(i => (i.NodeId, Math.Round(i.After.Progress, 12))).OrderBy(i => i.Item1 == g.Company ? 0 : i.Item1 == g.Red ? 1 : 2));
+        await RefusedAsync(HttpStatusCode.Conflict, "state", "holds the simulation it was applied with", HttpMethod.Get, $"/api/scenarios/{scenario.Id}/impact");
         Assert.Contains(await GetAsync<ImmutableArray<ScenarioSummary>>("/api/scenarios"), s => s.Id == scenario.Id && s.State == ScenarioState.Applied);
     }
 

@@ -207,6 +207,21 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         await Expect(page.Locator(".okr-moves__empty")).ToBeVisibleAsync();
         await host.ScreenshotAsync(page, "planner-new-scenario");
 
+        // Renamed in place: an empty name is refused and changes nothing; Enter saves, and the list has the new name.
+        await page.Locator(".okr-planner__rename-start").ClickAsync();
+        var name = page.Locator(".okr-planner__rename-field input");
+        await name.FillAsync(" ");
+        await page.Locator(".okr-planner__rename-save").ClickAsync();
+        await Expect(page.Locator(".okr-planner__rename")).ToContainTextAsync("Give the scenario a name.");
+        await host.ScreenshotAsync(page, "planner-rename");
+        await name.FillAsync("Throwaway: weights only");
+        await name.PressAsync("Enter");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Throwaway: weights only");
+        var scenarioId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        var ct = TestContext.Current.CancellationToken;
+        var list = await host.Web.Client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/scenarios", ct);
+        Assert.Equal("Throwaway: weights only", list.EnumerateArray().Single(s => s.GetProperty("id").GetString() == scenarioId).GetProperty("name").GetString());
+
         // A weight change: the objective's share in its parent grows, and the impact says what that does.
         var cycle = await CurrentCycleAsync(host);
         await page.Locator(".mud-tab", new() { HasText = "Change weight" }).ClickAsync();

@@ -1,3 +1,4 @@
+using OkrGrid.Grains.Feed;
 using OkrGrid.Planning;
 
 namespace OkrGrid.Grains;
@@ -15,7 +16,8 @@ public sealed class ScenarioRecord
 /// </summary>
 public sealed class ScenarioGrain(
     [PersistentState("scenario", StorageNames.Okr)] IPersistentState<ScenarioRecord> state,
-    IEngineClock clock)
+    IEngineClock clock,
+    ChangeFeedPublisher feed)
     : Grain, IScenarioGrain
 {
     public const int MaxMoves = 200;
@@ -185,11 +187,14 @@ public sealed class ScenarioGrain(
     private async Task<ScenarioView> SaveAsync(ScenarioView view)
     {
         var before = state.State.View;
+        view = view with { Revision = (before?.Revision ?? 0) + 1 };
         state.State.View = view;
         try { await state.WriteStateAsync(); }
         catch { state.State.View = before; throw; }
         await GrainFactory.GetGrain<IScenarioCatalogGrain>(view.CompanyId)
             .PutAsync(new ScenarioSummary(view.Id, view.Name, view.CycleId, view.Author, view.CreatedAt, view.State, view.Moves.Length));
+        // Open planner pages follow it: the list, and this scenario's page in every other browser.
+        feed.Publish(new NodeChange(view.Id, NodeKind.Scenario, view.CycleId, view.Revision, null, null, clock.UtcNow));
         return view;
     }
 }

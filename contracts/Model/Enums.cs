@@ -5,7 +5,7 @@ namespace OkrGrid.Model;
 /// structure changed (nodes added, moved, re-aligned, deleted; teams, people, cycles or KPIs added), so a listener
 /// re-reads it.
 /// </summary>
-public enum NodeKind { Objective, KeyResult, Kpi, Cycle, Organisation }
+public enum NodeKind { Objective, KeyResult, Kpi, Cycle, Organisation, Scenario }
 
 public enum OwnerKind { Company, Team, Person }
 

@@ -15,6 +15,7 @@ public sealed record ScenarioDraft(
 /// <summary>A named, durable set of proposed moves against one cycle.</summary>
 /// <param name="Applied">Once applied: the simulation of its moves on the live graph just before they were applied —
 /// what the live objectives were to converge to — kept with the scenario for the record.</param>
+/// <param name="Revision">Counts the scenario's saved changes (name, moves, state): equal revisions, same scenario.</param>
 [GenerateSerializer, Immutable]
 public sealed record ScenarioView(
     [property: Id(0)] string Id,
@@ -26,7 +27,8 @@ public sealed record ScenarioView(
     [property: Id(6)] ScenarioState State,
     [property: Id(7)] ImmutableArray<PlanMove> Moves,
     [property: Id(8)] DateTimeOffset? ClosedAt,
-    [property: Id(9)] SimulationResult? Applied = null);
+    [property: Id(9)] SimulationResult? Applied = null,
+    [property: Id(10)] int Revision = 0);
 
 /// <summary>A scenario's line in the catalogue.</summary>
 [GenerateSerializer, Immutable]

@@ -6,7 +6,9 @@ namespace OkrGrid.Web.Live;
 /// <param name="Changes">Score and KPI changes, already applied to the board.</param>
 /// <param name="StructureChangedCycles">Cycles whose structure was re-read: re-read their <see cref="CycleBoard"/>.</param>
 /// <param name="OrganisationChanged">Teams, people, cycles or KPIs changed: re-read the organisation.</param>
-public sealed record LiveBatch(ImmutableArray<NodeChange> Changes, ImmutableHashSet<string> StructureChangedCycles, bool OrganisationChanged);
+/// <param name="Scenarios">Planner scenarios that changed (name, moves or state); null: none.</param>
+public sealed record LiveBatch(ImmutableArray<NodeChange> Changes, ImmutableHashSet<string> StructureChangedCycles, bool OrganisationChanged,
+    IReadOnlySet<string>? Scenarios = null);
 
 /// <summary>
 /// This host's live model of what dashboards show, fed by its change-feed observer (<see cref="HostChangeFeed"/>):
@@ -89,6 +91,7 @@ public sealed class LiveBoard(IGrainFactory grains, IEngineClock clock, ILogger<
     internal void Apply(ImmutableArray<NodeChange> changes)
     {
         var structure = new HashSet<string>();
+        var scenarios = new HashSet<string>();
         var organisation = false;
         var kpis = false;
         lock (_gate)
@@ -113,6 +116,9 @@ public sealed class LiveBoard(IGrainFactory grains, IEngineClock clock, ILogger<
                     case NodeKind.Organisation:
                         organisation = true;
                         break;
+                    case NodeKind.Scenario:
+                        scenarios.Add(change.NodeId);
+                        break;
                 }
             }
             if (organisation) _organisation = null;
@@ -121,7 +127,8 @@ public sealed class LiveBoard(IGrainFactory grains, IEngineClock clock, ILogger<
         Interlocked.Exchange(ref _lastChangeTicks, DateTimeOffset.UtcNow.UtcTicks);
 
         var scores = changes.Where(c => c.Kind is NodeKind.Objective or NodeKind.KeyResult or NodeKind.Kpi).ToImmutableArray();
-        if (!scores.IsEmpty || organisation) Raise(new LiveBatch(scores, [], organisation));
+        if (!scores.IsEmpty || organisation || scenarios.Count > 0)
+            Raise(new LiveBatch(scores, [], organisation, scenarios.Count > 0 ? scenarios : null));
         foreach (var cycleId in structure) Reload(cycleId, structural: true);
     }
 

@@ -245,6 +245,38 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
     }
 
     [Fact]
+    public async Task AnotherPlannersChangesShowUpLiveInTheListAndOnTheScenario()
+    {
+        var cycle = await CurrentCycleAsync(host);
+        var ct = TestContext.Current.CancellationToken;
+        var client = host.Web.Client;
+
+        // The list, open in one browser, gets a scenario another planner creates (here through the API).
+        var page = await host.OpenAsync("/planner");
+        var created = await client.PostAsJsonAsync("/api/scenarios", new { name = "Research under Growth", author = "Ana Souza" }, ct);
+        created.EnsureSuccessStatusCode();
+        var id = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct)).GetProperty("id").GetString()!;
+        var row = page.Locator(".okr-table tbody tr", new() { HasText = "Research under Growth" });
+        await Expect(row).ToContainTextAsync("Ana Souza");
+
+        // The scenario's page follows its moves, name and state as someone else changes them.
+        await page.GotoAsync($"/planner/{id}");
+        await BrowserHost.WaitInteractiveAsync(page);
+        await Expect(page.Locator(".okr-moves__empty")).ToBeVisibleAsync();
+        (await client.PostAsJsonAsync($"/api/scenarios/{id}/moves",
+            new { kind = "moveKeyResult", keyResultId = $"{cycle}:research-reports", objectiveId = $"{cycle}:growth-activation" }, ct)).EnsureSuccessStatusCode();
+        await Expect(page.Locator(".okr-move")).ToHaveCountAsync(1);
+        await Expect(page.Locator($".okr-impact__row[data-node='{cycle}:growth-activation']")).ToBeVisibleAsync();
+        await host.ScreenshotAsync(page, "planner-edited-elsewhere");
+        (await client.PatchAsJsonAsync($"/api/scenarios/{id}", new { name = "Research under Growth (v2)" }, ct)).EnsureSuccessStatusCode();
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Research under Growth (v2)");
+        (await client.PostAsync($"/api/scenarios/{id}/discard", null, ct)).EnsureSuccessStatusCode();
+        await Expect(page.Locator(".okr-scstate").First).ToHaveTextAsync("Discarded");
+        await Expect(page.Locator(".okr-addmove")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task WhenTheLiveGraphNoLongerTakesTheMovesApplyShowsTheEnginesRefusalAndChangesNothing()
     {
         var cycle = await CurrentCycleAsync(host);

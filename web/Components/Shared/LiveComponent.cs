@@ -5,7 +5,7 @@ namespace OkrGrid.Web.Components.Shared;
 
 /// <summary>
 /// A page (or container) that shows part of the <see cref="LiveBoard"/> and re-renders when — and only when — a
-/// change touches what it shows: one of the nodes or KPIs it <see cref="Watch"/>es, the structure of its
+/// change touches what it shows: one of the nodes, KPIs or scenarios it <see cref="Watch"/>es, the structure of its
 /// <see cref="WatchedCycle"/>, or the organisation. Re-renders are throttled to four a second; the subscription
 /// ends with the component.
 /// </summary>
@@ -32,6 +32,9 @@ public abstract class LiveComponent : ComponentBase, IDisposable
     /// <summary>Whether a change of teams, people, cycles or KPIs concerns this component (default: yes).</summary>
     protected virtual bool WatchesOrganisation => true;
 
+    /// <summary>Whether a change of any planner scenario concerns this component (default: only the watched ids).</summary>
+    protected virtual bool WatchesAllScenarios => false;
+
     /// <summary>Replaces the set of node and KPI ids this component shows.</summary>
     protected void Watch(IEnumerable<string> ids) => _watched = ids.ToHashSet();
 
@@ -51,6 +54,8 @@ public abstract class LiveComponent : ComponentBase, IDisposable
         nodes = [];
         foreach (var change in batch.Changes)
             if (watched.Contains(change.NodeId)) nodes.Add(change.NodeId);
+        foreach (var scenario in batch.Scenarios ?? ImmutableHashSet<string>.Empty)
+            if (WatchesAllScenarios || watched.Contains(scenario)) nodes.Add(scenario);
         structure = _watchedCycle is { } cycle && batch.StructureChangedCycles.Contains(cycle);
         organisation = batch.OrganisationChanged && WatchesOrganisation;
         return nodes.Count > 0 || structure || organisation;

@@ -87,11 +87,8 @@ public sealed class ScenarioGrain(
     {
         var view = View;
         _basis ??= await NewBasisAsync(view);
-        var run = _basis.Run(view.Moves); // refused moves are left out, as in the impact
-        var objective = run.Before.Objective(objectiveId) ?? throw OkrRejectedException.NotFound("objectiveId", objectiveId);
-        var scores = _basis.Snapshot.Scores;
-        return new Sensitivity(objectiveId, objective.Title,
-            Influence.Ranked(run.Before, objectiveId, scores), Influence.Ranked(run.After, objectiveId, scores));
+        // Refused moves are left out, as in the impact; the impact's own run is reused when it is of these moves.
+        return _basis.Sensitivity(objectiveId, _basis.Run(view.Moves));
     }
 
     private async Task<PlanBasis> NewBasisAsync(ScenarioView view)

@@ -44,7 +44,8 @@ public sealed record ScenarioSummary(
 /// <summary>
 /// A scenario's simulated effect: per affected objective before/after, the moves left out with their reasons, the
 /// alignment before and after — all computed on the snapshot taken at <see cref="SimulationResult.SnapshotTakenAt"/>.
-/// <see cref="LiveChanged"/> says the live graph moved on since (check-ins, other moves): simulate again to catch up.
+/// <see cref="LiveChanged"/> says the live graph moved on since in a way that changes these numbers — another change of
+/// the structure, or a check-in that reaches an objective shown or a moved node: simulate again to catch up.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ScenarioImpact(

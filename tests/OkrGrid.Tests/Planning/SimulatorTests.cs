@@ -233,8 +233,9 @@ public sealed class SimulatorTests
             _ => new KeyResultInput(rng.NextDouble() * 10, true, null), elapsed, ScoringPolicy.Default);
         var snapshot = new CycleSnapshot(new CycleInfo(graph.Cycle, false, null), ScoringPolicy.Default,
             [.. graph.Objectives], [.. graph.KeyResults], [.. graph.Edges], scores, graph.At);
-        var shared = new PlanGraph(snapshot);
-        var index = new AlignmentIndex(shared, Teams);
+        var basis = new PlanBasis(snapshot, Teams);
+        var shared = basis.Graph;
+        var index = basis.Alignment;
         var edgesBefore = shared.Edges.ToHashSet();
 
         for (int round = 0; round < 8; round++)
@@ -250,6 +251,14 @@ public sealed class SimulatorTests
                 if (run.Result.Rejected.All(r => r.Index != i)) moved.Apply(moves[i]);
             Assert.True(moved.Edges.ToHashSet().SetEquals(run.After.Edges), $"seed {seed}, round {round}: the fork's edges");
             AssertSameAlignment(AlignmentSummary.Of(moved, Teams), index.After(run), $"seed {seed}, round {round}");
+            // Sensitivity from the basis (the ranking before kept, after reused when the moves left the objective
+            // alone) equals the rankings worked out on the two graphs from scratch, for every objective.
+            foreach (var o in graph.Objectives)
+            {
+                var sensitivity = basis.Sensitivity(o.Id, basis.Run(moves));
+                Assert.Equal(Ranks(Influence.Ranked(new PlanGraph(snapshot), o.Id, scores)), Ranks(sensitivity.Before));
+                Assert.Equal(Ranks(Influence.Ranked(moved, o.Id, scores)), Ranks(sensitivity.After));
+            }
         }
         // The forks never changed the graph they share, and it refuses moves of its own while they see it.
         Assert.True(edgesBefore.SetEquals(shared.Edges));
@@ -257,6 +266,7 @@ public sealed class SimulatorTests
         AssertSameAlignment(AlignmentSummary.Of(new PlanGraph(snapshot), Teams), index.Before, $"seed {seed}: before");
 
         static (string, double, double, bool, bool) Row(NodeImpact i) => (i.NodeId, i.Before.Progress, i.After.Progress, i.OnOldChain, i.OnNewChain);
+        static IEnumerable<(string, double)> Ranks(ImmutableArray<KeyResultInfluence> ranked) => ranked.Select(k => (k.KeyResultId, Math.Round(k.Influence, 12)));
     }
 
     private static List<PlanMove> RandomMoves(Random rng, PureGraph graph, int count)

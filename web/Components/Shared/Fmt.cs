@@ -27,6 +27,9 @@ public static class Fmt
     /// <summary>A number for CSS or SVG attributes: invariant, short.</summary>
     public static string Css(double value) => value.ToString("0.###", Invariant);
 
+    /// <summary>A value in a data attribute, for scripts and tests: every digit (rounding it would change what it says).</summary>
+    public static string Data(double value) => value.ToString("R", Invariant);
+
     public static string StatusLabel(Status status) => status switch
     {
         Status.OnTrack => "On track",

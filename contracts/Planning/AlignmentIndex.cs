@@ -36,12 +36,12 @@ public sealed class AlignmentIndex
         _companyName = organisation.CompanyName is { Length: > 0 } n ? n : "Company";
         _company = [.. graph.Objectives.Where(IsCompany).OrderBy(o => o.Id, StringComparer.Ordinal)];
 
-        var contributors = _company.ToDictionary(c => c.Id, _ => new List<string>());
+        var contributors = _company.ToDictionary(c => c.Id, _ => 0);
         var others = 0;
         // Worked out for every objective, not only those under a company objective: a move may align any of them.
         foreach (var o in graph.Objectives)
         {
-            foreach (var c in Feeds(graph, o.Id, _feeds, null)) contributors[c].Add(o.Id);
+            foreach (var c in Feeds(graph, o.Id, _feeds, null)) contributors[c]++;
             Teams(graph, o.Id, _teams, null);
             var aligned = Above(graph, o.Id, _above, null).Length > 0;
             if (IsCompany(o)) continue;
@@ -51,7 +51,7 @@ public sealed class AlignmentIndex
         var orphans = graph.Objectives.Where(o => !IsCompany(o) && graph.ParentsOf(o.Id).Count == 0)
             .Select(o => o.Id).Order(StringComparer.Ordinal).ToImmutableArray();
         Before = new AlignmentSummary(Share(_alignedCount, others), orphans,
-            [.. _company.Select(c => Company(c, [.. contributors[c.Id].Order(StringComparer.Ordinal)], Teams(graph, c.Id, _teams, null)))]);
+            [.. _company.Select(c => Company(c, contributors[c.Id], Teams(graph, c.Id, _teams, null), [], []))]);
     }
 
     /// <summary>The alignment of the graph this index was built from.</summary>
@@ -83,12 +83,10 @@ public sealed class AlignmentIndex
         {
             var c = _company[i];
             var was = Before.CompanyObjectives[i];
-            var gained = moved.Where(id => id != c.Id && Feeds(after, id, feeds, moved).Contains(c.Id) && !_feeds[id].Contains(c.Id)).ToList();
-            var lost = moved.Where(id => _feeds[id].Contains(c.Id) && !Feeds(after, id, feeds, moved).Contains(c.Id)).ToHashSet();
-            var contributors = gained.Count == 0 && lost.Count == 0 ? was.Contributors
-                : [.. was.Contributors.Where(id => !lost.Contains(id)).Concat(gained).Order(StringComparer.Ordinal)];
-            companies.Add(!recomputed.Contains(c.Id) && contributors == was.Contributors ? was
-                : Company(c, contributors, recomputed.Contains(c.Id) ? Teams(after, c.Id, teams, recomputed) : _teams[c.Id]));
+            ImmutableArray<string> joined = [.. moved.Where(id => Feeds(after, id, feeds, moved).Contains(c.Id) && !_feeds[id].Contains(c.Id)).Order(StringComparer.Ordinal)];
+            ImmutableArray<string> left = [.. moved.Where(id => _feeds[id].Contains(c.Id) && !Feeds(after, id, feeds, moved).Contains(c.Id)).Order(StringComparer.Ordinal)];
+            companies.Add(!recomputed.Contains(c.Id) && joined.IsEmpty && left.IsEmpty ? was
+                : Company(c, was.Contributors + joined.Length - left.Length, recomputed.Contains(c.Id) ? Teams(after, c.Id, teams, recomputed) : _teams[c.Id], joined, left));
         }
 
         var orphans = Before.Orphans.Where(id => !run.Reparented.Contains(id))
@@ -97,11 +95,13 @@ public sealed class AlignmentIndex
         return new AlignmentSummary(Share(aligned, _graph.ObjectiveCount - _company.Count), orphans, companies.ToImmutable());
     }
 
-    private CompanyObjectiveAlignment Company(ObjectiveDefinition c, ImmutableArray<string> contributors, Dictionary<string, double> teams) =>
+    private CompanyObjectiveAlignment Company(ObjectiveDefinition c, int contributors, Dictionary<string, double> teams,
+        ImmutableArray<string> joined, ImmutableArray<string> left) =>
         new(c.Id, c.Title, contributors,
             [.. teams.Where(kv => kv.Value > 0)
                 .Select(kv => kv.Key == CompanyKey ? new TeamShare(null, _companyName, kv.Value) : new TeamShare(kv.Key, _teamNames.GetValueOrDefault(kv.Key, kv.Key), kv.Value))
-                .OrderByDescending(t => t.Share).ThenBy(t => t.Name, StringComparer.Ordinal)]);
+                .OrderByDescending(t => t.Share).ThenBy(t => t.Name, StringComparer.Ordinal)],
+            joined, left);
 
     /// <summary>
     /// The company objectives above an objective. Memoised in <paramref name="memo"/>; with <paramref name="only"/>,

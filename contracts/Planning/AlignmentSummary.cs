@@ -9,12 +9,21 @@ public sealed record TeamShare(
     [property: Id(1)] string Name,
     [property: Id(2)] double Share);
 
+/// <summary>
+/// A company objective's contributors — the objectives whose progress moves it — and the share of its progress each
+/// team's key results make. Contributors are counted, not listed: on a large cycle they are thousands, and what a
+/// planner needs is how many, which teams, and which objectives the moves add or take away.
+/// </summary>
+/// <param name="Joined">After moves: the objectives that start contributing to it (empty in a summary of one graph).</param>
+/// <param name="Left">After moves: the objectives that stop contributing to it.</param>
 [GenerateSerializer, Immutable]
 public sealed record CompanyObjectiveAlignment(
     [property: Id(0)] string ObjectiveId,
     [property: Id(1)] string Title,
-    [property: Id(2)] ImmutableArray<string> Contributors,
-    [property: Id(3)] ImmutableArray<TeamShare> TeamShares);
+    [property: Id(2)] int Contributors,
+    [property: Id(3)] ImmutableArray<TeamShare> TeamShares,
+    [property: Id(4)] ImmutableArray<string> Joined,
+    [property: Id(5)] ImmutableArray<string> Left);
 
 /// <summary>How well a cycle's objectives are aligned: before or after a scenario's moves.</summary>
 /// <param name="AlignedShare">Of the objectives not owned by the company, the share with a path up to a company objective.</param>

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using OkrGrid.Planning;
 
 namespace OkrGrid.Bench;
@@ -46,6 +48,7 @@ public sealed record Timing(LatencySummary Latency, double AllocatedMiB, double 
 /// <param name="ImpactCompute">What <see cref="IScenarioGrain.GetImpactAsync"/> computes after an edit of one move, on the basis
 /// it holds: simulate and the alignment after. No snapshot, no call, no staleness check.</param>
 /// <param name="StandaloneOneMove">For comparison, <see cref="Simulator.Simulate"/> of one move building its own graph.</param>
+/// <param name="ImpactJsonKiB">A one-move impact as the REST API writes it (camelCase, enums as strings): its size.</param>
 public sealed record SimulationFigure(
     int Nodes,
     double GenerateSeconds,
@@ -59,7 +62,8 @@ public sealed record SimulationFigure(
     Timing InfluenceRanked,
     int RankedKeyResults,
     Timing ImpactCompute,
-    Timing StandaloneOneMove);
+    Timing StandaloneOneMove,
+    double ImpactJsonKiB);
 
 /// <summary>Figure 10: the simulations on each size, and the planner through the engine.</summary>
 public sealed record PlannerResult(ImmutableArray<SimulationFigure> Simulation, PlannerEngineResult? Engine)
@@ -122,7 +126,21 @@ public static class PlannerFigures
             return () => Check(Simulator.Simulate(snapshot, set), set, null);
         });
         return new SimulationFigure(org.NodeCount, generateSeconds, scoreSeconds, one, ten, Median(oneImpacted), Median(tenImpacted),
-            build, alignment, influence, ranked, impact, standalone);
+            build, alignment, influence, ranked, impact, standalone, ImpactJsonKiB(basis, moves.Set(1, rng, first: 0), org));
+    }
+
+    private static readonly JsonSerializerOptions ApiJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        MaxDepth = 256,
+    };
+
+    /// <summary>The size of a one-move impact as the REST API sends it (the alignment lists every contributor before and after).</summary>
+    private static double ImpactJsonKiB(PlanBasis basis, ImmutableArray<PlanMove> moves, SyntheticOrg org)
+    {
+        var (run, before, after) = basis.Impact(moves);
+        var view = new ScenarioView("bench", "Bench", org.CompanyId, org.Cycle.Id, "bench", DateTimeOffset.UnixEpoch, ScenarioState.Open, moves, null);
+        return JsonSerializer.SerializeToUtf8Bytes(new ScenarioImpact(view, run.Result, before, after, false), ApiJson).Length / 1024.0;
     }
 
     /// <summary>Every move the bench makes is valid: a refusal is a bug here or in the planner, never a figure.</summary>

@@ -173,7 +173,8 @@ public static class Report
             sb.AppendLine($"| 10 | planner: simulate 10 moves, {s.Nodes:N0} nodes ({s.ImpactedTenMoves} objectives scored, median) | " +
                           $"**{Ms(s.TenMoves.Latency)}** | {Gc(s.TenMoves)} | |");
             sb.AppendLine($"| 10 | planner: a scenario's impact after an edit (simulate + alignment after; 1 move), {s.Nodes:N0} nodes | " +
-                          $"**{Ms(s.ImpactCompute.Latency)}** | {Gc(s.ImpactCompute)}; the alignment after alone: p50 {s.AlignmentAfter.Latency.P50Ms:F1} ms | |");
+                          $"**{Ms(s.ImpactCompute.Latency)}** | {Gc(s.ImpactCompute)}; the alignment after alone: p50 {s.AlignmentAfter.Latency.P50Ms:F1} ms; " +
+                          $"as JSON through the API {s.ImpactJsonKiB:N0} KiB | |");
             sb.AppendLine($"| 10 | planner: once per snapshot, its graph and alignment index, {s.Nodes:N0} nodes | {Ms(s.BasisBuild.Latency)} | {Gc(s.BasisBuild)} | |");
             sb.AppendLine($"| 10 | planner: simulate 1 move building its own graph (Simulator.Simulate), {s.Nodes:N0} nodes | " +
                           $"{Ms(s.StandaloneOneMove.Latency)} | {Gc(s.StandaloneOneMove)} | |");

@@ -316,6 +316,14 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         var page = await host.OpenAsync($"/planner/{mine}");
         await Expect(page.Locator(".okr-impact__row").First).ToBeVisibleAsync();
         await Expect(page.Locator(".okr-move--rejected")).ToHaveCountAsync(0);
+        // Fresh data leaves Insight (under the growth objective) for Delivery (under reliability): it stops
+        // contributing to the one and starts contributing to the other.
+        await Expect(page.Locator($".okr-effects__company[data-company='{Id("co-reliability")}'] .okr-effects__member--joined"))
+            .ToContainTextAsync("Fresh data, every time");
+        await Expect(page.Locator($".okr-effects__company[data-company='{Id("co-growth")}'] .okr-effects__member--left"))
+            .ToContainTextAsync("Fresh data, every time");
+        await page.Locator(".okr-planner__effects").ScrollIntoViewIfNeededAsync();
+        await host.ScreenshotAsync(page, "planner-realign-contributors");
 
         // Meanwhile someone applies the opposite: delivery under fresh data. Mine would now make a loop.
         var theirs = await ScenarioAsync("Delivery under freshness",

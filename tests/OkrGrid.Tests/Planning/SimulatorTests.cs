@@ -148,7 +148,7 @@ public sealed class SimulatorTests
         Assert.Equal(1.0, before.AlignedShare);
         Assert.Empty(before.Orphans);
         var company = Assert.Single(before.CompanyObjectives);
-        Assert.Equal([T1, T2], company.Contributors);
+        Assert.Equal(2, company.Contributors); // t1 and t2
         Assert.Equal([("Blue", 0.5), ("Red", 0.5)], company.TeamShares.Select(t => (t.Name, t.Share)));
 
         // b moves to t2: red keeps a (½ of t1 = ½) and b counts in t2 (¼): red ¾, blue ¼. t2 then loses its parent: orphan.
@@ -158,7 +158,16 @@ public sealed class SimulatorTests
         var after = AlignmentSummary.Of(graph, Organisation);
         Assert.Equal(0.5, after.AlignedShare);
         Assert.Equal([T2], after.Orphans);
-        Assert.Equal([T1], after.CompanyObjectives[0].Contributors);
+        Assert.Equal(1, after.CompanyObjectives[0].Contributors);
+
+        // The same two moves simulated: the index says which objective stopped contributing.
+        var snapshot = HandMade();
+        var basis = new PlanBasis(snapshot, Organisation);
+        var simulated = basis.Alignment.After(basis.Run([new MoveKeyResult(B, T2), new RealignObjective(T2, [])]));
+        Assert.Equal(1, simulated.CompanyObjectives[0].Contributors);
+        Assert.Equal([T2], simulated.CompanyObjectives[0].Left);
+        Assert.Empty(simulated.CompanyObjectives[0].Joined);
+        Assert.Equal([T2], simulated.Orphans);
     }
 
     [Fact]
@@ -250,7 +259,18 @@ public sealed class SimulatorTests
             for (int i = 0; i < moves.Count; i++)
                 if (run.Result.Rejected.All(r => r.Index != i)) moved.Apply(moves[i]);
             Assert.True(moved.Edges.ToHashSet().SetEquals(run.After.Edges), $"seed {seed}, round {round}: the fork's edges");
-            AssertSameAlignment(AlignmentSummary.Of(moved, Teams), index.After(run), $"seed {seed}, round {round}");
+            var after = index.After(run);
+            AssertSameAlignment(AlignmentSummary.Of(moved, Teams), after, $"seed {seed}, round {round}");
+            // Who joins and who leaves each company objective's contributors: the objectives with a positive influence
+            // on it (Influence, from scratch) after the moves and not before, and the other way round.
+            foreach (var company in after.CompanyObjectives)
+            {
+                var was = Contributors(new PlanGraph(snapshot), company.ObjectiveId);
+                var now = Contributors(moved, company.ObjectiveId);
+                Assert.Equal(now.Count, company.Contributors);
+                Assert.Equal(now.Except(was).Order(StringComparer.Ordinal), company.Joined);
+                Assert.Equal(was.Except(now).Order(StringComparer.Ordinal), company.Left);
+            }
             // Sensitivity from the basis (the ranking before kept, after reused when the moves left the objective
             // alone) equals the rankings worked out on the two graphs from scratch, for every objective.
             foreach (var o in graph.Objectives)
@@ -266,6 +286,8 @@ public sealed class SimulatorTests
         AssertSameAlignment(AlignmentSummary.Of(new PlanGraph(snapshot), Teams), index.Before, $"seed {seed}: before");
 
         static (string, double, double, bool, bool) Row(NodeImpact i) => (i.NodeId, i.Before.Progress, i.After.Progress, i.OnOldChain, i.OnNewChain);
+        static HashSet<string> Contributors(PlanGraph g, string company) =>
+            [.. Influence.Below(g, company).Where(kv => kv.Value > 0 && kv.Key != company && g.IsObjective(kv.Key)).Select(kv => kv.Key)];
         static IEnumerable<(string, double)> Ranks(ImmutableArray<KeyResultInfluence> ranked) => ranked.Select(k => (k.KeyResultId, Math.Round(k.Influence, 12)));
     }
 
@@ -293,7 +315,7 @@ public sealed class SimulatorTests
         Assert.Equal(expected.CompanyObjectives.Select(c => c.ObjectiveId), actual.CompanyObjectives.Select(c => c.ObjectiveId));
         foreach (var (e, a) in expected.CompanyObjectives.Zip(actual.CompanyObjectives))
         {
-            Assert.Equal(e.Contributors, a.Contributors);
+            Assert.True(e.Contributors == a.Contributors, $"{where}: {e.ObjectiveId} has {a.Contributors} contributors, expected {e.Contributors}");
             Assert.Equal(e.TeamShares.Select(t => t.Name).Order(), a.TeamShares.Select(t => t.Name).Order());
             foreach (var t in e.TeamShares)
                 Assert.True(Math.Abs(t.Share - a.TeamShares.Single(x => x.Name == t.Name).Share) < 1e-12, $"{where}: {e.ObjectiveId} {t.Name}");

@@ -184,5 +184,25 @@ public sealed class PlannerComponentTests : MudContext
         Assert.Matches("^scenario-[0-9a-f]{6}$", ScenarioIds.New("???"));
     }
 
+    [Fact]
+    public void ManyTeamsAreFoldedKeepingTheOnesTheMovesChange()
+    {
+        // Ten teams of shares 0.19, 0.17, …, 0.01; the moves take 0.02 from the largest and give it to the smallest.
+        var names = Enumerable.Range(0, 10).Select(i => $"Team {i}").ToList();
+        var before = names.Select((n, i) => new TeamShare(n, n, 0.19 - 0.02 * i)).ToImmutableArray();
+        var after = before.Select(t => t.Name == "Team 0" ? t with { Share = 0.17 } : t.Name == "Team 9" ? t with { Share = 0.03 } : t).ToImmutableArray();
+        var summary = (ImmutableArray<TeamShare> shares) => new AlignmentSummary(1, [],
+            [new CompanyObjectiveAlignment(Co, "Win the market", 9, [.. shares.OrderByDescending(t => t.Share)], [], [])]);
+
+        var cut = Render<AlignmentEffects>(p => p.Add(c => c.Before, summary(before)).Add(c => c.After, summary(after)));
+
+        var rows = cut.FindAll(".okr-effects__team");
+        Assert.Equal(AlignmentEffects.TeamsShown, rows.Count);
+        // Both changed teams are there (the smallest too), then the largest, then the rest added up.
+        Assert.Equal(["Team 0", "Team 1", "Team 2", "Team 3", "Team 9", AlignmentEffects.Others(5)], rows.Select(r => r.GetAttribute("data-team")));
+        Assert.Contains("1% → 3%", Normalize(rows[4].TextContent));
+        Assert.Contains("35%", Normalize(rows[5].TextContent)); // teams 4–8: 0.11 + 0.09 + 0.07 + 0.05 + 0.03
+    }
+
     private static string Normalize(string text) => string.Join(' ', text.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
 }

@@ -59,9 +59,14 @@ public sealed class PlanContext
         return after;
     }
 
-    public IEnumerable<NodeOption> KeyResults => Graph.KeyResults.Select(Option).OrderBy(o => o.Title, StringComparer.CurrentCulture);
-    public IEnumerable<NodeOption> Objectives => Graph.Objectives.Select(Option)
-        .OrderBy(o => o.Owner.Kind).ThenBy(o => o.Title, StringComparer.CurrentCulture);
+    // Built once per context (a context lives until the structure changes): a search runs on every keystroke, and on a
+    // large cycle building and sorting the options each time would cost more than the search.
+    private IReadOnlyList<NodeOption>? _keyResults;
+    private IReadOnlyList<NodeOption>? _objectives;
+
+    public IReadOnlyList<NodeOption> KeyResults => _keyResults ??= [.. Graph.KeyResults.Select(Option).OrderBy(o => o.Title, StringComparer.CurrentCulture)];
+    public IReadOnlyList<NodeOption> Objectives => _objectives ??= [.. Graph.Objectives.Select(Option)
+        .OrderBy(o => o.Owner.Kind).ThenBy(o => o.Title, StringComparer.CurrentCulture)];
 
     /// <summary>Nodes that have a parent (whose weight there could change).</summary>
     public IEnumerable<NodeOption> Children => Objectives.Concat(KeyResults).Where(o => Graph.ParentsOf(o.Id).Count > 0);

@@ -31,6 +31,9 @@ public sealed record BenchOptions
     public string OutputDirectory { get; init; } = "bench/results";
     public bool Skewed { get; init; }
 
+    /// <summary><c>--show SIZE</c>: serve an organisation of this size in the web host to look at (<see cref="ShowMode"/>); 0: run the bench.</summary>
+    public int ShowSize { get; init; }
+
     /// <summary>Child-process modes used by the cold-start and recovery figure.</summary>
     public string? ServeConnectionString { get; init; }
     public int ServeGatewayPort { get; init; }
@@ -62,9 +65,10 @@ public sealed record BenchOptions
                 "--skewed" => o with { Skewed = true },
                 "--out" => o with { OutputDirectory = Next() },
                 "--serve" => o with { ServeConnectionString = Next() },
+                "--show" => o with { ShowSize = OrgGenerator.ParseSize(Next()) },
                 "--gateway-port" => o with { ServeGatewayPort = int.Parse(Next()) },
                 "--silo-port" => o with { ServeSiloPort = int.Parse(Next()) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --org 10k, --large 100k, --planner-org 1m, --planner-runs 50, --quick, --seed N, --duration S, --concurrency 64,256, --rest-concurrency 64,256, --hub-clients 200, --skewed, --out DIR."),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --org 10k, --large 100k, --planner-org 1m, --planner-runs 50, --quick, --seed N, --duration S, --concurrency 64,256, --rest-concurrency 64,256, --hub-clients 200, --skewed, --out DIR; --show 10k serves such an organisation in the web host to look at."),
             };
         }
         return o;

@@ -9,6 +9,11 @@ if (options.ServeConnectionString is not null)
     await ServeMode.RunAsync(options);
     return 0;
 }
+if (options.ShowSize > 0)
+{
+    await ShowMode.RunAsync(options);
+    return 0;
+}
 
 var total = Stopwatch.StartNew();
 var now = DateTimeOffset.UtcNow;

@@ -204,5 +204,19 @@ public sealed class PlannerComponentTests : MudContext
         Assert.Contains("35%", Normalize(rows[5].TextContent)); // teams 4–8: 0.11 + 0.09 + 0.07 + 0.05 + 0.03
     }
 
+    [Fact]
+    public void KeyResultsThatNoLongerCountAreNamedUpToTheLimitAndTheRestAddedUp()
+    {
+        // Twenty key results of 5 % each count before; after, none does (their objective was re-aligned elsewhere).
+        var before = Enumerable.Range(0, 20)
+            .Select(i => new KeyResultInfluence($"q:k{i}", $"Key result {i}", new Owner(OwnerKind.Team, "red"), 0.05, 0.5)).ToImmutableArray();
+        var cut = Render<SensitivityList>(p => p.Add(c => c.Sensitivity, new Sensitivity(Co, "Win the market", before, [])));
+
+        var gone = cut.FindAll(".okr-sens__gone-item");
+        Assert.Equal(8, gone.Count);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"q:k{i}"), gone.Select(g => g.GetAttribute("data-kr")));
+        Assert.Equal("…and 12 more key results, 60% in all.", Normalize(cut.Find(".okr-sens__gone-more").TextContent));
+    }
+
     private static string Normalize(string text) => string.Join(' ', text.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
 }

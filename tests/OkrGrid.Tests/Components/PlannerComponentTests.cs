@@ -218,5 +218,40 @@ public sealed class PlannerComponentTests : MudContext
         Assert.Equal("…and 12 more key results, 60% in all.", Normalize(cut.Find(".okr-sens__gone-more").TextContent));
     }
 
+    [Fact]
+    public void ALargeCyclesTreeShowsTwoLevelsAndTheWayToTheCurrentParentAndOpensTheRestOnDemand()
+    {
+        // A company objective over 8 departments, each over 8 teams (73 objectives: more than are shown whole).
+        ObjectiveDefinition O(string id, Owner owner) => new(id, "q", id, "", owner, RollUpMode.KeyResultsAndObjectives);
+        var objectives = new List<ObjectiveDefinition> { O("q:co", new(OwnerKind.Company, "co")) };
+        var edges = new List<Edge>();
+        for (int d = 0; d < 8; d++)
+        {
+            objectives.Add(O($"q:d{d}", new(OwnerKind.Team, "red")));
+            edges.Add(new Edge("q:co", $"q:d{d}", 1));
+            for (int t = 0; t < 8; t++)
+            {
+                objectives.Add(O($"q:d{d}t{t}", new(OwnerKind.Team, "blue")));
+                edges.Add(new Edge($"q:d{d}", $"q:d{d}t{t}", 1));
+            }
+        }
+        Assert.True(objectives.Count > ObjectivePicker.ShownWhole);
+        var snapshot = new CycleSnapshot(new CycleInfo(new CycleDefinition("q", "Q4", Start, Start.AddDays(92)), false, null), ScoringPolicy.Default,
+            [.. objectives], [], [.. edges], new Dictionary<string, NodeScore>(), Start);
+        var context = new PlanContext(snapshot, Organisation());
+
+        var cut = Render<ObjectivePicker>(p => p.Add(c => c.Context, context).Add(c => c.Current, ["q:d3t5"]));
+        string[] Shown() => [.. cut.FindAll(".okr-picker__item").Select(b => b.GetAttribute("data-option")!)];
+
+        // The company objective, its departments, and department 3 open down to the current parent.
+        Assert.Equal(["q:co", "q:d0", "q:d1", "q:d2", "q:d3", .. Enumerable.Range(0, 8).Select(t => $"q:d3t{t}"), "q:d4", "q:d5", "q:d6", "q:d7"], Shown());
+        Assert.Contains("8 under it", cut.Find("[data-option='q:d0']").TextContent);
+        cut.Find("[data-toggle='q:d0']").Click();
+        Assert.Equal(1 + 8 + 8 + 8, Shown().Length); // department 0's teams too
+        cut.Find("[data-toggle='q:d3']").Click();
+        Assert.Equal(1 + 8 + 8, Shown().Length); // department 3 closed, though the current parent is under it
+        Assert.DoesNotContain("q:d3t5", Shown());
+    }
+
     private static string Normalize(string text) => string.Join(' ', text.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
 }

@@ -11,8 +11,9 @@ public sealed class ScenarioRecord
 
 /// <summary>
 /// A planner scenario. Its definition and moves are durable; what it simulates on (<see cref="PlanBasis"/>: a snapshot,
-/// its graph and alignment) and the last result are kept in memory only (a new activation takes a fresh snapshot). Nothing here changes the live graph until
-/// <see cref="IScenarioGrain.ApplyAsync"/>, which hands all moves to the cycle at once.
+/// its graph and alignment) and the last result are kept in memory only (a new activation takes a fresh snapshot).
+/// Nothing here changes the live graph until <see cref="IScenarioGrain.ApplyAsync"/>, which hands all moves to the
+/// cycle at once.
 /// </summary>
 public sealed class ScenarioGrain(
     [PersistentState("scenario", StorageNames.Okr)] IPersistentState<ScenarioRecord> state,
@@ -87,7 +88,7 @@ public sealed class ScenarioGrain(
     {
         var view = View;
         _basis ??= await NewBasisAsync(view);
-        // Refused moves are left out, as in the impact; the impact's own run is reused when it is of these moves.
+        // Refused moves are left out, as in the impact. Simulating again costs the moves' chains, not the graph.
         return _basis.Sensitivity(objectiveId, _basis.Run(view.Moves));
     }
 

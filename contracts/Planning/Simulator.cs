@@ -85,8 +85,9 @@ public static class Simulator
         // up through the graph as it will be. Either graph's ancestors of any touched parent may change.
         var oldChain = before.ObjectivesAbove(left);
         var newChain = after.ObjectivesAbove(joined);
-        var affected = before.ObjectivesAbove(left.Union(joined));
-        affected.UnionWith(after.ObjectivesAbove(left.Union(joined)));
+        var touched = left.Union(joined).ToHashSet();
+        var affected = before.ObjectivesAbove(touched);
+        affected.UnionWith(after.ObjectivesAbove(touched));
         var elapsed = Rules.ExpectedProgress(snapshot.Cycle.Definition.Start, snapshot.Cycle.Definition.End, snapshot.TakenAt);
         var scoreBefore = new ChainScorer(before, snapshot, affected, elapsed);
         var scoreAfter = new ChainScorer(after, snapshot, affected, elapsed);
@@ -95,7 +96,6 @@ public static class Simulator
             .Select(id => new NodeImpact(id, before.Objective(id)!.Title, scoreBefore.Score(id), scoreAfter.Score(id), oldChain.Contains(id), newChain.Contains(id)))
             .OrderByDescending(i => Math.Abs(i.Delta)).ThenByDescending(i => i.StatusChanged).ThenBy(i => i.NodeId, StringComparer.Ordinal)
             .ToImmutableArray();
-        var touched = left.Union(joined).ToHashSet();
         return new SimulationRun(new SimulationResult(cycleId, snapshot.TakenAt, impacts, rejected.ToImmutable(), moves.Count - rejected.Count),
             before, after, touched, reparented);
     }

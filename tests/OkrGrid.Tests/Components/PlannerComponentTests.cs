@@ -202,6 +202,8 @@ public sealed class PlannerComponentTests : MudContext
         Assert.Equal(["Team 0", "Team 1", "Team 2", "Team 3", "Team 9", AlignmentEffects.Others(5)], rows.Select(r => r.GetAttribute("data-team")));
         Assert.Contains("1% → 3%", Normalize(rows[4].TextContent));
         Assert.Contains("35%", Normalize(rows[5].TextContent)); // teams 4–8: 0.11 + 0.09 + 0.07 + 0.05 + 0.03
+        Assert.Contains("#cbd5e1", rows[5].QuerySelector("i")!.GetAttribute("style")); // the folded line is grey
+        Assert.DoesNotContain("#cbd5e1", rows[4].QuerySelector("i")!.GetAttribute("style"));
     }
 
     [Fact]

@@ -417,7 +417,14 @@ rotate_log() {
 }
 
 start_server() {
-    local port=""
+    # Two clusters started at once (parallel tests, two checkouts) would both see the same port free: the pick and
+    # the start happen under one machine-wide lock, and a port taken in between by another program is retried.
+    local port_lock=${OKRGRID_PG_PORT_LOCK:-/tmp/okrgrid-pg-ports.lock}
+    { [[ -e $port_lock ]] || { touch -- "$port_lock" && chmod 666 -- "$port_lock"; }; } 2>/dev/null || true
+    if exec 8<"$port_lock" 2>/dev/null; then # read-only is enough for flock, whoever created the file
+        flock -x -w "$LOCK_WAIT_SECONDS" 8 || die "timed out after ${LOCK_WAIT_SECONDS}s waiting for $port_lock"
+    fi
+    local port="" attempt
     [[ -f $PORT_FILE ]] && port=$(tr -d '[:space:]' <"$PORT_FILE")
     if [[ ! $port =~ ^[0-9]+$ ]]; then
         port=$(pick_port)
@@ -427,17 +434,28 @@ start_server() {
         port=$(pick_port)
         log "warning: remembered port $old is taken by another program; moving to port $port"
     fi
-    printf '%s\n' "$port" >"$PORT_FILE.tmp" && mv -f -- "$PORT_FILE.tmp" "$PORT_FILE"
-    write_settings "$port"
     ensure_local_conf
     rotate_log
-    log "starting PostgreSQL on 127.0.0.1:$port (log: $LOG_FILE)"
-    # fds 3 (our stdout) and 9 (the lock) must not be inherited by the long-lived postmaster.
-    if ! as_server "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$LOG_FILE" -w -t "$PG_WAIT_SECONDS" -s start >&2 3>&- 9>&-; then
-        log "pg_ctl start failed; the end of $LOG_FILE:"
-        tail -n 30 -- "$LOG_FILE" >&2 || true
-        die "PostgreSQL did not start"
-    fi
+    for attempt in 1 2 3; do
+        printf '%s\n' "$port" >"$PORT_FILE.tmp" && mv -f -- "$PORT_FILE.tmp" "$PORT_FILE"
+        write_settings "$port"
+        log "starting PostgreSQL on 127.0.0.1:$port (log: $LOG_FILE)"
+        # fds 3 (our stdout), 8 and 9 (the locks) must not be inherited by the long-lived postmaster.
+        if as_server "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -l "$LOG_FILE" -w -t "$PG_WAIT_SECONDS" -s start >&2 3>&- 8>&- 9>&-; then
+            exec 8>&-
+            return 0
+        fi
+        if (( attempt < 3 )) && tail -n 30 -- "$LOG_FILE" 2>/dev/null | grep -q 'Address already in use'; then
+            port=$(pick_port)
+            log "port taken while starting; trying port $port"
+            continue
+        fi
+        break
+    done
+    exec 8>&-
+    log "pg_ctl start failed; the end of $LOG_FILE:"
+    tail -n 30 -- "$LOG_FILE" >&2 || true
+    die "PostgreSQL did not start"
 }
 
 wait_ready() {

@@ -1,8 +1,11 @@
+using OkrGrid.Access;
+
 namespace OkrGrid.Grains;
 
 public sealed partial class CycleGrain
 {
-    async Task ICycleGrain.ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges)
+    async Task ICycleGrain.ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults,
+        ImmutableArray<Edge> edges, Actor? actor)
     {
         EnsureOpen();
         objectives = objectives.IsDefault ? [] : objectives;
@@ -62,17 +65,43 @@ public sealed partial class CycleGrain
                 throw OkrRejectedException.Invalid($"edges[{i}].childId", $"key result '{e.ChildId}' already has an objective.");
         }
         EnsureAcyclic(R.Edges.Concat(edges).Where(e => IsObjective(e.ChildId)));
+        await EnsureMayImportAsync(actor, objectiveDefs, keyResultDefs, edges);
 
         await CommitAsync(r =>
         {
             foreach (var o in objectiveDefs) r.Objectives[o.Id] = o;
             foreach (var k in keyResultDefs) r.KeyResults[k.Id] = k;
             r.Edges.AddRange(edges);
-        });
+        }, Audit(actor, AuditActions.Imported, CycleId, null, new { objectives = objectiveDefs, keyResults = keyResultDefs, edges }));
         foreach (var group in keyResultDefs.Where(k => k.KpiId is not null).GroupBy(k => k.KpiId!))
             await GrainFactory.GetGrain<IKpiGrain>(group.Key).LinkManyAsync([.. group.Select(k => k.Id)]);
         // New nodes read their setup when they first activate; existing objectives that gained children must hear now.
         await NotifyAsync(Objectives(edges.Select(e => e.ParentId).Where(p => !newObjectives.Contains(p))));
+    }
+
+    /// <summary>
+    /// Every new node's owner must be one the actor may change, and so must every existing objective that gains a key
+    /// result (a key result is part of its objective); aligning new objectives under existing ones needs nothing more.
+    /// </summary>
+    private async Task EnsureMayImportAsync(Actor? actor, List<ObjectiveDefinition> objectives, List<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges)
+    {
+        if (actor is null) return;
+        for (int i = 0; i < objectives.Count; i++)
+            await EnsureMayChangeAsync(actor, objectives[i].Owner, $"objectives[{i}].owner", "an objective");
+        for (int i = 0; i < keyResults.Count; i++)
+            await EnsureMayChangeAsync(actor, keyResults[i].Owner, $"keyResults[{i}].owner", "a key result");
+        var newKeyResults = keyResults.Select(k => k.Id).ToHashSet();
+        for (int i = 0; i < edges.Length; i++)
+        {
+            var (parentId, childId) = (edges[i].ParentId, edges[i].ChildId);
+            if (R.Objectives.TryGetValue(parentId, out var parent) && (newKeyResults.Contains(childId) || R.KeyResults.ContainsKey(childId)))
+                await EnsureMayChangeAsync(actor, parent.Owner, $"edges[{i}].parentId", "an objective");
+            // An existing node that gains a parent changes too.
+            if (R.Objectives.TryGetValue(childId, out var objective))
+                await EnsureMayChangeAsync(actor, objective.Owner, $"edges[{i}].childId", "an objective");
+            else if (R.KeyResults.TryGetValue(childId, out var keyResult))
+                await EnsureMayChangeAsync(actor, keyResult.Owner, $"edges[{i}].childId", "a key result");
+        }
     }
 
     private void ImportedId(string field, string id, HashSet<string> newIds)

@@ -1,3 +1,4 @@
+using OkrGrid.Access;
 using OkrGrid.Planning;
 
 namespace OkrGrid.Grains;
@@ -6,13 +7,14 @@ public sealed partial class CycleGrain
 {
     // ---- Objectives --------------------------------------------------------------------------------------
 
-    async Task<ObjectiveDefinition> ICycleGrain.CreateObjectiveAsync(ObjectiveDraft draft)
+    async Task<ObjectiveDefinition> ICycleGrain.CreateObjectiveAsync(ObjectiveDraft draft, Actor? actor)
     {
         EnsureOpen();
         var title = Check.Title("title", draft.Title);
         var description = Check.Text("description", draft.Description, Check.MaxDescription);
         Check.Enum("rollUp", draft.RollUp);
         await EnsureOwnerAsync(draft.Owner);
+        await EnsureMayChangeAsync(actor, draft.Owner, "owner", "an objective");
         var id = NewId(draft.Id, "o");
         var parents = ValidateParents(id, draft.Parents.IsDefault ? [] : draft.Parents);
         var def = new ObjectiveDefinition(id, CycleId, title, description, draft.Owner, draft.RollUp);
@@ -22,15 +24,16 @@ public sealed partial class CycleGrain
             r.Objectives[id] = def;
             r.Edges.AddRange(parents.Select(p => new Edge(p.ParentId, id, p.Weight)));
             if (draft.Id is null) r.NextId++;
-        });
+        }, Audit(actor, AuditActions.ObjectiveCreated, id, null, new { objective = def, parents }));
         await NotifyAsync(Objectives(parents.Select(p => p.ParentId)));
         return def;
     }
 
-    async Task<ObjectiveDefinition> ICycleGrain.EditObjectiveAsync(string objectiveId, ObjectiveEdit edit)
+    async Task<ObjectiveDefinition> ICycleGrain.EditObjectiveAsync(string objectiveId, ObjectiveEdit edit, Actor? actor)
     {
         EnsureOpen();
         var old = ObjectiveOf("objectiveId", objectiveId);
+        await EnsureMayChangeAsync(actor, old.Owner, "objectiveId", "an objective");
         var def = old with
         {
             Title = edit.Title is null ? old.Title : Check.Title("title", edit.Title),
@@ -39,24 +42,30 @@ public sealed partial class CycleGrain
             RollUp = edit.RollUp ?? old.RollUp,
         };
         Check.Enum("rollUp", def.RollUp);
-        if (edit.Owner is not null) await EnsureOwnerAsync(edit.Owner);
-        await CommitAsync(r => r.Objectives[objectiveId] = def);
+        if (edit.Owner is not null)
+        {
+            await EnsureOwnerAsync(edit.Owner);
+            await EnsureMayChangeAsync(actor, edit.Owner, "owner", "an objective");
+        }
+        await CommitAsync(r => r.Objectives[objectiveId] = def, Audit(actor, AuditActions.ObjectiveEdited, objectiveId, old, def));
         // Parents show the title of their children.
         await NotifyAsync(Objectives([objectiveId, .. ParentsOf(objectiveId).Select(e => e.ParentId)]));
         return def;
     }
 
-    async Task ICycleGrain.AlignObjectiveAsync(string objectiveId, ImmutableArray<ParentLink> parents)
+    async Task ICycleGrain.AlignObjectiveAsync(string objectiveId, ImmutableArray<ParentLink> parents, Actor? actor)
     {
         EnsureOpen();
-        ObjectiveOf("objectiveId", objectiveId);
+        var objective = ObjectiveOf("objectiveId", objectiveId);
+        await EnsureMayChangeAsync(actor, objective.Owner, "objectiveId", "an objective");
         var links = ValidateParents(objectiveId, parents.IsDefault ? [] : parents);
-        var oldParents = ParentsOf(objectiveId).Select(e => e.ParentId).ToList();
+        var oldLinks = ParentsOf(objectiveId).Select(e => new ParentLink(e.ParentId, e.Weight)).ToList();
+        var oldParents = oldLinks.Select(l => l.ParentId).ToList();
         await CommitAsync(r =>
         {
             r.Edges.RemoveAll(e => e.ChildId == objectiveId);
             r.Edges.AddRange(links.Select(p => new Edge(p.ParentId, objectiveId, p.Weight)));
-        });
+        }, Audit(actor, AuditActions.ObjectiveAligned, objectiveId, oldLinks, links));
         await NotifyAsync(Objectives([.. links.Select(p => p.ParentId), objectiveId, .. oldParents]));
     }
 
@@ -95,7 +104,7 @@ public sealed partial class CycleGrain
 
     // ---- Key results -------------------------------------------------------------------------------------
 
-    async Task<KeyResultDefinition> ICycleGrain.CreateKeyResultAsync(KeyResultDraft draft)
+    async Task<KeyResultDefinition> ICycleGrain.CreateKeyResultAsync(KeyResultDraft draft, Actor? actor)
     {
         EnsureOpen();
         var title = Check.Title("title", draft.Title);
@@ -103,7 +112,13 @@ public sealed partial class CycleGrain
         Check.KeyResultShape(draft.Kind, draft.Start, draft.Target, draft.KpiId);
         Check.Weight("weight", draft.Weight);
         await EnsureOwnerAsync(draft.Owner);
-        if (draft.ObjectiveId is not null) EnsureObjectiveInThisCycle("objectiveId", draft.ObjectiveId);
+        await EnsureMayChangeAsync(actor, draft.Owner, "owner", "a key result");
+        if (draft.ObjectiveId is not null)
+        {
+            EnsureObjectiveInThisCycle("objectiveId", draft.ObjectiveId);
+            // A key result is part of its objective: adding one changes the objective.
+            await EnsureMayChangeAsync(actor, R.Objectives[draft.ObjectiveId].Owner, "objectiveId", "an objective");
+        }
         if (draft.KpiId is not null) await EnsureKpiAsync(draft.KpiId);
         var id = NewId(draft.Id, "kr");
         var def = new KeyResultDefinition(id, CycleId, title, draft.Owner, draft.Kind, draft.Start, draft.Target, unit, draft.KpiId);
@@ -113,16 +128,18 @@ public sealed partial class CycleGrain
             r.KeyResults[id] = def;
             if (draft.ObjectiveId is not null) r.Edges.Add(new Edge(draft.ObjectiveId, id, draft.Weight));
             if (draft.Id is null) r.NextId++;
-        });
+        }, Audit(actor, AuditActions.KeyResultCreated, id, null,
+            new { keyResult = def, objectiveId = draft.ObjectiveId, weight = draft.ObjectiveId is null ? (double?)null : draft.Weight }));
         if (draft.KpiId is not null) await GrainFactory.GetGrain<IKpiGrain>(draft.KpiId).LinkAsync(id);
         if (draft.ObjectiveId is not null) await NotifyAsync(Objectives([draft.ObjectiveId]));
         return def;
     }
 
-    async Task<KeyResultDefinition> ICycleGrain.EditKeyResultAsync(string keyResultId, KeyResultEdit edit)
+    async Task<KeyResultDefinition> ICycleGrain.EditKeyResultAsync(string keyResultId, KeyResultEdit edit, Actor? actor)
     {
         EnsureOpen();
         var old = KeyResultOf("keyResultId", keyResultId);
+        await EnsureMayChangeAsync(actor, old.Owner, "keyResultId", "a key result");
         var kind = edit.Kind ?? old.Kind;
         var def = old with
         {
@@ -136,45 +153,54 @@ public sealed partial class CycleGrain
             KpiId = edit.KpiId ?? (kind == KeyResultKind.KpiLinked ? old.KpiId : null),
         };
         Check.KeyResultShape(def.Kind, def.Start, def.Target, def.KpiId);
-        if (edit.Owner is not null) await EnsureOwnerAsync(edit.Owner);
+        if (edit.Owner is not null)
+        {
+            await EnsureOwnerAsync(edit.Owner);
+            await EnsureMayChangeAsync(actor, edit.Owner, "owner", "a key result");
+        }
         if (def.KpiId is not null && def.KpiId != old.KpiId) await EnsureKpiAsync(def.KpiId);
-        await CommitAsync(r => r.KeyResults[keyResultId] = def);
+        await CommitAsync(r => r.KeyResults[keyResultId] = def, Audit(actor, AuditActions.KeyResultEdited, keyResultId, old, def));
         await NotifyAsync([(keyResultId, NodeKind.KeyResult), .. Objectives(ParentsOf(keyResultId).Select(e => e.ParentId))]);
         return def;
     }
 
-    async Task ICycleGrain.MoveKeyResultAsync(string keyResultId, string? objectiveId, double? weight)
+    async Task ICycleGrain.MoveKeyResultAsync(string keyResultId, string? objectiveId, double? weight, Actor? actor)
     {
         EnsureOpen();
-        KeyResultOf("keyResultId", keyResultId);
+        var keyResult = KeyResultOf("keyResultId", keyResultId);
         if (objectiveId is not null) EnsureObjectiveInThisCycle("objectiveId", objectiveId);
         if (weight is { } w) Check.Weight("weight", w);
+        await EnsureMayMoveAsync(actor, keyResult, objectiveId, "");
         var old = ParentsOf(keyResultId).FirstOrDefault();
         var newWeight = weight ?? old?.Weight ?? 1.0;
         await CommitAsync(r =>
         {
             r.Edges.RemoveAll(e => e.ChildId == keyResultId);
             if (objectiveId is not null) r.Edges.Add(new Edge(objectiveId, keyResultId, newWeight));
-        });
+        }, Audit(actor, AuditActions.KeyResultMoved, keyResultId,
+            new { objectiveId = old?.ParentId, weight = old?.Weight },
+            new { objectiveId, weight = objectiveId is null ? (double?)null : newWeight }));
         await NotifyAsync([.. Objectives(objectiveId is null ? [] : [objectiveId]), (keyResultId, NodeKind.KeyResult),
             .. Objectives(old is null ? [] : [old.ParentId])]);
     }
 
-    async Task ICycleGrain.SetWeightAsync(string parentId, string childId, double weight)
+    async Task ICycleGrain.SetWeightAsync(string parentId, string childId, double weight, Actor? actor)
     {
         EnsureOpen();
         Check.Weight("weight", weight);
         var edge = ParentsOf(childId).FirstOrDefault(e => e.ParentId == parentId)
             ?? throw OkrRejectedException.NotFound("childId", $"{childId} under {parentId}");
+        // The weight is the parent's: how much this child counts in it.
+        await EnsureMayChangeAsync(actor, R.Objectives[parentId].Owner, "objectiveId", "an objective");
         await CommitAsync(r =>
         {
             r.Edges.Remove(edge);
             r.Edges.Add(edge with { Weight = weight });
-        });
+        }, Audit(actor, AuditActions.WeightChanged, childId, edge, edge with { Weight = weight }));
         await NotifyAsync([(parentId, NodeKind.Objective), (childId, KindOf(childId))]);
     }
 
-    async Task ICycleGrain.ApplyMovesAsync(ImmutableArray<PlanMove> moves)
+    async Task ICycleGrain.ApplyMovesAsync(ImmutableArray<PlanMove> moves, Actor? actor, string? scenarioId)
     {
         EnsureOpen();
         if (moves.IsDefaultOrEmpty) throw OkrRejectedException.Invalid("moves", "there is nothing to apply.");
@@ -186,6 +212,8 @@ public sealed partial class CycleGrain
         {
             try
             {
+                // Each move needs what the same change made alone needs: a planner applies only what they may do.
+                await EnsureMayMakeAsync(actor, moves[i], ""); // the catch below names the move
                 var effect = graph.Apply(moves[i]);
                 left.AddRange(effect.OldParents);
                 joined.AddRange(effect.NewParents);
@@ -197,32 +225,72 @@ public sealed partial class CycleGrain
             }
         }
         var edges = graph.Edges.ToList();
-        await CommitAsync(r => r.Edges = edges);
+        var before = R.Edges.ToHashSet();
+        var after = edges.ToHashSet();
+        await CommitAsync(r => r.Edges = edges, Audit(actor, AuditActions.MovesApplied, scenarioId, new { removed = before.Except(after) },
+            new { moves, added = after.Except(before) }));
         // As for single moves: new parents first, then the moved nodes, then the parents they left.
         await NotifyAsync([.. Objectives(joined), .. subjects, .. Objectives(left)]);
     }
 
     // ---- Deletion ----------------------------------------------------------------------------------------
 
-    async Task ICycleGrain.DeleteAsync(string nodeId, bool detachChildren)
+    async Task ICycleGrain.DeleteAsync(string nodeId, bool detachChildren, Actor? actor)
     {
         EnsureOpen();
         var kind = KindOf(nodeId);
+        Owner owner = kind == NodeKind.Objective ? R.Objectives[nodeId].Owner : R.KeyResults[nodeId].Owner;
+        await EnsureMayChangeAsync(actor, owner, kind == NodeKind.Objective ? "objectiveId" : "keyResultId",
+            kind == NodeKind.Objective ? "an objective" : "a key result");
         var parents = ParentsOf(nodeId).Select(e => e.ParentId).ToList();
         var children = ChildrenOf(nodeId).Select(e => (e.ChildId, KindOf(e.ChildId))).ToList();
         if (children.Count > 0 && !detachChildren)
             throw OkrRejectedException.Conflict("detachChildren",
                 $"'{nodeId}' still has {children.Count} child(ren); delete or move them first, or ask to detach them.");
         var kpiId = kind == NodeKind.KeyResult ? R.KeyResults[nodeId].KpiId : null;
+        object definition = kind == NodeKind.Objective ? R.Objectives[nodeId] : R.KeyResults[nodeId];
+        var removed = new { definition, parents = ParentsOf(nodeId).ToList(), children = ChildrenOf(nodeId).ToList() };
         await CommitAsync(r =>
         {
             r.Objectives.Remove(nodeId);
             r.KeyResults.Remove(nodeId);
             r.Frozen.Remove(nodeId);
             r.Edges.RemoveAll(e => e.ParentId == nodeId || e.ChildId == nodeId);
-        });
+        }, Audit(actor, kind == NodeKind.Objective ? AuditActions.ObjectiveDeleted : AuditActions.KeyResultDeleted, nodeId, removed, null));
         await NotifyAsync([(nodeId, kind), .. Objectives(parents), .. children]);
         if (kpiId is not null) await GrainFactory.GetGrain<IKpiGrain>(kpiId).UnlinkAsync(nodeId);
+    }
+
+    // ---- Permissions -------------------------------------------------------------------------------------
+
+    private Task EnsureMayChangeAsync(Actor? actor, Owner owner, string field, string what) =>
+        AccessChecks.EnsureMayChangeAsync(GrainFactory, R.CompanyId, actor, owner, field, what);
+
+    /// <summary>Moving a key result changes it and the objective it joins (a key result is part of its objective).</summary>
+    private async Task EnsureMayMoveAsync(Actor? actor, KeyResultDefinition keyResult, string? objectiveId, string prefix)
+    {
+        await EnsureMayChangeAsync(actor, keyResult.Owner, prefix + "keyResultId", "a key result");
+        if (objectiveId is not null && R.Objectives.TryGetValue(objectiveId, out var target))
+            await EnsureMayChangeAsync(actor, target.Owner, prefix + "objectiveId", "an objective");
+    }
+
+    /// <summary>A planner's move needs what the same single change needs.</summary>
+    private async Task EnsureMayMakeAsync(Actor? actor, PlanMove move, string prefix)
+    {
+        if (actor is null) return;
+        switch (move)
+        {
+            case MoveKeyResult m when R.KeyResults.TryGetValue(m.KeyResultId, out var kr):
+                await EnsureMayMoveAsync(actor, kr, m.ObjectiveId, prefix);
+                break;
+            case RealignObjective m when R.Objectives.TryGetValue(m.ObjectiveId, out var o):
+                await EnsureMayChangeAsync(actor, o.Owner, prefix + "objectiveId", "an objective");
+                break;
+            case ChangeWeight m when R.Objectives.TryGetValue(m.ParentId, out var parent):
+                await EnsureMayChangeAsync(actor, parent.Owner, prefix + "parentId", "an objective");
+                break;
+            // Unknown ids are refused by the graph with their own reasons.
+        }
     }
 
     // ---- Helpers -----------------------------------------------------------------------------------------

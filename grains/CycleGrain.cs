@@ -1,3 +1,4 @@
+using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 
 using OkrGrid.Grains.Journal;
@@ -12,7 +13,7 @@ namespace OkrGrid.Grains;
 /// </summary>
 public sealed partial class CycleGrain(
     [PersistentState("cycle", StorageNames.Okr)] IPersistentState<CycleRecord> state,
-    IEngineClock clock, LocalScores localScores, IJournal journal, ChangeFeedPublisher feed, ILogger<CycleGrain> logger)
+    IEngineClock clock, LocalScores localScores, IJournal journal, IAuditLog audit, ChangeFeedPublisher feed, ILogger<CycleGrain> logger)
     : Grain, ICycleGrain
 {
     private CycleRecord R => state.State;
@@ -20,13 +21,14 @@ public sealed partial class CycleGrain(
     private Dictionary<string, List<Edge>> _parentsOf = [];
     private long _structureVersion;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // A version of its own per activation, so one read before a deactivation never equals one read after: the
         // machine's time (the engine clock may stand still in tests), later than any version of an earlier activation.
-        _structureVersion = Math.Max(clock.UtcNow.UtcTicks, DateTimeOffset.UtcNow.UtcTicks);
+        _structureVersion = Math.Max(Versions.Of(clock.UtcNow), Versions.Of(DateTimeOffset.UtcNow));
         RebuildIndex();
-        return Task.CompletedTask;
+        // Entries of changes committed just before a crash reach the audit table now.
+        await FlushAuditAsync();
     }
 
     private void RebuildIndex()
@@ -56,18 +58,28 @@ public sealed partial class CycleGrain(
             if (R.Definition == definition) return;
             throw OkrRejectedException.Conflict("id", $"cycle '{CycleId}' already exists.");
         }
-        await CommitAsync(r => { r.CompanyId = companyId; r.Definition = definition with { Id = CycleId }; r.Policy = policy; });
+        // Audited by the organisation, which creates cycles (cycle.created).
+        await CommitAsync(r => { r.CompanyId = companyId; r.Definition = definition with { Id = CycleId }; r.Policy = policy; }, null);
     }
 
     Task<CycleInfo> ICycleGrain.GetInfoAsync() => Task.FromResult(Info);
 
     // ---- Commit and notify -------------------------------------------------------------------------------
 
-    /// <summary>Applies a change to the state and writes it; if the write fails, the state is as before.</summary>
-    private async Task CommitAsync(Action<CycleRecord> change)
+    /// <summary>
+    /// Applies a change to the state and writes it together with its audit entry (one write: both or neither); if the
+    /// write fails, the state is as before. The entry then goes to the audit table.
+    /// </summary>
+    private async Task CommitAsync(Action<CycleRecord> change, PendingEntry? entry)
     {
         var before = R.Clone();
         change(R);
+        if (entry is { } e)
+        {
+            var seq = R.AuditSeq;
+            AuditOutbox.Add(R.PendingAudit, ref seq, AuditSource, clock.UtcNow, e.Actor, e.Action, e.Subject, CycleId, e.Before, e.After);
+            R.AuditSeq = seq;
+        }
         try
         {
             await state.WriteStateAsync();
@@ -82,9 +94,24 @@ public sealed partial class CycleGrain(
             RebuildIndex();
         }
         // Dashboards hold the structure; tell them to re-read it. Versions grow across activations (clock ticks).
-        _structureVersion = Math.Max(_structureVersion + 1, clock.UtcNow.UtcTicks);
+        _structureVersion = Versions.Next(_structureVersion, clock.UtcNow);
         feed.Publish(new NodeChange(CycleId, NodeKind.Cycle, CycleId, _structureVersion, null, null, clock.UtcNow));
+        await FlushAuditAsync();
     }
+
+    /// <summary>What a change writes into the audit trail; made into an <see cref="AuditEntry"/> by the commit.</summary>
+    private readonly record struct PendingEntry(Actor? Actor, string Action, string? Subject, object? Before, object? After);
+
+    private static PendingEntry Audit(Actor? actor, string action, string? subject, object? before, object? after) =>
+        new(actor, action, subject, before, after);
+
+    private string AuditSource => $"cycle:{CycleId}";
+
+    /// <summary>
+    /// Hands the entries the state holds to the audit table. If that fails the change stands (it is committed, and so
+    /// is its entry, in the state): the entry is handed again with the next change or at the next activation.
+    /// </summary>
+    private Task FlushAuditAsync() => AuditOutbox.FlushAsync(R.PendingAudit, audit, logger, AuditSource);
 
     /// <summary>Pushes the current setup to each node in order (a deleted node gets null).</summary>
     private async Task NotifyAsync(IEnumerable<(string Id, NodeKind Kind)> nodes)
@@ -137,7 +164,7 @@ public sealed partial class CycleGrain(
     {
         if (R.Definition is null || !R.KeyResults.TryGetValue(id, out var def)) return null;
         var edge = ParentsOf(id).FirstOrDefault();
-        return new KeyResultSetup(def, Window, R.Policy, edge?.ParentId, edge?.Weight ?? 0, R.Frozen.GetValueOrDefault(id));
+        return new KeyResultSetup(def, Window, R.Policy, edge?.ParentId, edge?.Weight ?? 0, R.Frozen.GetValueOrDefault(id), R.CompanyId);
     }
 
     private List<Edge> ChildrenOf(string id) => _childrenOf.GetValueOrDefault(id) ?? [];

@@ -1,3 +1,5 @@
+using OkrGrid.Access;
+
 namespace OkrGrid.Grains;
 
 /// <summary>A cycle's whole structure, written as one grain state so a structural change is all or nothing.</summary>
@@ -16,16 +18,26 @@ public sealed class CycleRecord
     [Id(8)] public Dictionary<string, NodeScore> Frozen { get; set; } = [];
     [Id(9)] public long NextId { get; set; } = 1;
 
+    /// <summary>The number of the last audit entry this cycle wrote.</summary>
+    [Id(10)] public long AuditSeq { get; set; }
+
+    /// <summary>
+    /// Audit entries written with their change but not yet known to be in the audit table: the change and its entry
+    /// are one state write, and the entry is handed to the audit log after it (again on activation if need be).
+    /// </summary>
+    [Id(11)] public List<AuditEntry> PendingAudit { get; set; } = [];
+
     public CycleRecord Clone() => new()
     {
         CompanyId = CompanyId, Definition = Definition, Policy = Policy, Closed = Closed, ClosedAt = ClosedAt,
         Objectives = new(Objectives), KeyResults = new(KeyResults), Edges = [.. Edges], Frozen = new(Frozen), NextId = NextId,
+        AuditSeq = AuditSeq, PendingAudit = [.. PendingAudit],
     };
 
     public void CopyFrom(CycleRecord other)
     {
         CompanyId = other.CompanyId; Definition = other.Definition; Policy = other.Policy; Closed = other.Closed;
         ClosedAt = other.ClosedAt; Objectives = other.Objectives; KeyResults = other.KeyResults; Edges = other.Edges;
-        Frozen = other.Frozen; NextId = other.NextId;
+        Frozen = other.Frozen; NextId = other.NextId; AuditSeq = other.AuditSeq; PendingAudit = other.PendingAudit;
     }
 }

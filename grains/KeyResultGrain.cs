@@ -1,3 +1,4 @@
+using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Grains.Journal;
 
@@ -15,7 +16,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
 
     private KeyResultSetup? _setup;
     private readonly List<CheckIn> _checkIns = [];
-    private readonly HashSet<string> _checkInIds = [];
+    private readonly Dictionary<string, CheckIn> _checkInsById = [];
     private CheckIn? _latest;
     private CheckIn? _latestConfident;
     private KpiState? _kpi;
@@ -32,7 +33,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
                 ParentIds = _setup.ObjectiveId is { } p ? [p] : [];
                 if (_setup.Definition.KpiId is { } kpiId) _kpi = await LinkKpiAsync(kpiId);
                 foreach (var e in await journal.LoadAsync(Id))
-                    Apply(new CheckIn(e.EntryId, e.Value, e.Confidence, e.Note, e.Author, e.At));
+                    Apply(new CheckIn(e.EntryId, e.Value, e.Confidence, e.Note, e.Author, e.At, null, e.Actor, e.Via));
             }
         }
         Initialize();
@@ -40,24 +41,43 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
 
     Task<NodeScore> IScoredNode.GetScoreAsync() => Task.FromResult(CurrentScore("keyResultId"));
 
-    async Task<CheckInResult> IKeyResultGrain.CheckInAsync(CheckIn checkIn)
+    async Task<CheckInResult> IKeyResultGrain.CheckInAsync(CheckIn checkIn, Actor? actor)
     {
         var setup = _setup ?? throw NotFound("keyResultId");
+        await AccessChecks.EnsureMayCheckInAsync(GrainFactory, setup.CompanyId, actor, setup.Definition.Owner, "keyResultId", "a key result");
+        if (actor is not null) checkIn = checkIn with { Author = actor.Name, AuthorId = actor.Id, Via = actor.Via };
+        // A retry (same client id) is answered with the score as it is, and applies nothing; the same id with other
+        // content is a client bug that must not pass for a retry: its new value would silently be dropped.
+        if (_checkInsById.TryGetValue(Check.ClientId("clientId", checkIn.ClientId), out var earlier))
+        {
+            Idempotent.EnsureSame(earlier.ClientId, (earlier.Value, earlier.Confidence, earlier.Note, earlier.At),
+                (checkIn.Value, checkIn.Confidence, checkIn.Note, checkIn.At));
+            return new CheckInResult(false, CurrentScore("keyResultId"));
+        }
         var valid = Validate(checkIn, setup);
-        if (_checkInIds.Contains(valid.ClientId)) return new CheckInResult(false, CurrentScore("keyResultId"));
 
-        var entry = new JournalEntry(Id, valid.ClientId, valid.Value, valid.Confidence, valid.Note, valid.Author, valid.At);
+        var entry = new JournalEntry(Id, valid.ClientId, valid.Value, valid.Confidence, valid.Note, valid.Author, valid.At, valid.AuthorId, valid.Via);
         if (!await journal.AppendAsync(entry))
         {
-            // Committed by an earlier attempt this activation never saw (e.g. an activation on another silo).
+            // Committed by an earlier attempt this activation has not applied: another activation's, or this one's
+            // whose acknowledgement was lost (the commit went through, the answer did not). Take it from the journal,
+            // so the score and the history have it now rather than at the next activation.
+            if (await journal.GetAsync(Id, valid.ClientId) is { } stored)
+            {
+                var committed = new CheckIn(stored.EntryId, stored.Value, stored.Confidence, stored.Note, stored.Author, stored.At, null, stored.Actor, stored.Via);
+                Apply(committed);
+                Flush();
+                Idempotent.EnsureSame(committed.ClientId, (committed.Value, committed.Confidence, committed.Note, committed.At),
+                    (checkIn.Value, checkIn.Confidence, checkIn.Note, checkIn.At));
+            }
             return new CheckInResult(false, CurrentScore("keyResultId"));
         }
         Apply(valid);
         if (checkIn.TraceId is { } trace) AddTraces([trace]);
-        Touch();
-        // The score as of this check-in; under a burst its publication may wait for the end of the tick.
-        var fresh = Compute()!;
-        return new CheckInResult(true, Published is { } p && p.SameAs(fresh) ? p : fresh);
+        // A key result publishes each check-in at once (its parents coalesce bursts): the answer then carries the
+        // version of the score that includes this check-in, and a read right after the answer returns that score.
+        Flush();
+        return new CheckInResult(true, Published!);
     }
 
     private CheckIn Validate(CheckIn c, KeyResultSetup setup)
@@ -77,12 +97,12 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
         var at = Check.Instant(c.At == default ? now : c.At);
         if (at > now + FutureSkew) throw OkrRejectedException.Invalid("at", "must not be in the future.");
         if (at < setup.Window.Start) throw OkrRejectedException.Invalid("at", $"must not be before the cycle starts ({setup.Window.Start:yyyy-MM-dd}).");
-        return new CheckIn(id, c.Value, confidence, note, author, at);
+        return new CheckIn(id, c.Value, confidence, note, author, at, null, Check.Text("authorId", c.AuthorId, Check.MaxName), Check.Text("via", c.Via, Check.MaxName));
     }
 
     private void Apply(CheckIn c)
     {
-        if (!_checkInIds.Add(c.ClientId)) return;
+        if (!_checkInsById.TryAdd(c.ClientId, c)) return;
         _checkIns.Add(c);
         // The same rule as KeyResultInput.FromCheckIns, kept incrementally: latest by time, later arrival wins ties.
         if (_latest is null || c.At >= _latest.At) _latest = c;

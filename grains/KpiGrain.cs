@@ -1,3 +1,4 @@
+using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Grains.Journal;
 
@@ -8,6 +9,8 @@ public sealed class KpiRecord
 {
     [Id(0)] public KpiDefinition? Definition { get; set; }
     [Id(1)] public HashSet<string> LinkedKeyResults { get; set; } = [];
+    /// <summary>The company the KPI belongs to (its catalogue); empty in KPIs defined before it was kept.</summary>
+    [Id(2)] public string CompanyId { get; set; } = "";
 }
 
 /// <summary>
@@ -23,7 +26,7 @@ public sealed class KpiGrain(
     private const int RecentCount = 50;
 
     private readonly List<Measurement> _measurements = [];
-    private readonly HashSet<string> _ids = [];
+    private readonly Dictionary<string, Measurement> _byId = [];
     private Measurement? _latest;
     private KpiState _state = null!;
 
@@ -34,7 +37,7 @@ public sealed class KpiGrain(
         if (state.State.Definition is not null)
         {
             foreach (var e in await journal.LoadAsync(Id))
-                Apply(new Measurement(e.EntryId, e.Value, e.At, e.Note, e.Author));
+                Apply(new Measurement(e.EntryId, e.Value, e.At, e.Note, e.Author, e.Actor, e.Via));
         }
         _state = Derive(Versions.Next(0));
     }
@@ -47,9 +50,10 @@ public sealed class KpiGrain(
         return OkrRejectedException.NotFound("kpiId", Id);
     }
 
-    async Task IKpiGrain.DefineAsync(KpiDefinition definition)
+    async Task IKpiGrain.DefineAsync(KpiDefinition definition, string companyId)
     {
         state.State.Definition = definition with { Id = Id };
+        state.State.CompanyId = companyId;
         await state.WriteStateAsync();
         Publish();
     }
@@ -63,13 +67,29 @@ public sealed class KpiGrain(
         DeactivateOnIdle();
     }
 
-    async Task<MeasurementResult> IKpiGrain.RecordAsync(Measurement measurement)
+    async Task<MeasurementResult> IKpiGrain.RecordAsync(Measurement measurement, Actor? actor)
     {
-        _ = Definition;
-        var m = Validate(measurement);
-        if (_ids.Contains(m.ClientId)) return new MeasurementResult(false, _state);
-        if (!await journal.AppendAsync(new JournalEntry(Id, m.ClientId, m.Value, null, m.Note, m.Author, m.At)))
+        var definition = Definition;
+        await AccessChecks.EnsureMayCheckInAsync(GrainFactory, state.State.CompanyId, actor, definition.Owner, "kpiId", "a KPI");
+        if (actor is not null) measurement = measurement with { Author = actor.Name, AuthorId = actor.Id, Via = actor.Via };
+        if (_byId.TryGetValue(Check.ClientId("clientId", measurement.ClientId), out var earlier))
+        {
+            Idempotent.EnsureSame(earlier.ClientId, (earlier.Value, (double?)null, earlier.Note, earlier.At), (measurement.Value, null, measurement.Note, measurement.At));
             return new MeasurementResult(false, _state);
+        }
+        var m = Validate(measurement);
+        if (!await journal.AppendAsync(new JournalEntry(Id, m.ClientId, m.Value, null, m.Note, m.Author, m.At, m.AuthorId, m.Via)))
+        {
+            // Committed before without this activation knowing (a lost acknowledgement, another activation): apply it.
+            if (await journal.GetAsync(Id, m.ClientId) is { } stored)
+            {
+                var committed = new Measurement(stored.EntryId, stored.Value, stored.At, stored.Note, stored.Author, stored.Actor, stored.Via);
+                Apply(committed);
+                Publish();
+                Idempotent.EnsureSame(committed.ClientId, (committed.Value, null, committed.Note, committed.At), (measurement.Value, null, measurement.Note, measurement.At));
+            }
+            return new MeasurementResult(false, _state);
+        }
         Apply(m);
         Publish();
         return new MeasurementResult(true, _state);
@@ -84,12 +104,12 @@ public sealed class KpiGrain(
         var now = clock.UtcNow;
         var at = Check.Instant(m.At == default ? now : m.At);
         if (at > now + FutureSkew) throw OkrRejectedException.Invalid("at", "must not be in the future.");
-        return new Measurement(id, m.Value, at, note, author);
+        return new Measurement(id, m.Value, at, note, author, Check.Text("authorId", m.AuthorId, Check.MaxName), Check.Text("via", m.Via, Check.MaxName));
     }
 
     private void Apply(Measurement m)
     {
-        if (!_ids.Add(m.ClientId)) return;
+        if (!_byId.TryAdd(m.ClientId, m)) return;
         _measurements.Add(m);
         if (_latest is null || m.At >= _latest.At) _latest = m;
     }

@@ -1,4 +1,6 @@
+using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
+using OkrGrid.Grains.Journal;
 
 namespace OkrGrid.Grains;
 
@@ -11,18 +13,28 @@ public sealed class OrganisationRecord
     [Id(3)] public ScoringPolicy Policy { get; set; } = ScoringPolicy.Default;
     [Id(4)] public List<string> CycleIds { get; set; } = [];
     [Id(5)] public List<KpiSummary> Kpis { get; set; } = [];
+    /// <summary>The number of the last audit entry; and entries written with their change, not yet in the audit table.</summary>
+    [Id(6)] public long AuditSeq { get; set; }
+    [Id(7)] public List<AuditEntry> PendingAudit { get; set; } = [];
 }
 
-/// <summary>The company: teams (nestable), people, the scoring policy, and the catalogues of cycles and KPIs.</summary>
+/// <summary>
+/// The company: teams (nestable), people, the scoring policy, and the catalogues of cycles and KPIs. Its commands
+/// are an admin's (KPIs: whoever may change their owner's objectives), each audited with its change.
+/// </summary>
 public sealed class OrganisationGrain(
     [PersistentState("organisation", StorageNames.Okr)] IPersistentState<OrganisationRecord> state,
-    ChangeFeedPublisher feed, IEngineClock clock)
+    ChangeFeedPublisher feed, IEngineClock clock, IAuditLog audit, ILogger<OrganisationGrain> logger)
     : Grain, IOrganisationGrain
 {
     private long _version;
 
     private OrganisationRecord Org => state.State;
     private string CompanyId => this.GetPrimaryKeyString();
+    private string AuditSource => $"organisation:{CompanyId}";
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        AuditOutbox.FlushAsync(Org.PendingAudit, audit, logger, AuditSource);
 
     async Task<OrganisationView> IOrganisationGrain.GetAsync()
     {
@@ -31,36 +43,42 @@ public sealed class OrganisationGrain(
             [.. cycles.OrderBy(c => c.Definition.Start)], [.. Org.Kpis]);
     }
 
-    async Task IOrganisationGrain.SetCompanyNameAsync(string name)
+    async Task IOrganisationGrain.SetCompanyNameAsync(string name, Actor? actor)
     {
-        Org.CompanyName = Check.Title("name", name, Check.MaxName);
-        await SaveAsync();
+        AccessChecks.EnsureMayAdminister(actor, "name", "rename the company");
+        var old = Org.CompanyName;
+        var renamed = Check.Title("name", name, Check.MaxName);
+        Org.CompanyName = renamed;
+        await WriteOrUndoAsync(() => Org.CompanyName = old, actor, AuditActions.CompanyRenamed, CompanyId, old, renamed);
     }
 
-    async Task<Team> IOrganisationGrain.AddTeamAsync(string id, string name, string? parentTeamId)
+    async Task<Team> IOrganisationGrain.AddTeamAsync(string id, string name, string? parentTeamId, Actor? actor)
     {
+        AccessChecks.EnsureMayAdminister(actor, "id", "add a team");
         Check.Slug("id", id);
         var team = new Team(id, Check.Title("name", name, Check.MaxName), parentTeamId);
         if (Org.Teams.Any(t => t.Id == id)) throw OkrRejectedException.Conflict("id", $"team '{id}' already exists.");
         if (parentTeamId is not null && Org.Teams.All(t => t.Id != parentTeamId)) throw OkrRejectedException.NotFound("parentTeamId", parentTeamId);
         Org.Teams.Add(team);
-        await WriteOrUndoAsync(() => Org.Teams.Remove(team));
+        await WriteOrUndoAsync(() => Org.Teams.Remove(team), actor, AuditActions.TeamCreated, id, null, team);
         return team;
     }
 
-    async Task<Person> IOrganisationGrain.AddPersonAsync(string id, string name, string teamId)
+    async Task<Person> IOrganisationGrain.AddPersonAsync(string id, string name, string teamId, Actor? actor)
     {
+        AccessChecks.EnsureMayAdminister(actor, "id", "add a person");
         Check.Slug("id", id);
         var person = new Person(id, Check.Title("name", name, Check.MaxName), teamId);
         if (Org.People.Any(p => p.Id == id)) throw OkrRejectedException.Conflict("id", $"person '{id}' already exists.");
         if (Org.Teams.All(t => t.Id != teamId)) throw OkrRejectedException.NotFound("teamId", teamId);
         Org.People.Add(person);
-        await WriteOrUndoAsync(() => Org.People.Remove(person));
+        await WriteOrUndoAsync(() => Org.People.Remove(person), actor, AuditActions.PersonCreated, id, null, person);
         return person;
     }
 
-    async Task IOrganisationGrain.ImportAsync(ImmutableArray<Team> teams, ImmutableArray<Person> people)
+    async Task IOrganisationGrain.ImportAsync(ImmutableArray<Team> teams, ImmutableArray<Person> people, Actor? actor)
     {
+        AccessChecks.EnsureMayAdminister(actor, "teams", "import teams and people");
         var teamIds = Org.Teams.Select(t => t.Id).ToHashSet();
         var personIds = Org.People.Select(p => p.Id).ToHashSet();
         var newTeams = new List<Team>();
@@ -89,15 +107,17 @@ public sealed class OrganisationGrain(
         {
             Org.Teams.RemoveRange(Org.Teams.Count - newTeams.Count, newTeams.Count);
             Org.People.RemoveRange(Org.People.Count - newPeople.Count, newPeople.Count);
-        });
+        }, actor, AuditActions.OrganisationImported, CompanyId, null, new { teams = newTeams, people = newPeople });
     }
 
-    async Task IOrganisationGrain.SetPolicyAsync(ScoringPolicy policy)
+    async Task IOrganisationGrain.SetPolicyAsync(ScoringPolicy policy, Actor? actor)
     {
+        AccessChecks.EnsureMayAdminister(actor, "policy", "change the scoring policy");
         ValidatePolicy(policy);
+        var old = Org.Policy;
         Org.Policy = policy;
-        await SaveAsync();
-        foreach (var cycleId in Org.CycleIds) await GrainFactory.GetGrain<ICycleGrain>(cycleId).SetPolicyAsync(policy);
+        await WriteOrUndoAsync(() => Org.Policy = old, actor, AuditActions.CompanyPolicyChanged, CompanyId, old, policy);
+        foreach (var cycleId in Org.CycleIds) await GrainFactory.GetGrain<ICycleGrain>(cycleId).SetPolicyAsync(policy, actor);
     }
 
     internal static void ValidatePolicy(ScoringPolicy p)
@@ -110,21 +130,22 @@ public sealed class OrganisationGrain(
         if (p.StretchMet is <= 0 or > 1) throw OkrRejectedException.Invalid("stretchMet", "must be above 0 and at most 1.");
     }
 
-    async Task<CycleInfo> IOrganisationGrain.CreateCycleAsync(CycleDefinition cycle)
+    async Task<CycleInfo> IOrganisationGrain.CreateCycleAsync(CycleDefinition cycle, Actor? actor)
     {
+        AccessChecks.EnsureMayAdminister(actor, "id", "create a cycle");
         Check.Slug("id", cycle.Id);
         var name = Check.Title("name", cycle.Name, Check.MaxName);
-        if (cycle.End <= cycle.Start) throw OkrRejectedException.Invalid("end", "must be after start.");
+        Check.CycleSpan(cycle.Start, cycle.End);
         if (Org.CycleIds.Contains(cycle.Id)) throw OkrRejectedException.Conflict("id", $"cycle '{cycle.Id}' already exists.");
         Org.CycleIds.Add(cycle.Id);
-        await WriteOrUndoAsync(() => Org.CycleIds.Remove(cycle.Id));
+        await WriteOrUndoAsync(() => Org.CycleIds.Remove(cycle.Id), actor, AuditActions.CycleCreated, cycle.Id, null, cycle with { Name = name });
         var grain = GrainFactory.GetGrain<ICycleGrain>(cycle.Id);
         await grain.InitializeAsync(CompanyId, cycle with { Name = name }, Org.Policy);
         Changed();
         return await grain.GetInfoAsync();
     }
 
-    async Task<KpiView> IOrganisationGrain.CreateKpiAsync(KpiDefinition kpi)
+    async Task<KpiView> IOrganisationGrain.CreateKpiAsync(KpiDefinition kpi, Actor? actor)
     {
         Check.Slug("id", kpi.Id);
         var name = Check.Title("name", kpi.Name, Check.MaxName);
@@ -138,25 +159,32 @@ public sealed class OrganisationGrain(
                 ? "with higher-is-better the green threshold must be at or above the yellow one."
                 : "with lower-is-better the green threshold must be at or below the yellow one.");
         await EnsureOwner(kpi.Owner);
+        await AccessChecks.EnsureMayChangeAsync(GrainFactory, CompanyId, actor, kpi.Owner, "owner", "a KPI");
         if (Org.Kpis.Any(k => k.Id == kpi.Id)) throw OkrRejectedException.Conflict("id", $"KPI '{kpi.Id}' already exists.");
         var summary = new KpiSummary(kpi.Id, name);
         Org.Kpis.Add(summary);
-        await WriteOrUndoAsync(() => Org.Kpis.Remove(summary));
+        await WriteOrUndoAsync(() => Org.Kpis.Remove(summary), actor, AuditActions.KpiCreated, kpi.Id, null, kpi with { Name = name, Unit = unit });
         var grain = GrainFactory.GetGrain<IKpiGrain>(kpi.Id);
-        await grain.DefineAsync(kpi with { Name = name, Unit = unit });
+        await grain.DefineAsync(kpi with { Name = name, Unit = unit }, CompanyId);
         Changed();
         return await grain.GetViewAsync();
     }
 
-    async Task IOrganisationGrain.DeleteKpiAsync(string kpiId)
+    async Task IOrganisationGrain.DeleteKpiAsync(string kpiId, Actor? actor)
     {
         var summary = Org.Kpis.FirstOrDefault(k => k.Id == kpiId) ?? throw OkrRejectedException.NotFound("kpiId", kpiId);
-        await GrainFactory.GetGrain<IKpiGrain>(kpiId).DeleteAsync();
+        var kpi = GrainFactory.GetGrain<IKpiGrain>(kpiId);
+        var definition = (await kpi.GetViewAsync()).Definition;
+        await AccessChecks.EnsureMayChangeAsync(GrainFactory, CompanyId, actor, definition.Owner, "kpiId", "a KPI");
+        await kpi.DeleteAsync();
         Org.Kpis.Remove(summary);
-        await SaveAsync();
+        await WriteOrUndoAsync(() => Org.Kpis.Add(summary), actor, AuditActions.KpiDeleted, kpiId, definition, null);
     }
 
     Task IOrganisationGrain.EnsureOwnerAsync(Owner owner) => EnsureOwner(owner);
+
+    Task<string?> IOrganisationGrain.GetTeamOfAsync(string personId) =>
+        Task.FromResult(Org.People.FirstOrDefault(p => p.Id == personId)?.TeamId);
 
     Task IOrganisationGrain.EnsureOwnersAsync(ImmutableArray<Owner> owners)
     {
@@ -178,24 +206,32 @@ public sealed class OrganisationGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>Writes the state; if the write fails the in-memory change is undone, so a failure changes nothing.</summary>
-    private async Task WriteOrUndoAsync(Action undo)
+    /// <summary>
+    /// Writes the state with the change's audit entry; if the write fails the in-memory change (and the entry) is
+    /// undone, so a failure changes nothing. Then the entry goes to the audit table.
+    /// </summary>
+    private async Task WriteOrUndoAsync(Action undo, Actor? actor, string action, string? subject, object? before, object? after)
     {
+        var seq = Org.AuditSeq;
+        var pending = Org.PendingAudit.Count;
+        AuditOutbox.Add(Org.PendingAudit, ref seq, AuditSource, clock.UtcNow, actor, action, subject, null, before, after);
+        Org.AuditSeq = seq;
         try { await state.WriteStateAsync(); }
-        catch { undo(); throw; }
+        catch
+        {
+            undo();
+            Org.PendingAudit.RemoveRange(pending, Org.PendingAudit.Count - pending);
+            Org.AuditSeq--;
+            throw;
+        }
         Changed();
-    }
-
-    private async Task SaveAsync()
-    {
-        await state.WriteStateAsync();
-        Changed();
+        await AuditOutbox.FlushAsync(Org.PendingAudit, audit, logger, AuditSource);
     }
 
     /// <summary>Tells dashboards the company changed (teams, people, cycles, KPIs), so they re-read it.</summary>
     private void Changed()
     {
-        _version = Math.Max(_version + 1, clock.UtcNow.UtcTicks);
+        _version = Versions.Next(_version, clock.UtcNow);
         feed.Publish(new NodeChange(CompanyId, NodeKind.Organisation, null, _version, null, null, clock.UtcNow));
     }
 }

@@ -1,3 +1,4 @@
+using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Planning;
 
@@ -27,34 +28,37 @@ public sealed class ScenarioGrain(
 
     private ScenarioView View => state.State.View ?? throw OkrRejectedException.NotFound("scenarioId", this.GetPrimaryKeyString());
 
-    async Task<ScenarioView> IScenarioGrain.CreateAsync(ScenarioDraft draft)
+    async Task<ScenarioView> IScenarioGrain.CreateAsync(ScenarioDraft draft, Actor? actor)
     {
+        if (actor is not null && !Permissions.MayPlan(actor))
+            throw AccessChecks.Refusal(actor, "scenarioId", "may not plan: scenarios are for team leads and admins");
         if (state.State.View is { } existing)
             throw OkrRejectedException.Conflict("id", $"scenario '{existing.Id}' already exists.");
         var name = Check.Title("name", draft.Name, Check.MaxName);
-        var author = Check.Text("author", draft.Author ?? "", Check.MaxName);
+        var author = Check.Text("author", actor?.Name ?? draft.Author ?? "", Check.MaxName);
         var cycle = await GrainFactory.GetGrain<ICycleGrain>(draft.CycleId ?? throw OkrRejectedException.Invalid("cycleId", "is required.")).GetInfoAsync();
         if (cycle.Closed) throw OkrRejectedException.Conflict("cycleId", $"cycle '{cycle.Id}' is closed; reopen it to plan changes.");
-        var view = new ScenarioView(this.GetPrimaryKeyString(), name, draft.CompanyId, cycle.Id, author, clock.UtcNow, ScenarioState.Open, [], null);
+        var view = new ScenarioView(this.GetPrimaryKeyString(), name, draft.CompanyId, cycle.Id, author, clock.UtcNow, ScenarioState.Open, [], null,
+            AuthorId: actor?.Id ?? "");
         return await SaveAsync(view);
     }
 
     Task<ScenarioView> IScenarioGrain.GetAsync() => Task.FromResult(View);
 
-    Task<ScenarioView> IScenarioGrain.RenameAsync(string name) =>
-        SaveAsync(EnsureOpen() with { Name = Check.Title("name", name, Check.MaxName) });
+    Task<ScenarioView> IScenarioGrain.RenameAsync(string name, Actor? actor) =>
+        SaveAsync(EnsureEditable(actor) with { Name = Check.Title("name", name, Check.MaxName) });
 
-    Task<ScenarioView> IScenarioGrain.AddMoveAsync(PlanMove move)
+    Task<ScenarioView> IScenarioGrain.AddMoveAsync(PlanMove move, Actor? actor)
     {
-        var view = EnsureOpen();
+        var view = EnsureEditable(actor);
         if (view.Moves.Length >= MaxMoves) throw OkrRejectedException.Invalid("moves", $"a scenario holds at most {MaxMoves} moves.");
         CheckShape(move);
         return SaveAsync(view with { Moves = view.Moves.Add(move) });
     }
 
-    Task<ScenarioView> IScenarioGrain.RemoveMoveAsync(int index)
+    Task<ScenarioView> IScenarioGrain.RemoveMoveAsync(int index, Actor? actor)
     {
-        var view = EnsureOpen();
+        var view = EnsureEditable(actor);
         if (index < 0 || index >= view.Moves.Length)
             throw OkrRejectedException.NotFound("index", $"move {index} (the scenario has {view.Moves.Length})");
         return SaveAsync(view with { Moves = view.Moves.RemoveAt(index) });
@@ -121,25 +125,36 @@ public sealed class ScenarioGrain(
         return live.Any(now => !now.SameAs(held.Scores[now.NodeId]));
     }
 
-    async Task<ScenarioView> IScenarioGrain.ApplyAsync()
+    async Task<ScenarioView> IScenarioGrain.ApplyAsync(Actor? actor)
     {
-        var view = EnsureOpen();
+        var view = EnsureEditable(actor);
         // For the record, the moves simulated on the live graph as it is now — what the live objectives will converge to:
         // the last simulation when it is of these moves and still current, else one on a fresh snapshot.
         var simulation = _basis is { } basis && _last is { } last && last.Scenario.Moves == view.Moves
             && !await LiveChangedAsync(basis, last.Simulation, view.Moves)
             ? last.Simulation
             : (await NewBasisAsync(view)).Run(view.Moves).Result;
-        await GrainFactory.GetGrain<ICycleGrain>(view.CycleId).ApplyMovesAsync(view.Moves);
+        await GrainFactory.GetGrain<ICycleGrain>(view.CycleId).ApplyMovesAsync(view.Moves, actor, view.Id);
         _basis = null;
         _last = null;
         return await SaveAsync(view with { State = ScenarioState.Applied, ClosedAt = clock.UtcNow, Applied = simulation });
     }
 
-    async Task<ScenarioView> IScenarioGrain.DiscardAsync()
+    async Task<ScenarioView> IScenarioGrain.DiscardAsync(Actor? actor)
     {
-        var view = EnsureOpen();
+        var view = EnsureEditable(actor);
         return await SaveAsync(view with { State = ScenarioState.Discarded, ClosedAt = clock.UtcNow });
+    }
+
+    /// <summary>Open, and the actor's to change: its author's (or an admin's), and only while they may plan.</summary>
+    private ScenarioView EnsureEditable(Actor? actor)
+    {
+        var view = View;
+        if (actor is not null && !Permissions.MayEditScenario(actor, view.AuthorId))
+            throw AccessChecks.Refusal(actor, "scenarioId", Permissions.MayPlan(actor)
+                ? $"may not change scenario '{view.Id}': it is {view.Author}'s (an admin may)"
+                : "may not plan: scenarios are for team leads and admins");
+        return EnsureOpen();
     }
 
     private ScenarioView EnsureOpen()

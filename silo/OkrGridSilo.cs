@@ -43,6 +43,7 @@ public static class OkrGridSilo
         services.AddSingleton<PostgresJournal>();
         services.AddSingleton<IJournal>(sp => sp.GetRequiredService<PostgresJournal>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresJournal>());
+        services.TryAddSingleton<IAuditLog, PostgresAuditLog>();
         services.AddSingleton<LocalScores>();
         services.AddSingleton<ChangeFeedPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeFeedPublisher>());
@@ -73,12 +74,22 @@ public static class OkrGridSilo
     /// The connection string to use: OKRGRID_POSTGRES from configuration or the environment when given, else the
     /// embedded PostgreSQL of deploy/pg.sh, started if needed.
     /// </summary>
-    public static async Task<string> ResolveConnectionStringAsync(string? configured, ILogger logger, CancellationToken ct = default)
+    public static async Task<string> ResolveConnectionStringAsync(string? configured, ILogger logger, CancellationToken ct = default) =>
+        (await ResolveDatabaseAsync(configured, logger, ct)).ConnectionString;
+
+    /// <summary>
+    /// As <see cref="ResolveConnectionStringAsync"/>, and whether this call started the embedded server (false when one
+    /// was given, or the embedded server was already running): a host stops only what it started.
+    /// </summary>
+    public static async Task<(string ConnectionString, bool StartedEmbedded)> ResolveDatabaseAsync(string? configured, ILogger logger, CancellationToken ct = default)
     {
-        if (!string.IsNullOrWhiteSpace(configured)) return configured;
-        if (EmbeddedPostgres.FromEnvironment() is { } fromEnv) return fromEnv;
-        logger.LogInformation("No {Key} given: starting the embedded PostgreSQL (deploy/pg.sh).", ConnectionStringKey);
-        return await EmbeddedPostgres.EnsureStartedAsync(null, logger, ct);
+        if (!string.IsNullOrWhiteSpace(configured)) return (configured, false);
+        if (EmbeddedPostgres.FromEnvironment() is { } fromEnv) return (fromEnv, false);
+        var running = await EmbeddedPostgres.IsRunningAsync(ct);
+        logger.LogInformation(running
+            ? "No {Key} given: using the embedded PostgreSQL (deploy/pg.sh), already running; it keeps running when this host stops."
+            : "No {Key} given: starting the embedded PostgreSQL (deploy/pg.sh); this host stops it again when it stops.", ConnectionStringKey);
+        return (await EmbeddedPostgres.EnsureStartedAsync(null, logger, ct), !running);
     }
 
     private sealed class MigrationParticipant(NpgsqlDataSource dataSource, ILogger<MigrationParticipant> logger)

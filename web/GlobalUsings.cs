@@ -13,3 +13,4 @@ global using OkrGrid.Web.Seeding;
 global using Microsoft.Extensions.Options;
 global using OkrGrid.Web.Hubs;
 global using OkrGrid.Web.Live;
+global using OkrGrid.Web.Access;

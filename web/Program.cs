@@ -10,6 +10,7 @@ await builder.AddOkrGridEngineAsync();
 
 builder.Services.AddOkrGridApi();
 builder.Services.AddOkrGridLive(builder.Configuration);
+builder.AddOkrGridAccess();
 builder.AddDemoActivity();
 builder.Services.AddOkrGridDashboards();
 
@@ -17,20 +18,12 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseOkrGridDashboardErrors();
+// Routing, then who is asking and what they may do: policies need to see their endpoint.
+app.UseRouting();
+app.UseOkrGridAccess();
+app.UseAntiforgery();
 
-app.MapOpenApi();
-app.MapHealthApi();
-app.MapOrganisationApi();
-app.MapCyclesApi();
-app.MapTeamsApi();
-app.MapPeopleApi();
-app.MapObjectivesApi();
-app.MapKeyResultsApi();
-app.MapKpisApi();
-app.MapAlignmentApi();
-app.MapHistoryApi();
-app.MapScenariosApi();
-app.MapOkrGridHubs();
-app.MapOkrGridDashboards();
+app.MapOkrGrid();
 
 await app.RunAsync();

@@ -1,3 +1,4 @@
+using OkrGrid.Access;
 using OkrGrid.Model;
 
 namespace OkrGrid.Grains;
@@ -19,57 +20,60 @@ public sealed record KeyResultSetup(
     [property: Id(2)] ScoringPolicy Policy,
     [property: Id(3)] string? ObjectiveId,
     [property: Id(4)] double Weight,
-    [property: Id(5)] NodeScore? Frozen);
+    [property: Id(5)] NodeScore? Frozen,
+    [property: Id(6)] string CompanyId = "");
 
 /// <summary>
 /// One cycle's structure: its objectives, key results and the alignment edges between them. Every structural
 /// change goes through here, one at a time, so a change is validated against the whole graph (no alignment
 /// cycles, no cross-cycle parents) and written in one state write: all or nothing. Key: the cycle id.
+/// Each command takes the <see cref="Actor"/> asking for it (null: the engine itself): refused (Forbidden) unless
+/// <see cref="Permissions"/> allow it, and written with the change into the audit trail.
 /// </summary>
 public interface ICycleGrain : IGrainWithStringKey
 {
     Task InitializeAsync(string companyId, CycleDefinition definition, ScoringPolicy policy);
     [AlwaysInterleave] Task<CycleInfo> GetInfoAsync();
 
-    Task<ObjectiveDefinition> CreateObjectiveAsync(ObjectiveDraft draft);
-    Task<ObjectiveDefinition> EditObjectiveAsync(string objectiveId, ObjectiveEdit edit);
-    Task<KeyResultDefinition> CreateKeyResultAsync(KeyResultDraft draft);
-    Task<KeyResultDefinition> EditKeyResultAsync(string keyResultId, KeyResultEdit edit);
+    Task<ObjectiveDefinition> CreateObjectiveAsync(ObjectiveDraft draft, Actor? actor = null);
+    Task<ObjectiveDefinition> EditObjectiveAsync(string objectiveId, ObjectiveEdit edit, Actor? actor = null);
+    Task<KeyResultDefinition> CreateKeyResultAsync(KeyResultDraft draft, Actor? actor = null);
+    Task<KeyResultDefinition> EditKeyResultAsync(string keyResultId, KeyResultEdit edit, Actor? actor = null);
 
     /// <summary>Deletes a node; with children it is refused unless <paramref name="detachChildren"/>.</summary>
-    Task DeleteAsync(string nodeId, bool detachChildren);
+    Task DeleteAsync(string nodeId, bool detachChildren, Actor? actor = null);
 
     /// <summary>Replaces an objective's parents (empty: aligned to nothing).</summary>
-    Task AlignObjectiveAsync(string objectiveId, ImmutableArray<ParentLink> parents);
+    Task AlignObjectiveAsync(string objectiveId, ImmutableArray<ParentLink> parents, Actor? actor = null);
 
     /// <summary>Moves a key result to another objective (null: detach it).</summary>
-    Task MoveKeyResultAsync(string keyResultId, string? objectiveId, double? weight = null);
+    Task MoveKeyResultAsync(string keyResultId, string? objectiveId, double? weight = null, Actor? actor = null);
 
-    Task SetWeightAsync(string parentId, string childId, double weight);
+    Task SetWeightAsync(string parentId, string childId, double weight, Actor? actor = null);
 
     /// <summary>
     /// Applies a planner scenario's moves together, in order, validated on the live graph as the earlier moves leave
     /// it — all or none: the first invalid move refuses the whole set, naming it ("moves[i].field").
     /// </summary>
-    Task ApplyMovesAsync(ImmutableArray<OkrGrid.Planning.PlanMove> moves);
+    Task ApplyMovesAsync(ImmutableArray<OkrGrid.Planning.PlanMove> moves, Actor? actor = null, string? scenarioId = null);
 
     /// <summary>
     /// Adds many nodes and edges at once — an organisation's import — validated as a whole and written in one
     /// state write. Ids are full node ids of this cycle; edges may also point at nodes that already exist.
     /// </summary>
-    Task ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges);
+    Task ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges, Actor? actor = null);
 
-    Task SetPolicyAsync(ScoringPolicy policy);
+    Task SetPolicyAsync(ScoringPolicy policy, Actor? actor = null);
 
     /// <summary>Freezes every objective and key result with its final grade; check-ins are refused after.</summary>
-    Task<CycleInfo> CloseAsync();
-    Task<CycleInfo> ReopenAsync();
+    Task<CycleInfo> CloseAsync(Actor? actor = null);
+    Task<CycleInfo> ReopenAsync(Actor? actor = null);
 
     /// <summary>
     /// Copies unfinished objectives (grade below 1) and their key results into an open target cycle; each copied
     /// key result starts where the old one ended. Returns the new objectives.
     /// </summary>
-    Task<ImmutableArray<ObjectiveDefinition>> CarryOverAsync(string targetCycleId, ImmutableArray<string> objectiveIds);
+    Task<ImmutableArray<ObjectiveDefinition>> CarryOverAsync(string targetCycleId, ImmutableArray<string> objectiveIds, Actor? actor = null);
 
     [AlwaysInterleave] Task<ObjectiveSetup?> GetObjectiveSetupAsync(string objectiveId);
     [AlwaysInterleave] Task<KeyResultSetup?> GetKeyResultSetupAsync(string keyResultId);

@@ -24,8 +24,11 @@ public interface IObjectiveGrain : IGrainWithStringKey, IScoredNode
 /// <summary>A key result. Key: "{cycleId}:{local}".</summary>
 public interface IKeyResultGrain : IGrainWithStringKey, IScoredNode
 {
-    /// <summary>Applies a check-in once it is durable; a retry with the same client id is applied once.</summary>
-    Task<CheckInResult> CheckInAsync(CheckIn checkIn);
+    /// <summary>
+    /// Applies a check-in once it is durable; a retry with the same client id is applied once. The actor (null: the
+    /// engine itself) must be allowed to check in on this key result and becomes its author.
+    /// </summary>
+    Task<CheckInResult> CheckInAsync(CheckIn checkIn, OkrGrid.Access.Actor? actor = null);
     Task<KeyResultView> GetViewAsync();
     Task<ImmutableArray<CheckIn>> GetHistoryAsync();
     Task ApplySetupAsync(KeyResultSetup? setup);
@@ -37,9 +40,11 @@ public interface IKeyResultGrain : IGrainWithStringKey, IScoredNode
 /// <summary>A KPI: a continuous health metric. Key: the KPI id.</summary>
 public interface IKpiGrain : IGrainWithStringKey
 {
-    Task DefineAsync(KpiDefinition definition);
+    /// <summary>Defines (or redefines) the KPI as part of the company's catalogue.</summary>
+    Task DefineAsync(KpiDefinition definition, string companyId = "");
     Task DeleteAsync();
-    Task<MeasurementResult> RecordAsync(Measurement measurement);
+    /// <summary>As a check-in: durable when it returns, once per client id, by an actor allowed to (null: the engine).</summary>
+    Task<MeasurementResult> RecordAsync(Measurement measurement, OkrGrid.Access.Actor? actor = null);
     Task<KpiView> GetViewAsync();
     Task<ImmutableArray<Measurement>> GetHistoryAsync();
     [AlwaysInterleave] Task<KpiState> GetStateAsync();

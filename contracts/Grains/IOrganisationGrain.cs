@@ -1,24 +1,31 @@
+using OkrGrid.Access;
 using OkrGrid.Model;
 
 namespace OkrGrid.Grains;
 
-/// <summary>The company: its teams, people, scoring policy, cycles and KPI catalogue. Key: the company id.</summary>
+/// <summary>
+/// The company: its teams, people, scoring policy, cycles and KPI catalogue. Key: the company id. Commands take the
+/// <see cref="Actor"/> asking (null: the engine itself), are refused unless it may, and are audited.
+/// </summary>
 public interface IOrganisationGrain : IGrainWithStringKey
 {
     [AlwaysInterleave] Task<OrganisationView> GetAsync();
-    Task SetCompanyNameAsync(string name);
-    Task<Team> AddTeamAsync(string id, string name, string? parentTeamId);
-    Task<Person> AddPersonAsync(string id, string name, string teamId);
+    Task SetCompanyNameAsync(string name, Actor? actor = null);
+    Task<Team> AddTeamAsync(string id, string name, string? parentTeamId, Actor? actor = null);
+    Task<Person> AddPersonAsync(string id, string name, string teamId, Actor? actor = null);
 
     /// <summary>Adds many teams (parents before children) and people at once, in one state write.</summary>
-    Task ImportAsync(ImmutableArray<Team> teams, ImmutableArray<Person> people);
-    Task SetPolicyAsync(ScoringPolicy policy);
-    Task<CycleInfo> CreateCycleAsync(CycleDefinition cycle);
-    Task<KpiView> CreateKpiAsync(KpiDefinition kpi);
-    Task DeleteKpiAsync(string kpiId);
+    Task ImportAsync(ImmutableArray<Team> teams, ImmutableArray<Person> people, Actor? actor = null);
+    Task SetPolicyAsync(ScoringPolicy policy, Actor? actor = null);
+    Task<CycleInfo> CreateCycleAsync(CycleDefinition cycle, Actor? actor = null);
+    Task<KpiView> CreateKpiAsync(KpiDefinition kpi, Actor? actor = null);
+    Task DeleteKpiAsync(string kpiId, Actor? actor = null);
 
     /// <summary>Throws when the owner is not the company, a known team or a known person.</summary>
     [AlwaysInterleave] Task EnsureOwnerAsync(Owner owner);
+
+    /// <summary>The team a person belongs to (null: no such person). For permission checks: a lead covers their teams' people.</summary>
+    [AlwaysInterleave] Task<string?> GetTeamOfAsync(string personId);
 
     /// <summary>Throws for the first unknown owner, naming "owners[i]".</summary>
     [AlwaysInterleave] Task EnsureOwnersAsync(ImmutableArray<Owner> owners);

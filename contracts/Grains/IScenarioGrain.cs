@@ -1,3 +1,4 @@
+using OkrGrid.Access;
 using OkrGrid.Model;
 using OkrGrid.Planning;
 
@@ -5,17 +6,18 @@ namespace OkrGrid.Grains;
 
 /// <summary>
 /// A planner scenario: proposed moves against one cycle, simulated on a snapshot of the live graph with the engine's
-/// rules, then applied all together or discarded. Key: the scenario id.
+/// rules, then applied all together or discarded. Key: the scenario id. Leads and admins plan; a scenario is changed
+/// by its author or an admin, and applied only if its actor may make every move in it (the cycle checks each).
 /// </summary>
 public interface IScenarioGrain : IGrainWithStringKey
 {
-    Task<ScenarioView> CreateAsync(ScenarioDraft draft);
+    Task<ScenarioView> CreateAsync(ScenarioDraft draft, Actor? actor = null);
     Task<ScenarioView> GetAsync();
-    Task<ScenarioView> RenameAsync(string name);
+    Task<ScenarioView> RenameAsync(string name, Actor? actor = null);
 
     /// <summary>Adds a move (kept even when invalid: the impact reports it with its reason).</summary>
-    Task<ScenarioView> AddMoveAsync(PlanMove move);
-    Task<ScenarioView> RemoveMoveAsync(int index);
+    Task<ScenarioView> AddMoveAsync(PlanMove move, Actor? actor = null);
+    Task<ScenarioView> RemoveMoveAsync(int index, Actor? actor = null);
 
     /// <summary>
     /// The impact of the moves. Simulates on the snapshot held since the last simulation (taking one the first time);
@@ -31,8 +33,8 @@ public interface IScenarioGrain : IGrainWithStringKey
     /// Applies every move together on the live graph (all or none), then closes the scenario, keeping the simulation
     /// of the moves on the graph just before.
     /// </summary>
-    Task<ScenarioView> ApplyAsync();
-    Task<ScenarioView> DiscardAsync();
+    Task<ScenarioView> ApplyAsync(Actor? actor = null);
+    Task<ScenarioView> DiscardAsync(Actor? actor = null);
 }
 
 /// <summary>The scenarios of a company, newest first. Key: the company id.</summary>

@@ -39,7 +39,10 @@ public static class Cycles
 {
     /// <summary>The cycle dashboards show by default: the open one containing now; else the latest that has started; else the first.</summary>
     public static CycleInfo? Current(ImmutableArray<CycleInfo> cycles, DateTimeOffset now) =>
-        cycles.FirstOrDefault(c => !c.Closed && c.Definition.Start <= now && now < c.Definition.End)
-        ?? cycles.Where(c => c.Definition.Start <= now).MaxBy(c => c.Definition.Start)
-        ?? cycles.FirstOrDefault();
+        // Several open cycles can contain now (a year and its quarter): the one that started last, then the shorter,
+        // then by id — one answer whatever order the cycles are listed in.
+        cycles.Where(c => !c.Closed && c.Definition.Start <= now && now < c.Definition.End)
+            .OrderByDescending(c => c.Definition.Start).ThenBy(c => c.Definition.End).ThenBy(c => c.Id, StringComparer.Ordinal).FirstOrDefault()
+        ?? cycles.Where(c => c.Definition.Start <= now).OrderByDescending(c => c.Definition.Start).ThenBy(c => c.Id, StringComparer.Ordinal).FirstOrDefault()
+        ?? cycles.OrderBy(c => c.Definition.Start).ThenBy(c => c.Id, StringComparer.Ordinal).FirstOrDefault();
 }

@@ -39,6 +39,8 @@ public sealed record KeyResultEdit(
 /// A progress update on a key result. <see cref="ClientId"/> is chosen by the client so that a retry
 /// with the same id is applied once. A <see cref="TraceId"/> (optional, not stored) rides up the cascade with the
 /// change it causes, so the moment each ancestor reflects the check-in can be observed on the change feed.
+/// <see cref="Author"/>, <see cref="AuthorId"/> and <see cref="Via"/> say who made it and through what; the engine
+/// sets them from the <see cref="Access.Actor"/> that sends it, never from what a client writes.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CheckIn(
@@ -48,7 +50,9 @@ public sealed record CheckIn(
     [property: Id(3)] string Note,
     [property: Id(4)] string Author,
     [property: Id(5)] DateTimeOffset At,
-    [property: Id(6)] string? TraceId = null);
+    [property: Id(6)] string? TraceId = null,
+    [property: Id(7)] string AuthorId = "",
+    [property: Id(8)] string Via = "");
 
 [GenerateSerializer, Immutable]
 public sealed record CheckInResult(

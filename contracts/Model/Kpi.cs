@@ -25,7 +25,9 @@ public sealed record Measurement(
     [property: Id(1)] double Value,
     [property: Id(2)] DateTimeOffset At,
     [property: Id(3)] string Note = "",
-    [property: Id(4)] string Author = "");
+    [property: Id(4)] string Author = "",
+    [property: Id(5)] string AuthorId = "",
+    [property: Id(6)] string Via = "");
 
 [GenerateSerializer, Immutable]
 public sealed record MeasurementResult(

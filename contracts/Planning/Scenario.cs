@@ -28,7 +28,8 @@ public sealed record ScenarioView(
     [property: Id(7)] ImmutableArray<PlanMove> Moves,
     [property: Id(8)] DateTimeOffset? ClosedAt,
     [property: Id(9)] SimulationResult? Applied = null,
-    [property: Id(10)] int Revision = 0);
+    [property: Id(10)] int Revision = 0,
+    [property: Id(11)] string AuthorId = "");
 
 /// <summary>A scenario's line in the catalogue.</summary>
 [GenerateSerializer, Immutable]

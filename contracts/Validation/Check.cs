@@ -15,10 +15,35 @@ public static partial class Check
     public const double MaxWeight = 1000;
     public const double MaxMagnitude = 1e12;
 
+    /// <summary>Zero-width and other invisible characters a title is trimmed of.</summary>
+    private static readonly char[] Invisible = ['\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD'];
+
+    /// <summary>Cycles lie between these (a quarter of year 1 or 9999 is a typo, and breaks every chart).</summary>
+    public static readonly DateTimeOffset EarliestDate = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset LatestDate = new(2100, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The longest cycle: OKR cycles are quarters or years; two years leaves room.</summary>
+    public static readonly TimeSpan MaxCycleLength = TimeSpan.FromDays(731);
+
+    /// <summary>A cycle's span: within the supported dates, end after start, at most two years.</summary>
+    public static void CycleSpan(DateTimeOffset start, DateTimeOffset end)
+    {
+        if (start < EarliestDate || start >= LatestDate) throw OkrRejectedException.Invalid("start", $"must be between {EarliestDate:yyyy-MM-dd} and {LatestDate:yyyy-MM-dd}.");
+        if (end < EarliestDate || end > LatestDate) throw OkrRejectedException.Invalid("end", $"must be between {EarliestDate:yyyy-MM-dd} and {LatestDate:yyyy-MM-dd}.");
+        if (end <= start) throw OkrRejectedException.Invalid("end", "must be after start.");
+        if (end - start > MaxCycleLength) throw OkrRejectedException.Invalid("end", $"a cycle lasts at most {MaxCycleLength.TotalDays:0} days (got {(end - start).TotalDays:0}).");
+    }
+
+    /// <summary>
+    /// A title or name: trimmed (of whitespace and invisible characters such as zero-width spaces); it must show
+    /// something, and holds no control characters (a line break or a NUL in a title breaks every list it is in).
+    /// </summary>
     public static string Title(string field, string? value, int max = MaxTitle)
     {
-        var t = value?.Trim() ?? "";
-        if (t.Length == 0) throw OkrRejectedException.Invalid(field, "must not be empty.");
+        var t = (value ?? "").Trim().Trim(Invisible).Trim();
+        if (t.Any(char.IsControl)) throw OkrRejectedException.Invalid(field, "must not contain control characters (line breaks, tabs, NUL, …).");
+        if (t.All(c => char.IsWhiteSpace(c) || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format))
+            throw OkrRejectedException.Invalid(field, "must not be empty.");
         if (t.Length > max) throw OkrRejectedException.Invalid(field, $"must be at most {max} characters (got {t.Length}).");
         return t;
     }
@@ -38,10 +63,14 @@ public static partial class Check
         return value;
     }
 
+    /// <summary>The smallest weight above 0: anything finer reads as 0 (5e-324 once made a key result count for nothing).</summary>
+    public const double MinWeight = 1e-6;
+
     public static double Weight(string field, double value)
     {
         Number(field, value);
         if (value < 0) throw OkrRejectedException.Invalid(field, "must not be negative.");
+        if (value is > 0 and < MinWeight) throw OkrRejectedException.Invalid(field, $"must be 0 (does not count) or at least {MinWeight:0.######}.");
         if (value > MaxWeight) throw OkrRejectedException.Invalid(field, $"must be at most {MaxWeight}.");
         return value;
     }

@@ -1,6 +1,6 @@
 namespace OkrGrid.Validation;
 
-public enum RejectionKind { Invalid, NotFound, Conflict }
+public enum RejectionKind { Invalid, NotFound, Conflict, Forbidden, Mismatch }
 
 /// <summary>
 /// A command was refused and changed nothing. <see cref="Field"/> names the input at fault and
@@ -24,4 +24,13 @@ public sealed class OkrRejectedException : Exception
     public static OkrRejectedException Invalid(string field, string reason) => new(RejectionKind.Invalid, field, reason);
     public static OkrRejectedException NotFound(string field, string id) => new(RejectionKind.NotFound, field, $"'{id}' does not exist.");
     public static OkrRejectedException Conflict(string field, string reason) => new(RejectionKind.Conflict, field, reason);
+
+    /// <summary>
+    /// The request reuses the idempotency key of an earlier, different one (422 in the API, as Stripe answers): neither
+    /// is applied twice, and the new one is not applied at all.
+    /// </summary>
+    public static OkrRejectedException Mismatch(string field, string reason) => new(RejectionKind.Mismatch, field, reason);
+
+    /// <summary>The caller may not do this (the role or the token's scope does not cover it); nothing changed.</summary>
+    public static OkrRejectedException Forbidden(string field, string reason) => new(RejectionKind.Forbidden, field, reason);
 }

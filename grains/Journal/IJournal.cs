@@ -1,8 +1,9 @@
 namespace OkrGrid.Grains.Journal;
 
-/// <summary>A durable fact: a key result's check-in or a KPI's measurement.</summary>
+/// <summary>A durable fact: a key result's check-in or a KPI's measurement, with who made it (their audit entry).</summary>
 public sealed record JournalEntry(
-    string NodeId, string EntryId, double Value, double? Confidence, string Note, string Author, DateTimeOffset At);
+    string NodeId, string EntryId, double Value, double? Confidence, string Note, string Author, DateTimeOffset At,
+    string Actor = "", string Via = "");
 
 /// <summary>
 /// The append-only journal of check-ins and measurements. Scores are derived from it, so only facts are written,
@@ -15,6 +16,12 @@ public interface IJournal
     /// already there (a retry), in which case nothing was written.
     /// </summary>
     Task<bool> AppendAsync(JournalEntry entry);
+
+    /// <summary>
+    /// One committed entry of a node, or null. For an append whose acknowledgement was lost: its retry finds the entry
+    /// committed (<see cref="AppendAsync"/> says false) and takes it from here.
+    /// </summary>
+    Task<JournalEntry?> GetAsync(string nodeId, string entryId);
 
     /// <summary>A node's entries in the order they were committed.</summary>
     Task<IReadOnlyList<JournalEntry>> LoadAsync(string nodeId);

@@ -104,16 +104,16 @@ public sealed class PostgresJournal : IJournal, IHostedService
     {
         int n = batch.Count;
         var nodes = new string[n]; var ids = new string[n]; var values = new double[n]; var confidences = new double?[n];
-        var notes = new string[n]; var authors = new string[n]; var ats = new DateTime[n];
+        var notes = new string[n]; var authors = new string[n]; var ats = new DateTime[n]; var actors = new string[n]; var vias = new string[n];
         for (int i = 0; i < n; i++)
         {
             var e = batch[i].Entry;
             nodes[i] = e.NodeId; ids[i] = e.EntryId; values[i] = e.Value; confidences[i] = e.Confidence;
-            notes[i] = e.Note; authors[i] = e.Author; ats[i] = e.At.UtcDateTime;
+            notes[i] = e.Note; authors[i] = e.Author; ats[i] = e.At.UtcDateTime; actors[i] = e.Actor; vias[i] = e.Via;
         }
         await using var cmd = dataSource.CreateCommand("""
-            insert into okr_journal (node_id, entry_id, value, confidence, note, author, at)
-            select * from unnest(@nodes, @ids, @values, @confidences, @notes, @authors, @ats)
+            insert into okr_journal (node_id, entry_id, value, confidence, note, author, at, actor, via)
+            select * from unnest(@nodes, @ids, @values, @confidences, @notes, @authors, @ats, @actors, @vias)
             on conflict (node_id, entry_id) do nothing
             returning node_id, entry_id
             """);
@@ -124,11 +124,30 @@ public sealed class PostgresJournal : IJournal, IHostedService
         cmd.Parameters.Add(new NpgsqlParameter<string[]>("notes", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = notes });
         cmd.Parameters.Add(new NpgsqlParameter<string[]>("authors", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = authors });
         cmd.Parameters.Add(new NpgsqlParameter<DateTime[]>("ats", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = ats });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]>("actors", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = actors });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]>("vias", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = vias });
         var inserted = new HashSet<(string, string)>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync()) inserted.Add((reader.GetString(0), reader.GetString(1)));
         return inserted;
     }
+
+    public async Task<JournalEntry?> GetAsync(string nodeId, string entryId)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            select node_id, entry_id, value, confidence, note, author, at, actor, via
+            from okr_journal where node_id = @node and entry_id = @entry
+            """);
+        cmd.Parameters.AddWithValue("node", nodeId);
+        cmd.Parameters.AddWithValue("entry", entryId);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? Read(reader) : null;
+    }
+
+    private static JournalEntry Read(NpgsqlDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetDouble(2),
+        reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetString(4), reader.GetString(5),
+        new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero), reader.GetString(7), reader.GetString(8));
 
     public async Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds)
     {
@@ -179,7 +198,7 @@ public sealed class PostgresJournal : IJournal, IHostedService
     private async Task<Dictionary<string, List<JournalEntry>>> LoadBatchAsync(string[] nodeIds)
     {
         await using var cmd = dataSource.CreateCommand("""
-            select node_id, entry_id, value, confidence, note, author, at
+            select node_id, entry_id, value, confidence, note, author, at, actor, via
             from okr_journal where node_id = any(@nodes) order by seq
             """);
         cmd.Parameters.Add(new NpgsqlParameter<string[]>("nodes", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = nodeIds });
@@ -187,10 +206,7 @@ public sealed class PostgresJournal : IJournal, IHostedService
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            var entry = new JournalEntry(
-                reader.GetString(0), reader.GetString(1), reader.GetDouble(2),
-                reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetString(4), reader.GetString(5),
-                new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero));
+            var entry = Read(reader);
             if (!result.TryGetValue(entry.NodeId, out var list)) result[entry.NodeId] = list = [];
             list.Add(entry);
         }

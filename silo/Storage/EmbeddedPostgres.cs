@@ -68,6 +68,20 @@ public static partial class EmbeddedPostgres
         return connectionString;
     }
 
+    /// <summary>Whether the embedded server is running now (<c>pg.sh status</c>).</summary>
+    public static async Task<bool> IsRunningAsync(CancellationToken ct)
+    {
+        var (exitCode, _, _) = await RunAsync(LocateScript(), ["status"], ct).ConfigureAwait(false);
+        return exitCode == 0;
+    }
+
+    /// <summary>Stops the embedded server (<c>pg.sh stop</c>); returns what the script said.</summary>
+    public static async Task<string> StopAsync(CancellationToken ct)
+    {
+        var (exitCode, stdout, stderr) = await RunAsync(LocateScript(), ["stop"], ct).ConfigureAwait(false);
+        return exitCode == 0 ? (stdout + stderr).Trim() : throw new InvalidOperationException($"pg.sh stop failed ({exitCode}): {stderr.Trim()}");
+    }
+
     /// <summary>
     /// Finds <c>deploy/pg.sh</c>: first in a checkout (a directory with <c>OkrGrid.sln</c> and <c>deploy/pg.sh</c>)
     /// above <see cref="AppContext.BaseDirectory"/> or the current directory, else the copy in the output folder.

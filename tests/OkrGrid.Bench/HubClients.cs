@@ -48,7 +48,7 @@ public sealed class HubClients : IAsyncDisposable
     /// Connects <paramref name="count"/> clients and subscribes each to the company scorecard of
     /// <paramref name="cycleId"/>; fails unless the scorecard lists exactly <paramref name="companyObjectives"/>.
     /// </summary>
-    public static async Task<HubClients> ConnectAsync(Uri baseAddress, int count, string cycleId,
+    public static async Task<HubClients> ConnectAsync(Uri baseAddress, string token, int count, string cycleId,
         IReadOnlyList<string> companyObjectives, int traceCapacity)
     {
         var roots = companyObjectives.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i);
@@ -60,7 +60,7 @@ public sealed class HubClients : IAsyncDisposable
             await Task.WhenAll(subscribers.Select(async s =>
             {
                 await gate.WaitAsync();
-                try { await s.ConnectAsync(new Uri(baseAddress, HubPath), cycleId); }
+                try { await s.ConnectAsync(new Uri(baseAddress, HubPath), token, cycleId); }
                 finally { gate.Release(); }
             }));
         }
@@ -87,10 +87,10 @@ public sealed class HubClients : IAsyncDisposable
         public long Messages;
         public bool Closed { get; private set; }
 
-        public async Task ConnectAsync(Uri hub, string cycleId)
+        public async Task ConnectAsync(Uri hub, string token, string cycleId)
         {
             _connection = new HubConnectionBuilder()
-                .WithUrl(hub)
+                .WithUrl(hub, o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
                 .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)))
                 .Build();
             _connection.On<PushedChange[]>("changes", OnChanges);
@@ -100,7 +100,7 @@ public sealed class HubClients : IAsyncDisposable
                 return Task.CompletedTask;
             };
             await _connection.StartAsync();
-            var card = await _connection.InvokeAsync<SubscribedScorecard>("SubscribeScorecard", "company", cycleId);
+            var card = await _connection.InvokeAsync<SubscribedScorecard>("SubscribeCycleScorecard", "company", cycleId);
             var objectives = card.Nodes.Where(n => n.Role == "objective").ToList();
             if (card.CycleId != cycleId || objectives.Count != roots.Count || objectives.Any(n => !roots.ContainsKey(n.Id)))
                 throw new InvalidOperationException(

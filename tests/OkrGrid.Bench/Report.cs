@@ -126,6 +126,15 @@ public static class Report
                               $"**{t.PerSecond:N0}/s** (201 {t.Acknowledgement}; {t.Cpu}: {t.Cpu.HostMicrosecondsPer(t.PerSecond):N0} µs host CPU " +
                               $"per check-in) | {ratio} | ≥ 5,000/s |");
             }
+            if (u.BearerRatio is { } bearerRatio)
+            {
+                var with = u.TokenComparison.Where(t => t.Bearer).ToList();
+                var without = u.TokenComparison.Where(t => !t.Bearer).ToList();
+                sb.AppendLine($"| 8 | the same, {with[0].Concurrency} clients, with a bearer token (service token, check-in scope) vs. without (anonymous access), " +
+                              $"alternating runs | with {string.Join(" / ", with.Select(t => t.PerSecond.ToString("N0", CultureInfo.InvariantCulture)))}, " +
+                              $"without {string.Join(" / ", without.Select(t => t.PerSecond.ToString("N0", CultureInfo.InvariantCulture)))}: " +
+                              $"ratio **{bearerRatio:F2}** | | ≥ 0.9 |");
+            }
             var h = u.Hub;
             sb.AppendLine($"| 9 | check-in → SignalR client: {h.Clients} clients on the company scorecard, open loop at {h.RatePerSecond:N0}/s (half of 8), " +
                           $"201 → client receipt over (trace, client) pairs | {h.AckToClient} ({h.AckToClient.Count:N0} pairs; {h.TracesAtAllClients:N0} of " +

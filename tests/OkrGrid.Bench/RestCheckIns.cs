@@ -18,13 +18,19 @@ public readonly record struct RestOutcome(bool Acknowledged, long RespondedAt);
 public sealed class RestCheckIns : IDisposable
 {
     private readonly HttpClient _http;
+    private readonly string _authorization;
+
+    /// <summary>Whether requests carry the bearer token (the default) or nothing (the host's anonymous access: the baseline).</summary>
+    public bool WithToken { get; set; } = true;
     private readonly Ledger _ledger;
     private readonly Dictionary<string, Uri> _uris;
     private readonly ConcurrentDictionary<string, long> _errors = new();
     private readonly ConcurrentQueue<(string KeyResult, string EntryId, double Value)> _acknowledged = new();
 
-    public RestCheckIns(Uri baseAddress, SyntheticOrg org, Ledger ledger, int maxConnections)
+    /// <param name="token">The bearer token requests carry while <see cref="WithToken"/> is on.</param>
+    public RestCheckIns(Uri baseAddress, SyntheticOrg org, Ledger ledger, int maxConnections, string token)
     {
+        _authorization = $"Bearer {token}";
         _ledger = ledger;
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -57,10 +63,11 @@ public sealed class RestCheckIns : IDisposable
         var (stamp, at) = _ledger.NextStamp();
         var entryId = string.Create(CultureInfo.InvariantCulture, $"w{stamp}");
         var body = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"value\":{plan.Value:R},\"confidence\":{Number(plan.Confidence)},\"note\":\"\",\"author\":\"bench\",\"at\":\"{at:O}\",\"traceId\":{Text(traceId)}}}"));
+            $"{{\"value\":{plan.Value:R},\"confidence\":{Number(plan.Confidence)},\"note\":\"\",\"at\":\"{at:O}\",\"traceId\":{Text(traceId)}}}"));
         using var request = new HttpRequestMessage(HttpMethod.Post, _uris[plan.KeyResult.Id]) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation("Idempotency-Key", entryId);
+        if (WithToken) request.Headers.TryAddWithoutValidation("Authorization", _authorization);
         try
         {
             using var response = await _http.SendAsync(request);

@@ -3,7 +3,8 @@ using Npgsql;
 
 namespace OkrGrid.Bench;
 
-public sealed record RestThroughputResult(int Concurrency, long Acknowledged, double PerSecond, LatencySummary Acknowledgement, CpuUse Cpu);
+/// <param name="Bearer">Whether each request carried a bearer token (false: the host's anonymous access, the baseline).</param>
+public sealed record RestThroughputResult(int Concurrency, long Acknowledged, double PerSecond, LatencySummary Acknowledgement, CpuUse Cpu, bool Bearer = true);
 
 /// <param name="TimeableAcknowledged">Acknowledged check-ins whose key result has a company objective above it (only those can be timed).</param>
 /// <param name="AckToClient">Over all (trace, client) pairs: the client's receipt − the moment the client that posted got its 201.</param>
@@ -17,6 +18,7 @@ public sealed record HubLatencyResult(int Clients, double RatePerSecond, long Se
 public sealed record UserPathResult(
     int Nodes,
     ImmutableArray<RestThroughputResult> Rest,
+    ImmutableArray<RestThroughputResult> TokenComparison,
     HubLatencyResult Hub,
     long Acknowledged,
     ImmutableDictionary<string, long> Errors,
@@ -27,6 +29,10 @@ public sealed record UserPathResult(
     int StaleClientViews)
 {
     public long HttpErrors => Errors.Values.Sum();
+
+    /// <summary>Check-ins/s with a bearer token over the same without one, at the same concurrency, alternating runs.</summary>
+    public double? BearerRatio => TokenComparison.IsDefaultOrEmpty ? null
+        : TokenComparison.Where(t => t.Bearer).Average(t => t.PerSecond) / TokenComparison.Where(t => !t.Bearer).Average(t => t.PerSecond);
     public bool Passed => HttpErrors == 0 && LostAcknowledged == 0 && Differences == 0 && StaleClientViews == 0;
 }
 
@@ -68,7 +74,9 @@ public sealed class UserPathFigures
         await EngineImport.ImportAsync(host.Client, org);
         await EngineImport.ActivateAllAsync(host.Client, org);
 
-        using var rest = new RestCheckIns(host.Web.BaseAddress, org, ledger, maxConnections: Math.Max(256, options.RestConcurrency.Max()));
+        // The check-ins carry a service token with the check-in scope, as an integration's would.
+        using var rest = new RestCheckIns(host.Web.BaseAddress, org, ledger, maxConnections: Math.Max(256, options.RestConcurrency.Max()),
+            await host.CheckInTokenAsync());
         var figures = new UserPathFigures(org, options, rest, host.Web.ProcessId);
         say("REST warm-up.");
         await figures.ClosedLoopAsync(options.RestConcurrency.Max(), options.Warmup);
@@ -79,12 +87,25 @@ public sealed class UserPathFigures
             say($"REST, {c} clients: {t.PerSecond:N0} check-ins/s ({rest.ErrorCount} errors so far).");
             throughput.Add(t);
         }
+        // What the token costs: the same load without it (the host lets anonymous requests in for this run only), in
+        // alternating runs so that drift of the machine falls on both alike.
+        var comparison = ImmutableArray.CreateBuilder<RestThroughputResult>();
+        var most = options.RestConcurrency.Max();
+        for (var round = 0; round < 2; round++)
+            foreach (var bearer in new[] { false, true })
+            {
+                rest.WithToken = bearer;
+                var t = await figures.ClosedLoopAsync(most, options.Duration);
+                comparison.Add(t with { Bearer = bearer });
+                say($"REST, {most} clients, {(bearer ? "bearer token" : "no token")}: {t.PerSecond:N0} check-ins/s.");
+            }
+        rest.WithToken = true;
 
         var rate = Math.Max(50, throughput.Max(t => t.PerSecond) / 2);
         HubLatencyResult hub;
         int staleViews;
         CycleSnapshot settled;
-        await using (var clients = await HubClients.ConnectAsync(host.Web.BaseAddress, options.HubClients, org.Cycle.Id,
+        await using (var clients = await HubClients.ConnectAsync(host.Web.BaseAddress, host.Web.AdminToken, options.HubClients, org.Cycle.Id,
                          [.. org.Roots.Select(r => r.Id)], (int)Math.Ceiling(rate * options.Duration.TotalSeconds) + 1))
         {
             say($"{clients.Count} SignalR clients on the company scorecard; open loop at {rate:N0}/s.");
@@ -106,7 +127,7 @@ public sealed class UserPathFigures
         say(differences.Count == 0 && lost == 0 && rest.ErrorCount == 0 && staleViews == 0
             ? $"Verified: the web host's {settled.Scores.Count:N0} nodes equal the reference ({ledger.Acknowledged:N0} REST check-ins, none lost, no HTTP errors)."
             : $"FAILED: {differences.Count} differences, {lost} acknowledged check-ins lost, {rest.ErrorCount} HTTP errors, {staleViews} stale client views.");
-        return new UserPathResult(org.NodeCount, throughput.ToImmutable(), hub, ledger.Acknowledged, rest.Errors.ToImmutableDictionary(),
+        return new UserPathResult(org.NodeCount, throughput.ToImmutable(), comparison.ToImmutable(), hub, ledger.Acknowledged, rest.Errors.ToImmutableDictionary(),
             lost, differences.Count, [.. differences.Take(10)], widened, staleViews);
     }
 

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,14 +30,39 @@ public sealed class UserPathHost : IAsyncDisposable
     }
 
     public WebProcess Web { get; }
+
+    /// <summary>A service token with the check-in scope (acting for the whole company), made by the admin through the API.</summary>
+    public async Task<string> CheckInTokenAsync()
+    {
+        using var response = await Web.Client.PostAsJsonAsync("/api/service-tokens", new { name = "bench check-ins", scope = "checkIn" });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("token").GetString()!;
+    }
+
+    private static async Task MarkAsDemoAsync(string connectionString)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await OkrGrid.Silo.Storage.DatabaseMigrator.MigrateAsync(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+        await using var cmd = dataSource.CreateCommand("insert into okr_settings (key, value) values ('mode', 'demo') on conflict (key) do nothing");
+        await cmd.ExecuteNonQueryAsync();
+    }
     public IClusterClient Client => _client.Services.GetRequiredService<IClusterClient>();
 
-    /// <summary>Starts the web host on <paramref name="connectionString"/> (no demo company) and connects to its gateway.</summary>
+    /// <summary>
+    /// Starts the web host on <paramref name="connectionString"/> and connects to its gateway. The database is made a demo
+    /// database first (not seeded: the bench imports its own organisation), the only kind on which the host lets
+    /// anonymous requests change things — so the same host serves the token-less baseline of figure 8 beside the
+    /// check-ins that carry a token.
+    /// </summary>
     public static async Task<UserPathHost> StartAsync(string connectionString)
     {
+        await MarkAsDemoAsync(connectionString);
         var gatewayPort = WebProcess.FreePort();
-        var web = await WebProcess.StartAsync(connectionString, seedDemo: false, new Dictionary<string, string>
+        var web = await WebProcess.StartAsync(connectionString, seedDemo: true, new Dictionary<string, string>
         {
+            ["Demo__Seed"] = "false",
+            ["Auth__Anonymous__Enabled"] = "true",
+            ["Auth__Anonymous__Role"] = "admin",
             ["Cluster__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // No file watcher on the host's directory: a checkout being built would cost it CPU mid-figure.
             ["DOTNET_hostBuilder__reloadConfigOnChange"] = "false",

@@ -9,7 +9,7 @@ public static class AlignmentApi
 {
     public static RouteGroupBuilder MapAlignmentApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/alignment").WithTags("Alignment").WithOkrProblems();
+        var api = app.MapGroup("/alignment").WithTags("Alignment").WithOkrProblems();
         api.MapGet("/", GetAlignmentAsync).WithName("GetAlignment");
         return api;
     }

@@ -7,7 +7,7 @@ public static class HistoryApi
 {
     public static RouteGroupBuilder MapHistoryApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/history").WithTags("History").WithOkrProblems();
+        var api = app.MapGroup("/history").WithTags("History").WithOkrProblems();
         api.MapGet("/{nodeId}", GetHistoryAsync).WithName("GetHistory");
         return api;
     }

@@ -10,6 +10,16 @@ public static class Idempotency
 {
     public const string HeaderName = "Idempotency-Key";
 
+    /// <summary>A reused key (422) names where the client put it: the header, or the body's clientId.</summary>
+    public static async Task<T> NamedAsync<T>(string? header, Func<Task<T>> call)
+    {
+        try { return await call(); }
+        catch (OkrRejectedException e) when (e.Kind == RejectionKind.Mismatch && !string.IsNullOrWhiteSpace(header))
+        {
+            throw new OkrRejectedException(e.Kind, HeaderName, e.Reason);
+        }
+    }
+
     public static bool TryResolve(string? header, string? bodyClientId,
         [NotNullWhen(true)] out string? clientId, [NotNullWhen(false)] out ValidationProblem? problem)
     {

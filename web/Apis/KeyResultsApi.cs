@@ -48,19 +48,19 @@ public static class KeyResultsApi
 {
     public static RouteGroupBuilder MapKeyResultsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/key-results").WithTags("Key results").WithOkrProblems();
-        api.MapPost("/", CreateKeyResultAsync).WithName("CreateKeyResult");
+        var api = app.MapGroup("/key-results").WithTags("Key results").WithOkrProblems();
+        api.MapPost("/", CreateKeyResultAsync).WithName("CreateKeyResult").RequireAuthorization(Policies.Write);
         api.MapGet("/{id}", GetKeyResultAsync).WithName("GetKeyResult");
-        api.MapPatch("/{id}", EditKeyResultAsync).WithName("EditKeyResult");
-        api.MapDelete("/{id}", DeleteKeyResultAsync).WithName("DeleteKeyResult");
-        api.MapPut("/{id}/objective", MoveKeyResultAsync).WithName("MoveKeyResult");
-        api.MapDelete("/{id}/objective", DetachKeyResultAsync).WithName("DetachKeyResult");
+        api.MapPatch("/{id}", EditKeyResultAsync).WithName("EditKeyResult").RequireAuthorization(Policies.Write);
+        api.MapDelete("/{id}", DeleteKeyResultAsync).WithName("DeleteKeyResult").RequireAuthorization(Policies.Write);
+        api.MapPut("/{id}/objective", MoveKeyResultAsync).WithName("MoveKeyResult").RequireAuthorization(Policies.Write);
+        api.MapDelete("/{id}/objective", DetachKeyResultAsync).WithName("DetachKeyResult").RequireAuthorization(Policies.Write);
         api.MapGet("/{id}/check-ins", GetCheckInsAsync).WithName("GetCheckIns");
-        api.MapPost("/{id}/check-ins", CheckInAsync).WithName("CheckIn");
+        api.MapPost("/{id}/check-ins", CheckInAsync).WithName("CheckIn").RequireAuthorization(Policies.CheckIn);
         return api;
     }
 
-    public static async Task<Created<KeyResultDefinition>> CreateKeyResultAsync(CreateKeyResultRequest request, IGrainFactory grains)
+    public static async Task<Created<KeyResultDefinition>> CreateKeyResultAsync(CreateKeyResultRequest request, IGrainFactory grains, ApiCaller caller)
     {
         var kind = Require.Value(request.Kind, "kind");
         var milestone = kind == KeyResultKind.Milestone;
@@ -79,43 +79,43 @@ public static class KeyResultsApi
             ?? (request.ObjectiveId is { } objectiveId
                 ? NodeIds.CycleOf(objectiveId) ?? throw OkrRejectedException.NotFound("objectiveId", objectiveId)
                 : throw OkrRejectedException.Invalid("cycleId", "is required for a key result aligned to no objective."));
-        var keyResult = await grains.GetGrain<ICycleGrain>(cycleId).CreateKeyResultAsync(draft);
+        var keyResult = await grains.GetGrain<ICycleGrain>(cycleId).CreateKeyResultAsync(draft, caller.Actor);
         return TypedResults.Created($"/api/key-results/{keyResult.Id}", keyResult);
     }
 
     public static async Task<Ok<KeyResultView>> GetKeyResultAsync(string id, IGrainFactory grains) =>
         TypedResults.Ok(await grains.GetGrain<IKeyResultGrain>(id).GetViewAsync());
 
-    public static async Task<Ok<KeyResultDefinition>> EditKeyResultAsync(string id, EditKeyResultRequest request, IGrainFactory grains)
+    public static async Task<Ok<KeyResultDefinition>> EditKeyResultAsync(string id, EditKeyResultRequest request, IGrainFactory grains, ApiCaller caller)
     {
         var edit = new KeyResultEdit(request.Title, request.Owner?.ToOwner("owner"), request.Kind, request.Start, request.Target, request.Unit, request.KpiId);
-        return TypedResults.Ok(await grains.InCycleOfAsync("keyResultId", id, cycle => cycle.EditKeyResultAsync(id, edit)));
+        return TypedResults.Ok(await grains.InCycleOfAsync("keyResultId", id, cycle => cycle.EditKeyResultAsync(id, edit, caller.Actor)));
     }
 
     /// <summary>Deletes a key result with its check-ins' effect on its objective (the journal keeps the facts).</summary>
-    public static async Task<NoContent> DeleteKeyResultAsync(string id, IGrainFactory grains)
+    public static async Task<NoContent> DeleteKeyResultAsync(string id, IGrainFactory grains, ApiCaller caller)
     {
         await grains.InCycleOfAsync("keyResultId", id, async cycle =>
         {
             // The cycle deletes any node; this endpoint deletes key results only.
             if (await cycle.GetKeyResultSetupAsync(id) is null) throw OkrRejectedException.NotFound("keyResultId", id);
-            await cycle.DeleteAsync(id, detachChildren: false);
+            await cycle.DeleteAsync(id, detachChildren: false, caller.Actor);
         });
         return TypedResults.NoContent();
     }
 
     /// <summary>Moves the key result under another objective of its cycle.</summary>
-    public static async Task<NoContent> MoveKeyResultAsync(string id, MoveKeyResultRequest request, IGrainFactory grains)
+    public static async Task<NoContent> MoveKeyResultAsync(string id, MoveKeyResultRequest request, IGrainFactory grains, ApiCaller caller)
     {
         var objectiveId = Require.Object(request.ObjectiveId, "objectiveId");
-        await grains.InCycleOfAsync("keyResultId", id, cycle => cycle.MoveKeyResultAsync(id, objectiveId, request.Weight));
+        await grains.InCycleOfAsync("keyResultId", id, cycle => cycle.MoveKeyResultAsync(id, objectiveId, request.Weight, caller.Actor));
         return TypedResults.NoContent();
     }
 
     /// <summary>Detaches the key result from its objective: it stays, counted in nothing.</summary>
-    public static async Task<NoContent> DetachKeyResultAsync(string id, IGrainFactory grains)
+    public static async Task<NoContent> DetachKeyResultAsync(string id, IGrainFactory grains, ApiCaller caller)
     {
-        await grains.InCycleOfAsync("keyResultId", id, cycle => cycle.MoveKeyResultAsync(id, null));
+        await grains.InCycleOfAsync("keyResultId", id, cycle => cycle.MoveKeyResultAsync(id, null, null, caller.Actor));
         return TypedResults.NoContent();
     }
 
@@ -131,13 +131,19 @@ public static class KeyResultsApi
         string id,
         CheckInRequest request,
         [FromHeader(Name = Idempotency.HeaderName)] string? idempotencyKey,
-        IGrainFactory grains)
+        IGrainFactory grains,
+        ApiCaller caller)
     {
         if (!Idempotency.TryResolve(idempotencyKey, request.ClientId, out var clientId, out var problem)) return problem;
         if (request.Value is not { } value) return OkrProblems.Invalid("value", "is required.");
+        if (request.Author is not null)
+            return OkrProblems.Invalid("author", "is whoever sends the check-in (the signed-in person or the token's owner); leave it out.");
+        // The engine reads a missing time as "now"; a given one must be a real date, not 0001-01-01.
+        if (request.At is { } at && (at < Check.EarliestDate || at > Check.LatestDate))
+            return OkrProblems.Invalid("at", $"must be between {Check.EarliestDate:yyyy-MM-dd} and {Check.LatestDate:yyyy-MM-dd} (leave it out for now).");
 
-        var checkIn = new CheckIn(clientId, value, request.Confidence, request.Note ?? "", request.Author ?? "", request.At ?? default, request.TraceId);
-        var result = await grains.GetGrain<IKeyResultGrain>(id).CheckInAsync(checkIn);
+        var checkIn = new CheckIn(clientId, value, request.Confidence, request.Note ?? "", "", request.At ?? default, request.TraceId);
+        var result = await Idempotency.NamedAsync(idempotencyKey, () => grains.GetGrain<IKeyResultGrain>(id).CheckInAsync(checkIn, caller.Actor));
         return result.Applied ? TypedResults.Created($"/api/key-results/{id}/check-ins", result) : TypedResults.Ok(result);
     }
 }

@@ -28,13 +28,13 @@ public static class KpisApi
 {
     public static RouteGroupBuilder MapKpisApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/kpis").WithTags("KPIs").WithOkrProblems();
+        var api = app.MapGroup("/kpis").WithTags("KPIs").WithOkrProblems();
         api.MapGet("/", ListKpisAsync).WithName("ListKpis");
         api.MapGet("/{id}", GetKpiAsync).WithName("GetKpi");
-        api.MapPost("/", CreateKpiAsync).WithName("CreateKpi");
-        api.MapDelete("/{id}", DeleteKpiAsync).WithName("DeleteKpi");
+        api.MapPost("/", CreateKpiAsync).WithName("CreateKpi").RequireAuthorization(Policies.Write);
+        api.MapDelete("/{id}", DeleteKpiAsync).WithName("DeleteKpi").RequireAuthorization(Policies.Write);
         api.MapGet("/{id}/measurements", GetMeasurementsAsync).WithName("GetMeasurements");
-        api.MapPost("/{id}/measurements", RecordMeasurementAsync).WithName("RecordMeasurement");
+        api.MapPost("/{id}/measurements", RecordMeasurementAsync).WithName("RecordMeasurement").RequireAuthorization(Policies.CheckIn);
         return api;
     }
 
@@ -57,7 +57,7 @@ public static class KpisApi
     public static async Task<Ok<KpiView>> GetKpiAsync(string id, IGrainFactory grains) =>
         TypedResults.Ok(await grains.GetGrain<IKpiGrain>(id).GetViewAsync());
 
-    public static async Task<Created<KpiView>> CreateKpiAsync(CreateKpiRequest request, IGrainFactory grains)
+    public static async Task<Created<KpiView>> CreateKpiAsync(CreateKpiRequest request, IGrainFactory grains, ApiCaller caller)
     {
         var thresholds = Require.Object(request.Thresholds, "thresholds");
         var definition = new KpiDefinition(
@@ -68,14 +68,14 @@ public static class KpisApi
             new KpiThresholds(Require.Value(thresholds.Green, "thresholds.green"), Require.Value(thresholds.Yellow, "thresholds.yellow")),
             Require.Value(request.Baseline, "baseline"),
             Require.Object(request.Owner, "owner").ToOwner("owner"));
-        var kpi = await grains.GetGrain<IOrganisationGrain>(Company.Id).CreateKpiAsync(definition);
+        var kpi = await grains.GetGrain<IOrganisationGrain>(Company.Id).CreateKpiAsync(definition, caller.Actor);
         return TypedResults.Created($"/api/kpis/{kpi.Definition.Id}", kpi);
     }
 
     /// <summary>Deletes a KPI; one that still feeds key results is refused (409).</summary>
-    public static async Task<NoContent> DeleteKpiAsync(string id, IGrainFactory grains)
+    public static async Task<NoContent> DeleteKpiAsync(string id, IGrainFactory grains, ApiCaller caller)
     {
-        await grains.GetGrain<IOrganisationGrain>(Company.Id).DeleteKpiAsync(id);
+        await grains.GetGrain<IOrganisationGrain>(Company.Id).DeleteKpiAsync(id, caller.Actor);
         return TypedResults.NoContent();
     }
 
@@ -91,13 +91,18 @@ public static class KpisApi
         string id,
         MeasurementRequest request,
         [FromHeader(Name = Idempotency.HeaderName)] string? idempotencyKey,
-        IGrainFactory grains)
+        IGrainFactory grains,
+        ApiCaller caller)
     {
         if (!Idempotency.TryResolve(idempotencyKey, request.ClientId, out var clientId, out var problem)) return problem;
         if (request.Value is not { } value) return OkrProblems.Invalid("value", "is required.");
+        if (request.Author is not null)
+            return OkrProblems.Invalid("author", "is whoever sends the measurement (the signed-in person or the token's owner); leave it out.");
+        if (request.At is { } at && (at < Check.EarliestDate || at > Check.LatestDate))
+            return OkrProblems.Invalid("at", $"must be between {Check.EarliestDate:yyyy-MM-dd} and {Check.LatestDate:yyyy-MM-dd} (leave it out for now).");
 
-        var measurement = new Measurement(clientId, value, request.At ?? default, request.Note ?? "", request.Author ?? "");
-        var result = await grains.GetGrain<IKpiGrain>(id).RecordAsync(measurement);
+        var measurement = new Measurement(clientId, value, request.At ?? default, request.Note ?? "");
+        var result = await Idempotency.NamedAsync(idempotencyKey, () => grains.GetGrain<IKpiGrain>(id).RecordAsync(measurement, caller.Actor));
         return result.Applied ? TypedResults.Created($"/api/kpis/{id}/measurements", result) : TypedResults.Ok(result);
     }
 }

@@ -25,15 +25,15 @@ public static class ObjectivesApi
 {
     public static RouteGroupBuilder MapObjectivesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/objectives").WithTags("Objectives").WithOkrProblems();
+        var api = app.MapGroup("/objectives").WithTags("Objectives").WithOkrProblems();
         // Ids are "{cycleId}:{local}"; the colon needs no escaping in a path segment (%3A works too).
         api.MapGet("/", ListObjectivesAsync).WithName("ListObjectives");
         api.MapGet("/{id}", GetObjectiveAsync).WithName("GetObjective");
-        api.MapPost("/", CreateObjectiveAsync).WithName("CreateObjective");
-        api.MapPatch("/{id}", EditObjectiveAsync).WithName("EditObjective");
-        api.MapDelete("/{id}", DeleteObjectiveAsync).WithName("DeleteObjective");
-        api.MapPut("/{id}/parents", AlignObjectiveAsync).WithName("AlignObjective");
-        api.MapPut("/{id}/children/{childId}/weight", SetChildWeightAsync).WithName("SetChildWeight");
+        api.MapPost("/", CreateObjectiveAsync).WithName("CreateObjective").RequireAuthorization(Policies.Write);
+        api.MapPatch("/{id}", EditObjectiveAsync).WithName("EditObjective").RequireAuthorization(Policies.Write);
+        api.MapDelete("/{id}", DeleteObjectiveAsync).WithName("DeleteObjective").RequireAuthorization(Policies.Write);
+        api.MapPut("/{id}/parents", AlignObjectiveAsync).WithName("AlignObjective").RequireAuthorization(Policies.Write);
+        api.MapPut("/{id}/children/{childId}/weight", SetChildWeightAsync).WithName("SetChildWeight").RequireAuthorization(Policies.Write);
         return api;
     }
 
@@ -61,7 +61,7 @@ public static class ObjectivesApi
     public static async Task<Ok<ObjectiveView>> GetObjectiveAsync(string id, IGrainFactory grains) =>
         TypedResults.Ok(await grains.GetGrain<IObjectiveGrain>(id).GetViewAsync());
 
-    public static async Task<Created<ObjectiveDefinition>> CreateObjectiveAsync(CreateObjectiveRequest request, IGrainFactory grains)
+    public static async Task<Created<ObjectiveDefinition>> CreateObjectiveAsync(CreateObjectiveRequest request, IGrainFactory grains, ApiCaller caller)
     {
         var cycleId = Require.Object(request.CycleId, "cycleId");
         var draft = new ObjectiveDraft(
@@ -71,44 +71,44 @@ public static class ObjectivesApi
             request.RollUp ?? RollUpMode.KeyResultsAndObjectives,
             request.Parents is null ? [] : Require.Parents(request.Parents),
             request.Id);
-        var objective = await grains.GetGrain<ICycleGrain>(cycleId).CreateObjectiveAsync(draft);
+        var objective = await grains.GetGrain<ICycleGrain>(cycleId).CreateObjectiveAsync(draft, caller.Actor);
         return TypedResults.Created($"/api/objectives/{objective.Id}", objective);
     }
 
-    public static async Task<Ok<ObjectiveDefinition>> EditObjectiveAsync(string id, EditObjectiveRequest request, IGrainFactory grains)
+    public static async Task<Ok<ObjectiveDefinition>> EditObjectiveAsync(string id, EditObjectiveRequest request, IGrainFactory grains, ApiCaller caller)
     {
         var edit = new ObjectiveEdit(request.Title, request.Description, request.Owner?.ToOwner("owner"), request.RollUp);
-        return TypedResults.Ok(await grains.InCycleOfAsync("objectiveId", id, cycle => cycle.EditObjectiveAsync(id, edit)));
+        return TypedResults.Ok(await grains.InCycleOfAsync("objectiveId", id, cycle => cycle.EditObjectiveAsync(id, edit, caller.Actor)));
     }
 
     /// <summary>
     /// Deletes an objective. One with children is refused (409) unless <c>detachChildren=true</c>, which leaves them
     /// aligned to nothing.
     /// </summary>
-    public static async Task<NoContent> DeleteObjectiveAsync(string id, bool? detachChildren, IGrainFactory grains)
+    public static async Task<NoContent> DeleteObjectiveAsync(string id, bool? detachChildren, IGrainFactory grains, ApiCaller caller)
     {
         await grains.InCycleOfAsync("objectiveId", id, async cycle =>
         {
             // The cycle deletes any node; this endpoint deletes objectives only.
             if (await cycle.GetObjectiveSetupAsync(id) is null) throw OkrRejectedException.NotFound("objectiveId", id);
-            await cycle.DeleteAsync(id, detachChildren ?? false);
+            await cycle.DeleteAsync(id, detachChildren ?? false, caller.Actor);
         });
         return TypedResults.NoContent();
     }
 
     /// <summary>Replaces the objective's parents; loops, self-alignment and parents in other cycles are refused.</summary>
-    public static async Task<NoContent> AlignObjectiveAsync(string id, AlignRequest request, IGrainFactory grains)
+    public static async Task<NoContent> AlignObjectiveAsync(string id, AlignRequest request, IGrainFactory grains, ApiCaller caller)
     {
         var parents = Require.Parents(Require.Object(request.Parents, "parents"));
-        await grains.InCycleOfAsync("objectiveId", id, cycle => cycle.AlignObjectiveAsync(id, parents));
+        await grains.InCycleOfAsync("objectiveId", id, cycle => cycle.AlignObjectiveAsync(id, parents, caller.Actor));
         return TypedResults.NoContent();
     }
 
     /// <summary>Sets the weight a child (objective or key result) carries in this objective.</summary>
-    public static async Task<NoContent> SetChildWeightAsync(string id, string childId, WeightRequest request, IGrainFactory grains)
+    public static async Task<NoContent> SetChildWeightAsync(string id, string childId, WeightRequest request, IGrainFactory grains, ApiCaller caller)
     {
         var weight = Require.Value(request.Weight, "weight");
-        await grains.InCycleOfAsync("objectiveId", id, cycle => cycle.SetWeightAsync(id, childId, weight));
+        await grains.InCycleOfAsync("objectiveId", id, cycle => cycle.SetWeightAsync(id, childId, weight, caller.Actor));
         return TypedResults.NoContent();
     }
 

@@ -4,7 +4,7 @@ namespace OkrGrid.Web.Apis;
 
 /// <summary>
 /// Maps the engine's refusals to ProblemDetails: Invalid → 400 with <c>errors: { field: [reason] }</c>,
-/// NotFound → 404, Conflict → 409. Each body also carries <c>field</c> and <c>reason</c>.
+/// NotFound → 404, Conflict → 409, Forbidden → 403. Each body also carries <c>field</c> and <c>reason</c>.
 /// </summary>
 public static class OkrProblems
 {
@@ -13,6 +13,8 @@ public static class OkrProblems
         RejectionKind.Invalid => Invalid(rejection.Field, rejection.Reason),
         RejectionKind.NotFound => Problem(StatusCodes.Status404NotFound, "Not found", rejection),
         RejectionKind.Conflict => Problem(StatusCodes.Status409Conflict, "Conflict", rejection),
+        RejectionKind.Forbidden => Problem(StatusCodes.Status403Forbidden, "Forbidden", rejection),
+        RejectionKind.Mismatch => Problem(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused", rejection),
         _ => Problem(StatusCodes.Status400BadRequest, "Rejected", rejection),
     };
 
@@ -41,18 +43,51 @@ public static class OkrProblems
 /// that could not be read (malformed JSON, a value of the wrong type, no body, a query value that does not bind) into
 /// a 400 problem naming the field rather than a 500.
 /// </summary>
-internal sealed class ApiExceptionHandler : IExceptionHandler
+internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
+    /// <summary>How long a client is asked to wait before retrying during an outage.</summary>
+    public const int RetryAfterSeconds = 5;
+
+    private IResult Unavailable(HttpContext context, string what)
+    {
+        logger.LogWarning("{Method} {Path}: {What} — answered 503.", context.Request.Method, context.Request.Path, what);
+        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return OkrProblems.Problem(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "service",
+            $"{what}; nothing you asked for was acknowledged. Retry in {RetryAfterSeconds} s (a check-in with the same Idempotency-Key applies once).");
+    }
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var result = exception switch
         {
             OkrRejectedException rejection => OkrProblems.From(rejection),
             BadHttpRequestException bad => UnreadableRequest.ProblemOf(bad),
+            _ when Outage.Of(exception) is { } what => Unavailable(httpContext, what),
             _ => null,
         };
         if (result is null) return false;
         await result.ExecuteAsync(httpContext);
         return true;
+    }
+}
+
+/// <summary>
+/// Whether a failure is an outage the client should wait out (503 + Retry-After) rather than a bug (500): the database
+/// not answering, or the engine's silo being gone. Orleans may hand such an exception over as a stand-in that keeps
+/// only its type's name, so the name is what is matched.
+/// </summary>
+public static class Outage
+{
+    public static string? Of(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            var type = (e is Orleans.Serialization.UnavailableExceptionFallbackException fallback ? fallback.ExceptionType : e.GetType().FullName) ?? "";
+            if (type.StartsWith("Npgsql.", StringComparison.Ordinal) || e is System.Net.Sockets.SocketException)
+                return "the database does not answer";
+            if (e is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException)
+                return "the engine is not reachable";
+        }
+        return null;
     }
 }

@@ -4,7 +4,7 @@ public static class OrganisationApi
 {
     public static RouteGroupBuilder MapOrganisationApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/organisation").WithTags("Organisation").WithOkrProblems();
+        var api = app.MapGroup("/organisation").WithTags("Organisation").WithOkrProblems();
         api.MapGet("/", GetOrganisationAsync).WithName("GetOrganisation");
         return api;
     }

@@ -7,10 +7,10 @@ public static class PeopleApi
 {
     public static RouteGroupBuilder MapPeopleApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/people").WithTags("People").WithOkrProblems();
+        var api = app.MapGroup("/people").WithTags("People").WithOkrProblems();
         api.MapGet("/", ListPeopleAsync).WithName("ListPeople");
         api.MapGet("/{personId}", GetPersonAsync).WithName("GetPerson");
-        api.MapPost("/", CreatePersonAsync).WithName("CreatePerson");
+        api.MapPost("/", CreatePersonAsync).WithName("CreatePerson").RequireAuthorization(Policies.Admin);
         return api;
     }
 
@@ -23,10 +23,10 @@ public static class PeopleApi
         return TypedResults.Ok(organisation.People.FirstOrDefault(p => p.Id == personId) ?? throw OkrRejectedException.NotFound("personId", personId));
     }
 
-    public static async Task<Created<Person>> CreatePersonAsync(CreatePersonRequest request, IGrainFactory grains)
+    public static async Task<Created<Person>> CreatePersonAsync(CreatePersonRequest request, IGrainFactory grains, ApiCaller caller)
     {
         var person = await grains.GetGrain<IOrganisationGrain>(Company.Id).AddPersonAsync(
-            Require.Object(request.Id, "id"), Require.Object(request.Name, "name"), Require.Object(request.TeamId, "teamId"));
+            Require.Object(request.Id, "id"), Require.Object(request.Name, "name"), Require.Object(request.TeamId, "teamId"), caller.Actor);
         return TypedResults.Created($"/api/people/{person.Id}", person);
     }
 }

@@ -37,17 +37,17 @@ public static class ScenariosApi
 {
     public static RouteGroupBuilder MapScenariosApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/scenarios").WithTags("Planner").WithOkrProblems();
+        var api = app.MapGroup("/scenarios").WithTags("Planner").WithOkrProblems();
         api.MapGet("/", ListScenariosAsync).WithName("ListScenarios");
-        api.MapPost("/", CreateScenarioAsync).WithName("CreateScenario");
+        api.MapPost("/", CreateScenarioAsync).WithName("CreateScenario").RequireAuthorization(Policies.Plan);
         api.MapGet("/{id}", GetScenarioAsync).WithName("GetScenario");
-        api.MapPatch("/{id}", RenameScenarioAsync).WithName("RenameScenario");
-        api.MapPost("/{id}/moves", AddMoveAsync).WithName("AddScenarioMove");
-        api.MapDelete("/{id}/moves/{index}", RemoveMoveAsync).WithName("RemoveScenarioMove");
+        api.MapPatch("/{id}", RenameScenarioAsync).WithName("RenameScenario").RequireAuthorization(Policies.Plan);
+        api.MapPost("/{id}/moves", AddMoveAsync).WithName("AddScenarioMove").RequireAuthorization(Policies.Plan);
+        api.MapDelete("/{id}/moves/{index}", RemoveMoveAsync).WithName("RemoveScenarioMove").RequireAuthorization(Policies.Plan);
         api.MapGet("/{id}/impact", GetImpactAsync).WithName("GetScenarioImpact");
         api.MapGet("/{id}/sensitivity/{objectiveId}", GetSensitivityAsync).WithName("GetScenarioSensitivity");
-        api.MapPost("/{id}/apply", ApplyAsync).WithName("ApplyScenario");
-        api.MapPost("/{id}/discard", DiscardAsync).WithName("DiscardScenario");
+        api.MapPost("/{id}/apply", ApplyAsync).WithName("ApplyScenario").RequireAuthorization(Policies.Plan);
+        api.MapPost("/{id}/discard", DiscardAsync).WithName("DiscardScenario").RequireAuthorization(Policies.Plan);
         return api;
     }
 
@@ -55,30 +55,31 @@ public static class ScenariosApi
     public static async Task<Ok<ImmutableArray<ScenarioSummary>>> ListScenariosAsync(IGrainFactory grains) =>
         TypedResults.Ok(await grains.GetGrain<IScenarioCatalogGrain>(Company.Id).ListAsync());
 
-    public static async Task<Created<ScenarioView>> CreateScenarioAsync(CreateScenarioRequest request, IGrainFactory grains, IEngineClock clock)
+    public static async Task<Created<ScenarioView>> CreateScenarioAsync(CreateScenarioRequest request, IGrainFactory grains, IEngineClock clock, ApiCaller caller)
     {
         var name = Require.Object(request.Name, "name");
+        if (request.Author is not null) throw OkrRejectedException.Invalid("author", "is whoever creates the scenario; leave it out.");
         var cycleId = await grains.CycleOrCurrentAsync(clock, request.CycleId);
         var id = ScenarioIds.New(name);
-        var view = await grains.GetGrain<IScenarioGrain>(id).CreateAsync(new ScenarioDraft(name, Company.Id, cycleId, request.Author ?? ""));
+        var view = await grains.GetGrain<IScenarioGrain>(id).CreateAsync(new ScenarioDraft(name, Company.Id, cycleId), caller.Actor);
         return TypedResults.Created($"/api/scenarios/{id}", view);
     }
 
     public static async Task<Ok<ScenarioView>> GetScenarioAsync(string id, IGrainFactory grains) =>
         TypedResults.Ok(await Scenario(grains, id).GetAsync());
 
-    public static async Task<Ok<ScenarioView>> RenameScenarioAsync(string id, RenameScenarioRequest request, IGrainFactory grains) =>
-        TypedResults.Ok(await Scenario(grains, id).RenameAsync(Require.Object(request.Name, "name")));
+    public static async Task<Ok<ScenarioView>> RenameScenarioAsync(string id, RenameScenarioRequest request, IGrainFactory grains, ApiCaller caller) =>
+        TypedResults.Ok(await Scenario(grains, id).RenameAsync(Require.Object(request.Name, "name"), caller.Actor));
 
     /// <summary>Adds a move; an invalid one is kept and reported with its reason by the impact.</summary>
-    public static async Task<Created<ScenarioView>> AddMoveAsync(string id, MoveRequest request, IGrainFactory grains)
+    public static async Task<Created<ScenarioView>> AddMoveAsync(string id, MoveRequest request, IGrainFactory grains, ApiCaller caller)
     {
-        var view = await Scenario(grains, id).AddMoveAsync(request.ToMove());
+        var view = await Scenario(grains, id).AddMoveAsync(request.ToMove(), caller.Actor);
         return TypedResults.Created($"/api/scenarios/{id}/moves/{view.Moves.Length - 1}", view);
     }
 
-    public static async Task<Ok<ScenarioView>> RemoveMoveAsync(string id, int index, IGrainFactory grains) =>
-        TypedResults.Ok(await Scenario(grains, id).RemoveMoveAsync(index));
+    public static async Task<Ok<ScenarioView>> RemoveMoveAsync(string id, int index, IGrainFactory grains, ApiCaller caller) =>
+        TypedResults.Ok(await Scenario(grains, id).RemoveMoveAsync(index, caller.Actor));
 
     /// <summary>
     /// Before/after of every objective on the moves' old and new chains (sorted by the size of the change), moves
@@ -93,11 +94,11 @@ public static class ScenariosApi
         TypedResults.Ok(await Scenario(grains, id).GetSensitivityAsync(objectiveId));
 
     /// <summary>Applies every move together on the live graph — all or none (409 naming the first invalid move).</summary>
-    public static async Task<Ok<ScenarioView>> ApplyAsync(string id, IGrainFactory grains) =>
-        TypedResults.Ok(await Scenario(grains, id).ApplyAsync());
+    public static async Task<Ok<ScenarioView>> ApplyAsync(string id, IGrainFactory grains, ApiCaller caller) =>
+        TypedResults.Ok(await Scenario(grains, id).ApplyAsync(caller.Actor));
 
-    public static async Task<Ok<ScenarioView>> DiscardAsync(string id, IGrainFactory grains) =>
-        TypedResults.Ok(await Scenario(grains, id).DiscardAsync());
+    public static async Task<Ok<ScenarioView>> DiscardAsync(string id, IGrainFactory grains, ApiCaller caller) =>
+        TypedResults.Ok(await Scenario(grains, id).DiscardAsync(caller.Actor));
 
     private static IScenarioGrain Scenario(IGrainFactory grains, string id) => grains.GetGrain<IScenarioGrain>(id);
 }

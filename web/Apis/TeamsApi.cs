@@ -10,10 +10,10 @@ public static class TeamsApi
 {
     public static RouteGroupBuilder MapTeamsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/teams").WithTags("Teams").WithOkrProblems();
+        var api = app.MapGroup("/teams").WithTags("Teams").WithOkrProblems();
         api.MapGet("/", ListTeamsAsync).WithName("ListTeams");
         api.MapGet("/{teamId}", GetTeamAsync).WithName("GetTeam");
-        api.MapPost("/", CreateTeamAsync).WithName("CreateTeam");
+        api.MapPost("/", CreateTeamAsync).WithName("CreateTeam").RequireAuthorization(Policies.Admin);
         return api;
     }
 
@@ -29,10 +29,10 @@ public static class TeamsApi
             [.. organisation.Teams.Where(t => t.ParentTeamId == teamId)]));
     }
 
-    public static async Task<Created<Team>> CreateTeamAsync(CreateTeamRequest request, IGrainFactory grains)
+    public static async Task<Created<Team>> CreateTeamAsync(CreateTeamRequest request, IGrainFactory grains, ApiCaller caller)
     {
         var team = await grains.GetGrain<IOrganisationGrain>(Company.Id).AddTeamAsync(
-            Require.Object(request.Id, "id"), Require.Object(request.Name, "name"), request.ParentTeamId);
+            Require.Object(request.Id, "id"), Require.Object(request.Name, "name"), request.ParentTeamId, caller.Actor);
         return TypedResults.Created($"/api/teams/{team.Id}", team);
     }
 }

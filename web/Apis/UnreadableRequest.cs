@@ -11,6 +11,18 @@ internal static partial class UnreadableRequest
 {
     public static IResult ProblemOf(BadHttpRequestException bad)
     {
+        if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            return OkrProblems.Problem(bad.StatusCode, "Request too large", "body", $"must be at most {ApiServices.MaxRequestBody / 1024} KiB.");
+        if (bad.InnerException is JsonException { Message: var message } unmapped && UnmappedMember().Match(message) is { Success: true } member)
+        {
+            var name = member.Groups["name"].Value;
+            var field = FieldOf(unmapped.Path); // "$.owner.kinde": the path names the member itself
+            var known = Resolve(member.Groups["type"].Value)?.GetProperties().Select(p => JsonNames.Camel(p.Name)).ToList() ?? [];
+            var guess = known.Select(k => (Name: k, Distance: Distance(k, name))).Where(k => k.Distance <= 2).OrderBy(k => k.Distance).FirstOrDefault().Name;
+            return OkrProblems.Invalid(field, guess is null
+                ? $"is not a field of this request{(known.Count > 0 ? $" (its fields: {string.Join(", ", known)})" : "")}."
+                : $"is not a field of this request; did you mean '{guess}'?");
+        }
         if (bad.InnerException is JsonException json)
         {
             var field = FieldOf(json.Path);
@@ -80,6 +92,28 @@ internal static partial class UnreadableRequest
         "double" or "Double" => "number",
         var other => other,
     };
+
+    /// <summary>Edit distance, for "did you mean": small strings only.</summary>
+    private static int Distance(string a, string b)
+    {
+        a = a.ToLowerInvariant(); b = b.ToLowerInvariant();
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            var previous = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                var current = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
+                previous = current;
+            }
+        }
+        return row[b.Length];
+    }
+
+    [GeneratedRegex(@"The JSON property '(?<name>[^']*)' could not be mapped to any \.NET member contained in type '(?<type>[^']+)'")]
+    private static partial Regex UnmappedMember();
 
     [GeneratedRegex(@"could not be converted to (?<type>[^\s]+?)\.\s")]
     private static partial Regex ConvertFailure();

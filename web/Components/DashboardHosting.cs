@@ -11,22 +11,25 @@ public static class DashboardHosting
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
-        services.AddSingleton<IOkrCommands, GrainCommands>();
+        services.AddScoped<IOkrCommands, GrainCommands>();
         return services;
     }
 
     /// <summary>
-    /// Serves the pages and their static assets. An unknown address outside the API gets the dashboards' 404 page
-    /// (with status 404); the API keeps answering with ProblemDetails.
+    /// An unknown address outside the API gets the dashboards' 404 page (with status 404); the API keeps answering with
+    /// ProblemDetails. Before routing, so that the 404 page's address is routed when it is re-executed.
     /// </summary>
-    public static WebApplication MapOkrGridDashboards(this WebApplication app)
+    public static WebApplication UseOkrGridDashboardErrors(this WebApplication app)
     {
         app.UseWhen(
             context => !IsMachinePath(context.Request.Path),
             branch => branch.UseStatusCodePagesWithReExecute(NotFoundPath, createScopeForStatusCodePages: true));
-        // Routing after the re-execution, so that the 404 page's address is routed when it is re-executed.
-        app.UseRouting();
-        app.UseAntiforgery();
+        return app;
+    }
+
+    /// <summary>Serves the pages and their static assets.</summary>
+    public static WebApplication MapOkrGridDashboards(this WebApplication app)
+    {
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

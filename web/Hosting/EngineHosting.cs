@@ -1,8 +1,12 @@
+using OkrGrid.Silo.Storage;
 namespace OkrGrid.Web.Hosting;
 
 public static class EngineHosting
 {
-    /// <summary>Configuration key that turns the demo company off (on by default).</summary>
+    /// <summary>
+    /// Configuration key of the demo company. By default it is seeded only into the embedded PostgreSQL of a checkout
+    /// (no OKRGRID_POSTGRES): a real database is never a demo unless asked to be on its very first start.
+    /// </summary>
     public const string SeedDemoKey = "Demo:Seed";
 
     /// <summary>
@@ -19,7 +23,10 @@ public static class EngineHosting
             .AddSimpleConsole(o => o.SingleLine = true));
         var logger = bootstrapLogging.CreateLogger("OkrGrid.Web.Startup");
 
-        var seedDemo = builder.Configuration.GetValue(SeedDemoKey, defaultValue: true);
+        var configuredDatabase = builder.Configuration[OkrGridSilo.ConnectionStringKey];
+        var seedDemo = cluster.Mode == ClusterMode.Embedded
+            && builder.Configuration.GetValue(SeedDemoKey, defaultValue: string.IsNullOrWhiteSpace(configuredDatabase));
+        builder.Services.AddSingleton(new DemoSettings(seedDemo));
 
         switch (cluster.Mode)
         {
@@ -27,14 +34,19 @@ public static class EngineHosting
                 var gateways = cluster.GatewayEndpoints();
                 logger.LogInformation("Cluster mode {Mode}: joining cluster {ClusterId} through {Gateways}.",
                     cluster.Mode, cluster.ClusterId, string.Join(", ", gateways.Select(g => g.ToString())));
+                // Accounts, tokens and the audit trail live in the service's PostgreSQL: a client host needs it too.
+                if (string.IsNullOrWhiteSpace(configuredDatabase))
+                    throw new InvalidOperationException(
+                        $"Cluster:Mode=Client needs {OkrGridSilo.ConnectionStringKey}: accounts, API tokens and the audit trail are in the service's PostgreSQL.");
+                builder.Services.AddSingleton(_ => OkrGridSilo.CreateDataSource(configuredDatabase));
                 builder.UseOrleansClient(client => client
                     .UseStaticClustering(gateways)
                     .Configure<Orleans.Configuration.ClusterOptions>(o => { o.ServiceId = cluster.ServiceId; o.ClusterId = cluster.ClusterId; }));
                 builder.Services.AddSingleton<IEngineClock, SystemEngineClock>();
                 break;
             case ClusterMode.Embedded:
-                var connectionString = await OkrGridSilo.ResolveConnectionStringAsync(
-                    builder.Configuration[OkrGridSilo.ConnectionStringKey], logger);
+                var (connectionString, startedEmbedded) = await OkrGridSilo.ResolveDatabaseAsync(configuredDatabase, logger);
+                if (startedEmbedded) builder.Services.AddHostedService<EmbeddedPostgresOwner>();
                 logger.LogInformation("Cluster mode {Mode}: co-hosting a silo (silo port {SiloPort}, gateway port {GatewayPort}).",
                     cluster.Mode, cluster.SiloPort, cluster.GatewayPort);
                 builder.UseOrleans(silo =>
@@ -50,4 +62,30 @@ public static class EngineHosting
         }
         return builder;
     }
+}
+
+/// <summary>
+/// The embedded PostgreSQL this host started (it was not running before): stopped once the host has stopped — after
+/// the silo, which writes until the end — so Ctrl-C leaves nothing behind. One that was already running is left alone.
+/// </summary>
+internal sealed class EmbeddedPostgresOwner(IHostApplicationLifetime lifetime, ILogger<EmbeddedPostgresOwner> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStopped.Register(() =>
+        {
+            try
+            {
+                logger.LogInformation("Stopping the embedded PostgreSQL this host started (bash deploy/pg.sh stop).");
+                EmbeddedPostgres.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Could not stop the embedded PostgreSQL; stop it with: bash deploy/pg.sh stop");
+            }
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -10,6 +10,9 @@ public sealed class LiveOptions
 
     /// <summary>How often followers get their coalesced changes: a burst on one node becomes one entry per interval.</summary>
     public TimeSpan PushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The most a connection follows at once (nodes and scorecards): a dashboard needs tens, not thousands.</summary>
+    public int MaxSubscriptionsPerConnection { get; set; } = 200;
 }
 
 /// <summary>
@@ -35,6 +38,7 @@ public sealed class HubPushes(LiveBoard board, IHubContext<ScorecardHub> hub, IO
         var name = $"node:{nodeId}";
         lock (_gate)
         {
+            EnsureRoom(connectionId, name);
             if (!_follows.TryGetValue(name, out var follow)) _follows[name] = follow = new NodeFollow(name);
             Join(follow, connectionId);
         }
@@ -49,6 +53,7 @@ public sealed class HubPushes(LiveBoard board, IHubContext<ScorecardHub> hub, IO
         bool fresh;
         lock (_gate)
         {
+            EnsureRoom(connectionId, name);
             fresh = !_follows.TryGetValue(name, out var existing);
             follow = (ScorecardFollow)(existing ?? (_follows[name] = new ScorecardFollow(name, scope, cycleId)));
             Join(follow, connectionId);
@@ -57,6 +62,13 @@ public sealed class HubPushes(LiveBoard board, IHubContext<ScorecardHub> hub, IO
         var state = await ReadScorecardAsync(follow);
         if (fresh || follow.Members is null) SetMembers(follow, state);
         return state;
+    }
+
+    private void EnsureRoom(string connectionId, string name)
+    {
+        var max = options.Value.MaxSubscriptionsPerConnection;
+        if (_groupsOf.TryGetValue(connectionId, out var groups) && !groups.Contains(name) && groups.Count >= max)
+            throw new HubException($"subscriptions: a connection follows at most {max} nodes and scorecards; unsubscribe some first.");
     }
 
     public async Task UnfollowAsync(string connectionId, string nodeIdOrScope)
@@ -125,9 +137,15 @@ public sealed class HubPushes(LiveBoard board, IHubContext<ScorecardHub> hub, IO
         }
     }
 
+    /// <summary>
+    /// One push: each group's changes go to the group, serialized once. A connection that follows several groups with
+    /// changes this time (a company scorecard and a node on it, say) is left out of those groups' messages and gets one
+    /// message of its own instead, each node once at its newest version.
+    /// </summary>
     private async Task PushAsync()
     {
         List<(Follow Follow, List<NodeChange> Changes, bool Stale)> due = [];
+        Dictionary<string, List<string>> overlapping = []; // connection → the due groups it follows (two or more)
         lock (_gate)
         {
             foreach (var follow in _follows.Values)
@@ -141,25 +159,55 @@ public sealed class HubPushes(LiveBoard board, IHubContext<ScorecardHub> hub, IO
                 var changes = follow.Drain();
                 if (changes.Count > 0 || stale) due.Add((follow, changes, stale));
             }
+            var withChanges = due.Where(d => d.Changes.Count > 0).Select(d => d.Follow.Name).ToHashSet();
+            if (withChanges.Count > 1)
+                foreach (var (connection, groups) in _groupsOf)
+                {
+                    var mine = groups.Where(withChanges.Contains).ToList();
+                    if (mine.Count > 1) overlapping[connection] = mine;
+                }
         }
+        var changesOf = due.ToDictionary(d => d.Follow.Name, d => d.Changes);
+        var excludedFrom = overlapping.SelectMany(o => o.Value.Select(g => (Group: g, Connection: o.Key)))
+            .GroupBy(x => x.Group).ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(x => x.Connection)]);
         await Task.WhenAll(due.Select(async d =>
         {
             try
             {
-                var group = hub.Clients.Group(d.Follow.Name);
                 if (d.Stale && d.Follow is ScorecardFollow scorecard)
                 {
                     var state = await ReadScorecardAsync(scorecard);
                     SetMembers(scorecard, state);
-                    await group.SendAsync("scorecard", state);
+                    await hub.Clients.Group(d.Follow.Name).SendAsync("scorecard", state);
                 }
-                if (d.Changes.Count > 0) await group.SendAsync("changes", d.Changes);
+                if (d.Changes.Count == 0) return;
+                var group = excludedFrom.TryGetValue(d.Follow.Name, out var excluded)
+                    ? hub.Clients.GroupExcept(d.Follow.Name, excluded) : hub.Clients.Group(d.Follow.Name);
+                await group.SendAsync("changes", d.Changes);
             }
             catch (Exception ex)
             {
                 logger.LogWarning(ex, "Push to {Group} failed.", d.Follow.Name);
             }
-        }));
+        }).Concat(overlapping.Select(async o =>
+        {
+            try { await hub.Clients.Client(o.Key).SendAsync("changes", Merge(o.Value.Select(g => changesOf[g]))); }
+            catch (Exception ex) { logger.LogWarning(ex, "Push to connection {Connection} failed.", o.Key); }
+        })));
+    }
+
+    /// <summary>Each node once, at its newest version, with the traces any of its copies carried.</summary>
+    private static List<NodeChange> Merge(IEnumerable<List<NodeChange>> lists)
+    {
+        var merged = new Dictionary<string, NodeChange>();
+        foreach (var change in lists.SelectMany(l => l))
+        {
+            if (!merged.TryGetValue(change.NodeId, out var held)) { merged[change.NodeId] = change; continue; }
+            var newer = change.Version >= held.Version ? change : held;
+            var traces = (held.Score?.Traces ?? []).Concat(change.Score?.Traces ?? []).Distinct().ToArray();
+            merged[change.NodeId] = traces.Length > 0 && newer.Score is { } s ? newer with { Score = s with { Traces = traces } } : newer;
+        }
+        return [.. merged.Values];
     }
 
     private async Task<ScorecardState> ReadScorecardAsync(ScorecardFollow follow)

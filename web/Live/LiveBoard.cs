@@ -57,8 +57,18 @@ public sealed class LiveBoard(IGrainFactory grains, IEngineClock clock, ILogger<
     public async Task<CycleInfo?> GetCurrentCycleAsync(CancellationToken cancellationToken = default) =>
         Cycles.Current((await GetOrganisationAsync(cancellationToken)).Cycles, clock.UtcNow);
 
-    /// <summary>The cycle's board: read once, then kept live. Unknown cycle: the engine's 404 (OkrRejectedException).</summary>
-    public Task<CycleBoard> GetCycleAsync(string cycleId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The cycle's board: read once, then kept live. A cycle the company does not have is refused (OkrRejectedException,
+    /// not found) without being read or kept — else anyone could make the host follow made-up cycles for ever.
+    /// </summary>
+    public async Task<CycleBoard> GetCycleAsync(string cycleId, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(cycleId) || (await GetOrganisationAsync(cancellationToken)).Cycles.All(c => c.Id != cycleId))
+            throw OkrRejectedException.NotFound("cycleId", cycleId);
+        return await GetKnownCycleAsync(cycleId, cancellationToken);
+    }
+
+    private Task<CycleBoard> GetKnownCycleAsync(string cycleId, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -185,6 +195,12 @@ public sealed class LiveBoard(IGrainFactory grains, IEngineClock clock, ILogger<
                     Raise(new LiveBatch([], [cycleId], OrganisationChanged: false));
                 else if (Missed(previous!, next, cycleId) is { IsEmpty: false } missed)
                     Raise(new LiveBatch(missed, [], OrganisationChanged: false));
+            }
+            catch (OkrRejectedException gone) when (gone.Kind == RejectionKind.NotFound)
+            {
+                // The cycle is gone: stop following it (a page that asks again is told so).
+                lock (_gate) { _cycles.Remove(cycleId); entry.Reloading = false; }
+                return;
             }
             catch (Exception ex)
             {

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -16,15 +17,23 @@ public static class LiveServices
         services.AddHostedService(sp => sp.GetRequiredService<HostChangeFeed>());
         services.Configure<LiveOptions>(configuration.GetSection(LiveOptions.SectionName));
         services.AddSingleton<HubPushes>();
+        services.AddSingleton<HubAccess>();
+        services.AddHostedService(sp => sp.GetRequiredService<HubAccess>());
         services.AddHostedService(sp => sp.GetRequiredService<HubPushes>());
-        services.AddSignalR().AddJsonProtocol(o =>
-            o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddSignalR(o => o.AddFilter<HubRefusals>())
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)))
+            // MessagePack beside JSON: smaller pushes for clients that ask for it (enums go by name, as in JSON).
+            .AddMessagePackProtocol(o => o.SerializerOptions = MessagePack.MessagePackSerializerOptions.Standard
+                .WithResolver(MessagePack.Resolvers.CompositeResolver.Create(
+                    MessagePack.Resolvers.DynamicEnumAsStringResolver.Instance, MessagePack.Resolvers.ContractlessStandardResolver.Instance)));
+        // HubRefusals logs each refused or failed call itself, at the level it deserves.
+        services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.None));
         return services;
     }
 
     public static IEndpointRouteBuilder MapOkrGridHubs(this IEndpointRouteBuilder app)
     {
-        app.MapHub<ScorecardHub>(ScorecardHub.Path);
+        app.MapHub<ScorecardHub>(ScorecardHub.Path).RequireAuthorization(OkrGrid.Web.Access.Policies.Hub);
         return app;
     }
 }

@@ -10,7 +10,8 @@ namespace OkrGrid.Web.Seeding;
 /// key result's owner is the author. It waits for the demo company (seeded by a silo startup task), and a failed
 /// step is logged and the next one tried: it never takes the host down.
 /// </summary>
-public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoActivitySettings settings, ILogger<DemoActivity> logger)
+public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoActivitySettings settings, DatabaseMode mode, DemoSettings demo,
+    ILogger<DemoActivity> logger)
     : BackgroundService
 {
     /// <summary>One step in this many also records a KPI measurement.</summary>
@@ -22,6 +23,12 @@ public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoA
     {
         try
         {
+            // Made-up check-ins belong on the demo only, never among real ones.
+            if (!await mode.IsDemoAsync(demo.Seed, stoppingToken))
+            {
+                logger.LogWarning("Demo:Activity is on, but this is not a demo database: no made-up check-ins here.");
+                return;
+            }
             await WaitForCompanyAsync(stoppingToken);
             logger.LogInformation("Demo activity: a check-in every {Interval} s on company '{CompanyId}'.", settings.Interval.TotalSeconds, Company.Id);
             using var timer = new PeriodicTimer(settings.Interval);
@@ -74,7 +81,9 @@ public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoA
         var progress = Rules.Clamp(Rules.RawProgress(kr.Kind, kr.Start, kr.Target, value));
         var confidence = DemoScript.Confidence(progress, Rules.ExpectedFor(kr.Kind, elapsed), _random);
         var author = new OwnerNames(organisation).Of(kr.Owner);
-        await grains.GetGrain<IKeyResultGrain>(kr.Id).CheckInAsync(new CheckIn(NewClientId(), value, confidence, note, author, default));
+        // The owner "checks in", through the demo activity: the audit says so.
+        await grains.GetGrain<IKeyResultGrain>(kr.Id).CheckInAsync(new CheckIn(NewClientId(), value, confidence, note, "", default),
+            OkrGrid.Access.Actor.DemoActivity with { Name = author });
     }
 
     private async Task MeasureAsync()
@@ -84,7 +93,7 @@ public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoA
         var kpi = grains.GetGrain<IKpiGrain>(organisation.Kpis[_random.Next(organisation.Kpis.Length)].Id);
         var view = await kpi.GetViewAsync();
         var (value, note) = DemoScript.NextMeasurement(view.Definition, view.State.Latest, _random);
-        await kpi.RecordAsync(new Measurement(NewClientId(), value, default, note, DemoScript.MeasurementAuthor));
+        await kpi.RecordAsync(new Measurement(NewClientId(), value, default, note), OkrGrid.Access.Actor.DemoActivity with { Name = DemoScript.MeasurementAuthor });
     }
 
     /// <summary>A fresh id per check-in: each is a new fact, never a retry of an earlier one.</summary>

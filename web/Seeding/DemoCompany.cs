@@ -204,3 +204,27 @@ public static class DemoCompany
     private static Owner TeamOwner(string teamId) => new(OwnerKind.Team, teamId);
     private static Owner PersonOwner(string personId) => new(OwnerKind.Person, personId);
 }
+
+/// <summary>
+/// Who the demo's people are when they sign in: a VP who is admin, the department head and each team's lead as team
+/// leads, everyone else a member — and a board observer, a viewer with no team. The demo sign-in page lists them.
+/// </summary>
+public static class DemoAccounts
+{
+    public const string ObserverId = "board-observer";
+
+    private static readonly Dictionary<string, OkrGrid.Access.Role> Roles = new()
+    {
+        ["maya-okafor"] = OkrGrid.Access.Role.Admin,
+        ["daniel-reyes"] = OkrGrid.Access.Role.Lead,
+        ["priya-raman"] = OkrGrid.Access.Role.Lead,
+        ["sofia-alvarez"] = OkrGrid.Access.Role.Lead,
+        ["hiroshi-tanaka"] = OkrGrid.Access.Role.Lead,
+        ["ingrid-larsen"] = OkrGrid.Access.Role.Lead,
+        ["elena-petrova"] = OkrGrid.Access.Role.Lead,
+    };
+
+    public static IEnumerable<(string Id, string DisplayName, OkrGrid.Access.Role Role, string? PersonId)> All =>
+        DemoCompany.People.Select(p => (p.Id, p.Name, Roles.GetValueOrDefault(p.Id, OkrGrid.Access.Role.Member), (string?)p.Id))
+            .Append((ObserverId, "Avery Quinn", OkrGrid.Access.Role.Viewer, null));
+}

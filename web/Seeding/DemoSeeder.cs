@@ -9,7 +9,7 @@ namespace OkrGrid.Web.Seeding;
 /// Idempotent: a company that has a name was seeded (the name is set last), so nothing happens; an interrupted
 /// seeding is finished on the next start, each step skipping what exists, and history carries fixed client ids.
 /// </summary>
-public sealed class DemoSeeder(IGrainFactory grains, IEngineClock clock, ILogger<DemoSeeder> logger) : IStartupTask
+public sealed class DemoSeeder(IGrainFactory grains, IEngineClock clock, DatabaseMode mode, ILogger<DemoSeeder> logger) : IStartupTask
 {
     async Task IStartupTask.Execute(CancellationToken cancellationToken)
     {
@@ -26,6 +26,8 @@ public sealed class DemoSeeder(IGrainFactory grains, IEngineClock clock, ILogger
 
     private async Task SeedAsync(CancellationToken cancellationToken)
     {
+        // A database is the demo from its first start or never (see DatabaseMode): real data never gets the demo.
+        if (!await mode.IsDemoAsync(wantDemo: true, cancellationToken)) return;
         var organisation = grains.GetGrain<IOrganisationGrain>(Company.Id);
         var existing = await organisation.GetAsync();
         if (!string.IsNullOrEmpty(existing.CompanyName))
@@ -97,7 +99,7 @@ public sealed class DemoSeeder(IGrainFactory grains, IEngineClock clock, ILogger
         var grain = grains.GetGrain<IKeyResultGrain>(NodeIds.Compose(cycle.Id, kr.Id));
         var applied = 0;
         foreach (var checkIn in DemoHistory.CheckIns(kr, cycle, now))
-            if ((await grain.CheckInAsync(checkIn)).Applied) applied++;
+            if ((await grain.CheckInAsync(checkIn with { Via = "demo", AuthorId = "demo" })).Applied) applied++;
         return applied;
     }
 
@@ -107,7 +109,7 @@ public sealed class DemoSeeder(IGrainFactory grains, IEngineClock clock, ILogger
         var grain = grains.GetGrain<IKpiGrain>(kpi.Definition.Id);
         var applied = 0;
         foreach (var measurement in DemoHistory.Measurements(kpi, cycle, now))
-            if ((await grain.RecordAsync(measurement)).Applied) applied++;
+            if ((await grain.RecordAsync(measurement with { Via = "demo", AuthorId = "demo" })).Applied) applied++;
         return applied;
     }
 }

@@ -70,12 +70,14 @@ public sealed class AlignmentAndHistoryApiTests(ApiHost host) : ApiTestBase(host
     {
         var (root, _, done, _) = await TreeAsync();
         var kr = await CreateKeyResultAsync(NewId("steps"), root.Id, start: 0, target: 200);
-        await CheckInAsync(kr.Id, 30, confidence: 0.4, note: "first", author: "Ana");
-        await CheckInAsync(kr.Id, 120, note: "second", author: "Bo");
+        // Ana owns the key result; the admin checks in too. Each is the author of their own.
+        await CheckInAsync(kr.Id, 30, confidence: 0.4, note: "first", by: "ana");
+        await CheckInAsync(kr.Id, 120, note: "second");
 
         var history = await GetAsync<NodeHistory>($"/api/history/{kr.Id}");
         Assert.Equal((kr.Id, NodeKind.KeyResult, kr.Title, Host.CycleStart, Host.CycleEnd), (history.NodeId, history.Kind, history.Title, history.CycleStart, history.CycleEnd));
-        Assert.Equal([(120.0, (double?)null, "second", "Bo"), (30, 0.4, "first", "Ana")], history.CheckIns.Select(c => (c.Value, c.Confidence, c.Note, c.Author)));
+        Assert.Equal([(120.0, (double?)null, "second", WebSessions.AdminDisplayName), (30, 0.4, "first", "Ana Lima")],
+            history.CheckIns.Select(c => (c.Value, c.Confidence, c.Note, c.Author)));
         Assert.Equal(history.Points.OrderBy(p => p.At), history.Points);
         Assert.Equal((Host.CycleStart, Status.NoData, (double?)null), (history.Points[0].At, history.Points[0].Status, history.Points[0].Value));
         // The latest check-in gives 120 / 200 = 0.6 and keeps the last confidence given (0.4).

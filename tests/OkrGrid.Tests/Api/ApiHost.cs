@@ -24,8 +24,13 @@ public sealed class ApiHost : IAsyncLifetime
 
     private string _database = "";
     private WebProcess? _web;
+    private readonly Dictionary<string, HttpClient> _people = [];
 
+    /// <summary>The admin's client (an admin-scope token).</summary>
     public HttpClient Client => (_web ?? throw new InvalidOperationException("The host is not started.")).Client;
+
+    /// <summary>A member's client (their personal token, write scope): "ana" (Platform) or "bo" (Sales).</summary>
+    public HttpClient ClientOf(string userName) => _people[userName];
     public WebProcess Web => _web!;
     public DateTimeOffset CycleStart { get; private set; }
     public DateTimeOffset CycleEnd { get; private set; }
@@ -44,10 +49,20 @@ public sealed class ApiHost : IAsyncLifetime
         await PostOkAsync("/api/people", new { id = "bo", name = "Bo Berg", teamId = "sales" });
         await PostOkAsync("/api/cycles", new { id = CycleId, name = "Now", start = CycleStart, end = CycleEnd });
         await PostOkAsync("/api/cycles", new { id = NextCycleId, name = "Next", start = CycleEnd, end = CycleEnd.AddDays(90) });
+        // Two members with accounts, each signing in with a password and making a token, as a person would.
+        foreach (var (user, person) in new[] { ("ana", "ana"), ("bo", "bo") })
+        {
+            await PostOkAsync("/api/users", new { userName = user, displayName = person == "ana" ? "Ana Lima" : "Bo Berg", role = "member", personId = person, password = MemberPassword });
+            using var session = await WebSessions.SignInAsync(_web.BaseAddress, user, MemberPassword);
+            _people[user] = WebSessions.WithToken(_web.BaseAddress, await WebSessions.CreateTokenAsync(session, "api tests", "write"));
+        }
     }
+
+    public const string MemberPassword = "Member-password-1";
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var client in _people.Values) client.Dispose();
         if (_web is not null) await _web.DisposeAsync();
         if (_database.Length > 0) await ScratchDatabases.DropAsync(_database);
     }
@@ -79,13 +94,13 @@ public abstract class ApiTestBase(ApiHost host)
 
     protected static string Node(string local) => NodeIds.Compose(ApiHost.CycleId, local);
 
-    protected async Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, object? body = null, string? idempotencyKey = null)
+    protected async Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, object? body = null, string? idempotencyKey = null, HttpClient? client = null)
     {
         var request = new HttpRequestMessage(method, url);
         if (body is string raw) request.Content = new StringContent(raw, System.Text.Encoding.UTF8, "application/json");
         else if (body is not null) request.Content = JsonContent.Create(body, options: Json);
         if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
-        return await Client.SendAsync(request, Ct);
+        return await (client ?? Client).SendAsync(request, Ct);
     }
 
     protected async Task<T> GetAsync<T>(string url)
@@ -175,10 +190,11 @@ public abstract class ApiTestBase(ApiHost host)
             new { id = local, title = $"Key result {local}", owner = owner ?? PersonOwner("ana"), kind, start, target, objectiveId, cycleId = ApiHost.CycleId, weight, kpiId, unit = "" },
             "/api/key-results/");
 
-    protected async Task<CheckInResult> CheckInAsync(string keyResultId, double value, double? confidence = null, string? note = null, string? author = null)
+    /// <summary>A check-in by the admin, or by a member (<paramref name="by"/>: "ana", "bo") with their own token.</summary>
+    protected async Task<CheckInResult> CheckInAsync(string keyResultId, double value, double? confidence = null, string? note = null, string? by = null)
     {
         using var response = await SendAsync(HttpMethod.Post, $"/api/key-results/{keyResultId}/check-ins",
-            new { value, confidence, note, author }, idempotencyKey: Guid.NewGuid().ToString("N"));
+            new { value, confidence, note }, idempotencyKey: Guid.NewGuid().ToString("N"), client: by is null ? null : Host.ClientOf(by));
         await AssertStatusAsync(HttpStatusCode.Created, response);
         return (await response.Content.ReadFromJsonAsync<CheckInResult>(Json, Ct))!;
     }

@@ -18,7 +18,7 @@ public sealed class KeyResultsApiTests(ApiHost host) : ApiTestBase(host)
         Assert.Equal(new KeyResultDefinition(Node(local), ApiHost.CycleId, "Cut churn", new Owner(OwnerKind.Person, "ana"), KeyResultKind.Decrease, 8, 4, "%", null), kr);
         var other = await CreateKeyResultAsync(NewId("k"), objective.Id, start: 0, target: 10);
 
-        var result = await CheckInAsync(kr.Id, 5, confidence: 0.7, note: "new onboarding", author: "Ana");
+        var result = await CheckInAsync(kr.Id, 5, confidence: 0.7, note: "new onboarding", by: "ana");
         Assert.True(result.Applied);
         // (5 − 8) / (4 − 8) = 0.75
         var elapsed = Rules.ExpectedProgress(Host.CycleStart, Host.CycleEnd, DateTimeOffset.UtcNow);
@@ -37,7 +37,8 @@ public sealed class KeyResultsApiTests(ApiHost host) : ApiTestBase(host)
 
         var checkIns = await GetAsync<ImmutableArray<CheckIn>>($"/api/key-results/{kr.Id}/check-ins");
         var stored = Assert.Single(checkIns);
-        Assert.Equal((5.0, 0.7, "new onboarding", "Ana"), (stored.Value, stored.Confidence!.Value, stored.Note, stored.Author));
+        Assert.Equal((5.0, 0.7, "new onboarding", "Ana Lima", "user:ana"), (stored.Value, stored.Confidence!.Value, stored.Note, stored.Author, stored.AuthorId));
+        Assert.StartsWith("token:", stored.Via);
     }
 
     [Fact]
@@ -46,14 +47,17 @@ public sealed class KeyResultsApiTests(ApiHost host) : ApiTestBase(host)
         var kr = await CreateKeyResultAsync(NewId("k"), null);
         var key = NewId("retry");
         var first = await ExpectAsync<CheckInResult>(HttpStatusCode.Created, HttpMethod.Post, $"/api/key-results/{kr.Id}/check-ins", new { value = 30, traceId = "t-1" }, key);
-        var again = await ExpectAsync<CheckInResult>(HttpStatusCode.OK, HttpMethod.Post, $"/api/key-results/{kr.Id}/check-ins", new { value = 90 }, key);
+        // A retry repeats the check-in (the trace is not part of it).
+        var again = await ExpectAsync<CheckInResult>(HttpStatusCode.OK, HttpMethod.Post, $"/api/key-results/{kr.Id}/check-ins", new { value = 30 }, key);
         // The body's client id is the same key: still a retry.
-        var viaBody = await ExpectAsync<CheckInResult>(HttpStatusCode.OK, HttpMethod.Post, $"/api/key-results/{kr.Id}/check-ins", new { value = 90, clientId = key });
+        var viaBody = await ExpectAsync<CheckInResult>(HttpStatusCode.OK, HttpMethod.Post, $"/api/key-results/{kr.Id}/check-ins", new { value = 30, clientId = key });
+        // The same key with another value is not a retry (422, see HardeningTests): the 90 is never silently dropped.
 
         Assert.True(first.Applied);
         Assert.False(again.Applied);
         Assert.False(viaBody.Applied);
-        Assert.Equal(0.3, again.Score.Progress, 9); // the retry did not move it to 0.9
+        Assert.Equal(0.3, again.Score.Progress, 9);
+        Assert.Equal(first.Score.Version, again.Score.Version); // applied once: nothing new was published
         var history = await GetAsync<ImmutableArray<CheckIn>>($"/api/key-results/{kr.Id}/check-ins");
         Assert.Equal([(key, 30.0)], history.Select(c => (c.ClientId, c.Value)));
         Assert.Equal(1, (await GetAsync<KeyResultView>($"/api/key-results/{kr.Id}")).CheckInCount);

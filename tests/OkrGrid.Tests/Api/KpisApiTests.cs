@@ -24,10 +24,13 @@ public sealed class KpisApiTests(ApiHost host) : ApiTestBase(host)
         var kr = await CreateKeyResultAsync(NewId("k"), objective.Id, start: 40, target: 60, kind: "kpiLinked", kpiId: id);
 
         var key = NewId("m");
-        var recorded = await ExpectAsync<MeasurementResult>(HttpStatusCode.Created, HttpMethod.Post, $"/api/kpis/{id}/measurements", new { value = 42, note = "launch week", author = "Metrics" }, key);
+        var recorded = await ExpectAsync<MeasurementResult>(HttpStatusCode.Created, HttpMethod.Post, $"/api/kpis/{id}/measurements", new { value = 42, note = "launch week" }, key);
         Assert.Equal((true, 42.0, Health.Yellow, true), (recorded.Applied, recorded.State.Latest!.Value, recorded.State.Health, recorded.State.BelowBaseline));
-        var retry = await ExpectAsync<MeasurementResult>(HttpStatusCode.OK, HttpMethod.Post, $"/api/kpis/{id}/measurements", new { value = 99 }, key);
+        var retry = await ExpectAsync<MeasurementResult>(HttpStatusCode.OK, HttpMethod.Post, $"/api/kpis/{id}/measurements", new { value = 42, note = "launch week" }, key);
         Assert.Equal((false, 42.0), (retry.Applied, retry.State.Latest!.Value));
+        // The same key for another value is not a retry: 422, and 42 stands.
+        await RefusedAsync((HttpStatusCode)422, "Idempotency-Key", "was already used for a different request", HttpMethod.Post,
+            $"/api/kpis/{id}/measurements", new { value = 99 }, key, $"/api/kpis/{id}/measurements");
 
         // The key result takes the KPI's value: (42 − 40) / (60 − 40) = 0.1, and so does its only objective.
         await ObjectiveSettledAsync(objective.Id, 0.1);
@@ -36,7 +39,7 @@ public sealed class KpisApiTests(ApiHost host) : ApiTestBase(host)
 
         var measurements = await GetAsync<ImmutableArray<Measurement>>($"/api/kpis/{id}/measurements");
         Assert.Equal([42.0, 55], measurements.Select(m => m.Value));
-        Assert.Equal(("launch week", "Metrics"), (measurements[0].Note, measurements[0].Author));
+        Assert.Equal(("launch week", WebSessions.AdminDisplayName), (measurements[0].Note, measurements[0].Author));
         var item = Assert.Single(await GetAsync<ImmutableArray<KpiListItem>>("/api/kpis"), k => k.Definition.Id == id);
         Assert.Equal((55.0, Health.Green, false), (item.State.Latest!.Value, item.State.Health, item.State.BelowBaseline));
         Assert.Equal([kr.Id], item.LinkedKeyResults);

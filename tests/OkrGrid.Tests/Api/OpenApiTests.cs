@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -8,6 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Hosting;
 using OkrGrid.Web.Apis;
+using OkrGrid.Web.Access;
+using OkrGrid.Web.Hosting;
 
 namespace OkrGrid.Tests.Api;
 
@@ -36,8 +37,8 @@ public sealed class OpenApiTests(ApiHost host) : ApiTestBase(host)
     }
 
     /// <summary>
-    /// Every endpoint of every <c>Map…Api</c> route group of the web assembly, mapped on a bare application (an
-    /// Orleans client that is never started stands in for the silo: nothing is called).
+    /// Every endpoint of the host's API (<see cref="OkrGrid.Web.Hosting.WebEndpoints.MapOkrGridApi"/>), mapped on a bare
+    /// application (an Orleans client that is never started stands in for the silo: nothing is called).
     /// </summary>
     private static async Task<List<(string Method, string Path, string Name)>> MappedEndpointsAsync()
     {
@@ -45,13 +46,11 @@ public sealed class OpenApiTests(ApiHost host) : ApiTestBase(host)
         builder.UseOrleansClient(client => client.UseLocalhostClustering());
         builder.Services.AddSingleton<IEngineClock, SystemEngineClock>();
         builder.Services.AddOkrGridApi();
+        builder.AddOkrGridAccess();
         await using var app = builder.Build();
-        var maps = typeof(ApiServices).Assembly.GetTypes()
-            .Where(t => t.Namespace == typeof(ApiServices).Namespace && t.IsAbstract && t.IsSealed)
-            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
-            .Where(m => m.Name.StartsWith("Map", StringComparison.Ordinal) && m.Name.EndsWith("Api", StringComparison.Ordinal) && m.ReturnType == typeof(RouteGroupBuilder));
-        foreach (var map in maps) map.Invoke(null, [app]);
+        app.MapOkrGridApi();
         return ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<IExcludeFromDescriptionMetadata>()?.ExcludeFromDescription != true)
             .SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods
                 .Select(method => (method, "/" + e.RoutePattern.RawText!.Trim('/'), e.Metadata.GetMetadata<IEndpointNameMetadata>()!.EndpointName)))
             .ToList();

@@ -58,6 +58,8 @@ public sealed class OrganisationApiTests(ApiHost host) : ApiTestBase(host)
         var all = await GetAsync<ImmutableArray<CycleInfo>>("/api/cycles");
         Assert.Contains(cycle, all);
         Assert.Equal(all.OrderBy(c => c.Definition.Start), all); // oldest first
+        // "current": the open cycle containing now (the host's "api-now"), whatever later cycles exist.
+        Assert.Equal(ApiHost.CycleId, (await GetAsync<CycleInfo>("/api/cycles/current")).Id);
     }
 
     [Fact]
@@ -68,6 +70,7 @@ public sealed class OrganisationApiTests(ApiHost host) : ApiTestBase(host)
         await RefusedAsync(HttpStatusCode.BadRequest, "end", "must be after start", HttpMethod.Post, "/api/cycles", new { id = NewId("c"), name = "Backwards", start, end = start.AddDays(-1) });
         await RefusedAsync(HttpStatusCode.BadRequest, "start", "is required", HttpMethod.Post, "/api/cycles", new { id = NewId("c"), name = "No start", end = start });
         await RefusedAsync(HttpStatusCode.BadRequest, "start", "ISO 8601", HttpMethod.Post, "/api/cycles", """{"id": "c-bad-date", "name": "X", "start": "next monday", "end": "2031-02-01T00:00:00Z"}""");
+        await RefusedAsync(HttpStatusCode.BadRequest, "id", "names the current cycle", HttpMethod.Post, "/api/cycles", new { id = "current", name = "Current", start, end = start.AddDays(1) });
         await RefusedAsync(HttpStatusCode.NotFound, "cycleId", "'nope' does not exist", HttpMethod.Get, "/api/cycles/nope");
         await RefusedAsync(HttpStatusCode.NotFound, "cycleId", "'nope' does not exist", HttpMethod.Get, "/api/cycles/nope/snapshot");
         await RefusedAsync(HttpStatusCode.NotFound, "cycleId", "'nope' does not exist", HttpMethod.Post, "/api/cycles/nope/close");

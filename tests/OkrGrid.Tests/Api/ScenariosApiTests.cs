@@ -29,14 +29,14 @@ public sealed class ScenariosApiTests(ApiHost host) : ApiTestBase(host)
     }
 
     private async Task<ScenarioView> NewScenarioAsync(string name = "Rebalance Q4") =>
-        await CreateAsync<ScenarioView>("/api/scenarios", new { name, cycleId = ApiHost.CycleId, author = "Maya" }, "/api/scenarios/");
+        await CreateAsync<ScenarioView>("/api/scenarios", new { name, cycleId = ApiHost.CycleId }, "/api/scenarios/");
 
     [Fact]
     public async Task SimulateThenApplyMovesTheLiveGraphExactlyAsSimulated()
     {
         var g = await BuildAsync();
         var scenario = await NewScenarioAsync();
-        Assert.Equal((ScenarioState.Open, ApiHost.CycleId, "Maya"), (scenario.State, scenario.CycleId, scenario.Author));
+        Assert.Equal((ScenarioState.Open, ApiHost.CycleId, WebSessions.AdminDisplayName), (scenario.State, scenario.CycleId, scenario.Author));
 
         await ExpectAsync<ScenarioView>(HttpStatusCode.Created, HttpMethod.Post, $"/api/scenarios/{scenario.Id}/moves",
             new { kind = "moveKeyResult", keyResultId = g.B, objectiveId = g.Blue });

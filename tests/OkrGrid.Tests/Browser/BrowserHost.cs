@@ -33,8 +33,25 @@ public sealed class BrowserHost : IAsyncLifetime
         Directory.CreateDirectory(ScreenshotDir);
     }
 
-    /// <summary>A new page at that size, on that address, once its circuit is interactive.</summary>
-    public async Task<IPage> OpenAsync(string path, int width = 1440, int height = 900, ColorScheme scheme = ColorScheme.Light)
+    /// <summary>The demo's admin, whom pages are opened as unless a test says otherwise.</summary>
+    public const string DefaultUser = "maya-okafor";
+
+    /// <summary>
+    /// A new page at that size, on that address, once its circuit is interactive — signed in as one of the demo's
+    /// people (<paramref name="user"/>; null: signed out).
+    /// </summary>
+    public async Task<IPage> OpenAsync(string path, int width = 1440, int height = 900, ColorScheme scheme = ColorScheme.Light,
+        string? user = DefaultUser)
+    {
+        var context = await NewContextAsync(width, height, scheme, user);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(path);
+        await WaitInteractiveAsync(page);
+        return page;
+    }
+
+    /// <summary>A browser context signed in as a demo person through the demo sign-in form (the session cookie put in the context).</summary>
+    public async Task<IBrowserContext> NewContextAsync(int width = 1440, int height = 900, ColorScheme scheme = ColorScheme.Light, string? user = DefaultUser)
     {
         var context = await Browser.NewContextAsync(new()
         {
@@ -44,10 +61,16 @@ public sealed class BrowserHost : IAsyncLifetime
             TimezoneId = "Europe/Berlin",
             Locale = "en-GB",
         });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(path);
-        await WaitInteractiveAsync(page);
-        return page;
+        if (user is not null)
+        {
+            var jar = new System.Net.CookieContainer();
+            using (await WebSessions.DemoSignInAsync(Web.BaseAddress, user, jar)) { }
+            await context.AddCookiesAsync(jar.GetCookies(Web.BaseAddress).Select(c => new Cookie
+            {
+                Name = c.Name, Value = c.Value, Domain = Web.BaseAddress.Host, Path = c.Path, HttpOnly = c.HttpOnly,
+            }));
+        }
+        return context;
     }
 
     public static async Task WaitInteractiveAsync(IPage page) =>
@@ -87,11 +110,21 @@ public sealed class BrowserHost : IAsyncLifetime
         if (_db.Length > 0) await ScratchDatabases.DropAsync(_db);
     }
 
-    private static string ChromiumPath()
+    private static readonly Lazy<string> Chromium = new(FindOrInstallChromium);
+
+    /// <summary>Debian's Chromium; installed by <c>deploy/chromium.sh</c> when missing (once, however many callers).</summary>
+    internal static string ChromiumPath() => Chromium.Value;
+
+    private static string FindOrInstallChromium()
     {
-        foreach (var candidate in new[] { "/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser" })
-            if (File.Exists(candidate)) return candidate;
-        throw new InvalidOperationException("Chromium is not installed: apt-get install -y chromium (.ci/run does it).");
+        var script = Path.Combine(RepositoryRoot() ?? throw new InvalidOperationException("Cannot find the repository root (OkrGrid.sln)."), "deploy", "chromium.sh");
+        var start = new System.Diagnostics.ProcessStartInfo("bash", [script, "path"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var path = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return process.ExitCode == 0 && File.Exists(path) ? path
+            : throw new InvalidOperationException($"No Chromium for the browser tests (bash deploy/chromium.sh path): {stderr.Result.Trim()}");
     }
 
     private static string? RepositoryRoot()

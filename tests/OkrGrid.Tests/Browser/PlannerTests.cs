@@ -22,7 +22,7 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/key-results/{keyResultId}/check-ins")
         {
-            Content = JsonContent.Create(new { value, confidence = 0.8, note = "from the planner test", author = "Planner test" }),
+            Content = JsonContent.Create(new { value, confidence = 0.8, note = "from the planner test" }),
         };
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
         var response = await host.Web.Client.SendAsync(request, TestContext.Current.CancellationToken);
@@ -66,7 +66,7 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
         var page = await host.OpenAsync("/planner");
         await Expect(page.Locator("h1")).ToHaveTextAsync("Planner");
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Expansion under Customers");
-        await page.GetByLabel("Your name (optional)").FillAsync("Maya Okafor");
+        // Its author is whoever is signed in (Maya, the demo's admin): the list says so below.
         await page.Locator(".okr-newscenario__create").ClickAsync();
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/planner/expansion-under-customers-[0-9a-f]{6}$"));
         await Expect(page.Locator("h1")).ToHaveTextAsync("Expansion under Customers");
@@ -194,7 +194,8 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
 
         // ---- the list: this one, and another still open ----
         var ct = TestContext.Current.CancellationToken;
-        var other = await host.Web.Client.PostAsJsonAsync("/api/scenarios", new { name = "Design research under Growth", author = "Daniel Reyes" }, ct);
+        using var daniel = await WebSessions.DemoSignInAsync(host.Web.BaseAddress, "daniel-reyes");
+        var other = await daniel.PostAsJsonAsync("/api/scenarios", new { name = "Design research under Growth" }, ct);
         other.EnsureSuccessStatusCode();
         var otherId = (await other.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct)).GetProperty("id").GetString();
         (await host.Web.Client.PostAsJsonAsync($"/api/scenarios/{otherId}/moves",
@@ -271,12 +272,13 @@ public sealed class PlannerTests(BrowserHost host) : IClassFixture<BrowserHost>
 
         // The list, open in one browser, gets a scenario another planner creates (here through the API).
         var page = await host.OpenAsync("/planner");
-        var created = await client.PostAsJsonAsync("/api/scenarios", new { name = "Research under Growth", author = "Ana Souza" }, ct);
+        using var sofia = await WebSessions.DemoSignInAsync(host.Web.BaseAddress, "sofia-alvarez");
+        var created = await sofia.PostAsJsonAsync("/api/scenarios", new { name = "Research under Growth" }, ct);
         created.EnsureSuccessStatusCode();
         var id = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct)).GetProperty("id").GetString()!;
         var row = page.Locator($".okr-table tbody tr[data-scenario='{id}']");
         await Expect(row).ToContainTextAsync("Research under Growth");
-        await Expect(row).ToContainTextAsync("Ana Souza");
+        await Expect(row).ToContainTextAsync("Sofia Álvarez");
 
         // The scenario's page follows its moves, name and state as someone else changes them.
         await page.GotoAsync($"/planner/{id}");

@@ -17,7 +17,6 @@ public sealed class CheckInFormTests : MudContext
     private IRenderedComponent<CheckInForm> RenderForm(KeyResultDefinition? kr = null, Action<CheckInResult>? acknowledged = null) =>
         Render<CheckInForm>(p => p
             .Add(c => c.KeyResult, kr ?? Logos)
-            .Add(c => c.DefaultAuthor, "Sofia Álvarez")
             .Add(c => c.OnCheckedIn, r => acknowledged?.Invoke(r)));
 
     private static void TypeValue(IRenderedComponent<CheckInForm> cut, string text) =>
@@ -75,7 +74,9 @@ public sealed class CheckInFormTests : MudContext
         Assert.Equal(9, checkIn.Value);
         Assert.Equal(0.7, checkIn.Confidence);
         Assert.Equal("two more signed", checkIn.Note);
-        Assert.Equal("Sofia Álvarez", checkIn.Author);
+        // The author is whoever is signed in: the form says who, and the engine records it (not the form).
+        Assert.Equal("", checkIn.Author);
+        Assert.Equal("as Sofia Álvarez", cut.Find("[data-testid=checkin-author]").TextContent.Trim());
         Assert.False(string.IsNullOrWhiteSpace(checkIn.ClientId));
         Assert.Contains("Saved: 9 customers", cut.Find(".okr-checkin__ack").TextContent);
         Assert.NotNull(acknowledged);
@@ -178,8 +179,24 @@ public sealed class CheckInFormTests : MudContext
         Assert.Equal(1, _commands.CheckIns[0].CheckIn.Value);
     }
 
+    [Fact]
+    public void SomeoneWhoMayNotCheckInSeesWhoMayInsteadOfTheForm()
+    {
+        _commands.Permission = new CheckInPermission("Jonas Berg", "Only Sofia Álvarez, who owns it, and the leads of Growth can check in on this key result; you are a member of Growth.");
+
+        var cut = RenderForm();
+
+        Assert.Empty(cut.FindAll("form"));
+        Assert.Contains("Only Sofia Álvarez, who owns it", cut.Find("[data-testid=checkin-refused]").TextContent);
+        Assert.Empty(_commands.CheckIns);
+    }
+
     private sealed class FakeCommands : IOkrCommands
     {
+        public CheckInPermission Permission { get; set; } = new("Sofia Álvarez", null);
+
+        public Task<CheckInPermission> CheckInPermissionAsync(Owner keyResultOwner) => Task.FromResult(Permission);
+
         public List<(string KeyResultId, CheckIn CheckIn)> CheckIns { get; } = [];
         public Exception? FailNext { get; set; }
         public TaskCompletionSource? Hold { get; set; }

@@ -47,7 +47,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
                     var id = $"crash-{w}-{i}";
                     using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/key-results/{kr.Id}/check-ins")
                     {
-                        Content = JsonContent.Create(new { value, confidence = 0.6, note = "load", author = "crash-test" }),
+                        Content = JsonContent.Create(new { value, confidence = 0.6, note = "load" }),
                     };
                     request.Headers.Add("Idempotency-Key", id);
                     try

@@ -54,11 +54,14 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         var kr = _c.KeyResult(_kr.Id);
         var before = await _cycle.GetSnapshotAsync();
-        var again = await kr.CheckInAsync(Demo.CheckIn(99, id: "first"));
+        var again = await kr.CheckInAsync(Demo.CheckIn(30, 0.5, id: "first"));
         Assert.False(again.Applied);
         Assert.Equal(0.3, again.Score.Progress, 9);
         Assert.Single(await kr.GetHistoryAsync());
         await AssertUnchangedAsync(before);
+        // The same id with other content is refused (Mismatch, 422 in the API) and changes nothing.
+        await RefusedUnchangedAsync("clientId", () => kr.CheckInAsync(Demo.CheckIn(99, id: "first")), kind: RejectionKind.Mismatch);
+        Assert.Single(await kr.GetHistoryAsync());
     }
 
     [Fact]

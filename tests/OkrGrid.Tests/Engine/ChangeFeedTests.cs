@@ -61,9 +61,9 @@ public sealed class ChangeFeedTests : IAsyncLifetime
 
         var rootVersions = feed.Changes.Where(c => c.NodeId == root.Id).Select(c => c.Version).ToList();
         Assert.True(rootVersions.Count < checkIns / 4, $"the root published {rootVersions.Count} times for {checkIns} check-ins");
-        // Versions are the publication time in ticks: consecutive publications are at least a tick (20 ms) apart,
-        // give or take the clock's granularity.
-        var gaps = rootVersions.Zip(rootVersions.Skip(1), (a, b) => TimeSpan.FromTicks(b - a)).ToList();
+        // Versions are the publication time in microseconds: consecutive publications are at least a tick (20 ms)
+        // apart, give or take the clock's granularity.
+        var gaps = rootVersions.Zip(rootVersions.Skip(1), (a, b) => TimeSpan.FromMicroseconds(b - a)).ToList();
         Assert.All(gaps, g => Assert.True(g >= TimeSpan.FromMilliseconds(15), $"two root publications {g.TotalMilliseconds:F1} ms apart"));
         await feed.UnsubscribeAsync();
     }

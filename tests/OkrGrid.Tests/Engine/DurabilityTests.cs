@@ -77,9 +77,13 @@ public sealed class DurabilityTests : IAsyncLifetime
         await _c.KillAsync();
         await _c.StartAsync();
 
-        var retry = await _c.KeyResult(kr.Id).CheckInAsync(checkIn with { Value = 9 });
+        var retry = await _c.KeyResult(kr.Id).CheckInAsync(checkIn);
         Assert.False(retry.Applied);
         Assert.Equal(0.4, retry.Score.Progress, 9);
+        Assert.Single(await _c.KeyResult(kr.Id).GetHistoryAsync());
+        // The same id with another value is not a retry: refused, and the stored check-in stands.
+        var other = await Assert.ThrowsAsync<OkrRejectedException>(() => _c.KeyResult(kr.Id).CheckInAsync(checkIn with { Value = 9 }));
+        Assert.Equal(RejectionKind.Mismatch, other.Kind);
         Assert.Single(await _c.KeyResult(kr.Id).GetHistoryAsync());
     }
 }

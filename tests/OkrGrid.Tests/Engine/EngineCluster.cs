@@ -21,12 +21,15 @@ public sealed class EngineCluster : IAsyncDisposable
     private InProcessTestCluster? _cluster;
     private readonly string _serviceId = $"okrgrid-test-{Guid.NewGuid():N}";
 
-    private EngineCluster(string connectionString, TestClock clock, Action<EngineOptions>? engine)
+    private EngineCluster(string connectionString, TestClock clock, Action<EngineOptions>? engine, Action<ISiloBuilder>? silo)
     {
         ConnectionString = connectionString;
         Clock = clock;
         Engine = engine;
+        Silo = silo;
     }
+
+    private Action<ISiloBuilder>? Silo { get; }
 
     public string ConnectionString { get; }
     public TestClock Clock { get; }
@@ -34,9 +37,10 @@ public sealed class EngineCluster : IAsyncDisposable
     public IClusterClient Client => _cluster?.Client ?? throw new InvalidOperationException("The cluster is stopped.");
     public IGrainFactory Grains => Client;
 
-    public static async Task<EngineCluster> StartAsync(string name, DateTimeOffset now, Action<EngineOptions>? engine = null)
+    /// <param name="silo">More configuration of the silo, after the engine's (e.g. a journal that loses acknowledgements).</param>
+    public static async Task<EngineCluster> StartAsync(string name, DateTimeOffset now, Action<EngineOptions>? engine = null, Action<ISiloBuilder>? silo = null)
     {
-        var cluster = new EngineCluster(await TestDatabase.CreateAsync(name), new TestClock(now), engine);
+        var cluster = new EngineCluster(await TestDatabase.CreateAsync(name), new TestClock(now), engine, silo);
         await cluster.StartAsync();
         return cluster;
     }
@@ -50,6 +54,7 @@ public sealed class EngineCluster : IAsyncDisposable
         {
             silo.Services.AddSingleton<IEngineClock>(Clock);
             silo.AddOkrGrid(ConnectionString, Engine);
+            Silo?.Invoke(silo);
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();

@@ -27,7 +27,9 @@ public sealed class ClusterClientTests : IAsyncLifetime
         _db = await TestDatabase.CreateAsync("cluster");
         var gateway = WebProcess.FreePort();
         _silo = await WebProcess.StartAsync(_db, environment: new Dictionary<string, string> { ["Cluster__GatewayPort"] = gateway.ToString() });
-        _client = await WebProcess.StartAsync("unused: client mode has no database", seedDemo: false, environment: new Dictionary<string, string>
+        // The client host runs no silo but reads accounts and tokens from the service's database (the demo's, so its
+        // admin is the demo's).
+        _client = await WebProcess.StartAsync(_db, seedDemo: true, environment: new Dictionary<string, string>
         {
             ["Cluster__Mode"] = "Client",
             ["Cluster__Gateways__0"] = $"127.0.0.1:{gateway}",
@@ -85,7 +87,7 @@ public sealed class ClusterClientTests : IAsyncLifetime
     private static async Task<HubConnection> ConnectAsync(WebProcess web, CancellationToken ct)
     {
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(web.BaseAddress, ScorecardHub.Path))
+            .WithUrl(new Uri(web.BaseAddress, ScorecardHub.Path), o => o.AccessTokenProvider = () => Task.FromResult<string?>(web.AdminToken))
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)))
             .Build();
         await connection.StartAsync(ct);

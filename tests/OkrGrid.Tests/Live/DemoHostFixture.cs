@@ -13,6 +13,8 @@ public sealed class DemoHostFixture : IAsyncLifetime
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
+    public const int MaxSubscriptions = 40;
+
     private string _db = "";
 
     public WebProcess Web { get; private set; } = null!;
@@ -23,7 +25,8 @@ public sealed class DemoHostFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _db = await TestDatabase.CreateAsync("demo");
-        Web = await WebProcess.StartAsync(_db);
+        // A small bound on subscriptions, so a test can reach it with the demo's few nodes.
+        Web = await WebProcess.StartAsync(_db, environment: new Dictionary<string, string> { ["Live__MaxSubscriptionsPerConnection"] = MaxSubscriptions.ToString() });
         var org = (await Web.Client.GetFromJsonAsync<OrganisationView>("/api/organisation", Json))!;
         CycleId = org.Cycles.Single().Id;
     }

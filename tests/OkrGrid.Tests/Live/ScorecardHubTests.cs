@@ -57,7 +57,7 @@ public sealed class ScorecardHubTests(DemoHostFixture host) : IClassFixture<Demo
     {
         var ct = TestContext.Current.CancellationToken;
         await using var hub = await HubClient.ConnectAsync(_web, ct);
-        var card = await hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "company", null, ct);
+        var card = await hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "company", ct);
 
         Assert.Equal("company", card.Scope);
         Assert.Equal(_cycleId, card.CycleId);
@@ -82,8 +82,8 @@ public sealed class ScorecardHubTests(DemoHostFixture host) : IClassFixture<Demo
         var ct = TestContext.Current.CancellationToken;
         await using var staying = await HubClient.ConnectAsync(_web, ct);
         var leaving = await HubClient.ConnectAsync(_web, ct);
-        await staying.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "team:platform", null, ct);
-        await leaving.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "team:platform", null, ct);
+        await staying.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "team:platform", ct);
+        await leaving.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "team:platform", ct);
 
         await CheckInAsync(Kr, NewValue((await NodeAsync(Kr, ct)).Value), ct);
         var first = (await SnapshotScoresAsync(ct))[Team];
@@ -147,14 +147,98 @@ public sealed class ScorecardHubTests(DemoHostFixture host) : IClassFixture<Demo
         await using var hub = await HubClient.ConnectAsync(_web, ct);
         var node = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<NodeState>("SubscribeNode", $"{_cycleId}:nope", ct));
         Assert.Contains("nodeId: no objective, key result or KPI", node.Message);
-        var scope = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "division:x", null, ct));
+        var scope = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "division:x", ct));
         Assert.Contains("scope: must be", scope.Message);
-        var team = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "team:nope", null, ct));
+        var team = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "team:nope", ct));
         Assert.Contains("scope: no team 'nope'", team.Message);
-        var cycle = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "company", "1999-q1", ct));
+        var cycle = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<ScorecardState>("SubscribeCycleScorecard", "company", "1999-q1", ct));
         Assert.Contains("cycleId:", cycle.Message);
         // The connection is still usable.
         Assert.Equal(NodeKind.Kpi, (await hub.Connection.InvokeAsync<NodeState>("SubscribeNode", "nps", ct)).Kind);
+    }
+
+    [Fact]
+    public async Task AClientFollowingOverlappingScopesGetsEachVersionOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hub = await HubClient.ConnectAsync(_web, ct);
+        // The company objective is on the company scorecard, followed as a node, and a parent on Platform's scorecard.
+        await hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "company", ct);
+        await hub.Connection.InvokeAsync<ScorecardState>("SubscribeScorecard", "team:platform", ct);
+        await hub.Connection.InvokeAsync<NodeState>("SubscribeNode", CompanyObjective, ct);
+        await hub.Connection.InvokeAsync<NodeState>("SubscribeNode", Team, ct);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await CheckInAsync(Kr, NewValue((await NodeAsync(Kr, ct)).Value), ct);
+            var expected = (await SnapshotScoresAsync(ct))[CompanyObjective];
+            await hub.WaitUntilAsync(r => r.TryGetValue(CompanyObjective, out var s) && s.Progress.Equals(expected.Progress), ct);
+        }
+        foreach (var id in new[] { CompanyObjective, Team })
+        {
+            var versions = hub.VersionsOf(id);
+            Assert.NotEmpty(versions);
+            Assert.True(versions.Distinct().Count() == versions.Count, $"{id} arrived more than once per version: {string.Join(", ", versions)}");
+        }
+    }
+
+    [Fact]
+    public async Task AnUnknownCycleIsRefusedAndNotFollowedAndRefusalsAreNotFailures()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hub = await HubClient.ConnectAsync(_web, ct);
+        var future = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<ScorecardState>("SubscribeCycleScorecard", "company", "2099-q1", ct));
+        Assert.Contains("cycleId: '2099-q1' does not exist", future.Message);
+        var blank = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<ScorecardState>("SubscribeCycleScorecard", "company", "", ct));
+        Assert.Contains("cycleId: is required", blank.Message);
+        // The host does not go on trying to read the made-up cycle (it used to, every second, with a warning each time),
+        // and a refusal is the client's mistake: information, not a failure, in the host's log.
+        await Task.Delay(TimeSpan.FromSeconds(2.5), ct);
+        Assert.DoesNotContain("2099-q1", _web.Output);
+        Assert.DoesNotContain("fail:", _web.Output);
+    }
+
+    [Fact]
+    public async Task AConnectionFollowsAtMostSoManyThings()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hub = await HubClient.ConnectAsync(_web, ct);
+        var snapshot = (await _web.Client.GetFromJsonAsync<CycleSnapshot>($"/api/cycles/{_cycleId}/snapshot", Json, ct))!;
+        var nodes = snapshot.Objectives.Select(o => o.Id).Concat(snapshot.KeyResults.Select(k => k.Id)).ToList();
+        Assert.True(nodes.Count > DemoHostFixture.MaxSubscriptions);
+        foreach (var id in nodes.Take(DemoHostFixture.MaxSubscriptions)) await hub.Connection.InvokeAsync<NodeState>("SubscribeNode", id, ct);
+        var refused = await Assert.ThrowsAsync<HubException>(() => hub.Connection.InvokeAsync<NodeState>("SubscribeNode", nodes[DemoHostFixture.MaxSubscriptions], ct));
+        Assert.Contains($"subscriptions: a connection follows at most {DemoHostFixture.MaxSubscriptions}", refused.Message);
+        // Following one again is not one more; letting one go makes room.
+        await hub.Connection.InvokeAsync<NodeState>("SubscribeNode", nodes[0], ct);
+        await hub.Connection.InvokeAsync("Unsubscribe", nodes[0], ct);
+        await hub.Connection.InvokeAsync<NodeState>("SubscribeNode", nodes[DemoHostFixture.MaxSubscriptions], ct);
+    }
+
+    [Fact]
+    public async Task AMessagePackClientFollowsANodeToo()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var resolver = MessagePack.Resolvers.CompositeResolver.Create(
+            MessagePack.Resolvers.DynamicEnumAsStringResolver.Instance, MessagePack.Resolvers.ContractlessStandardResolver.Instance);
+        var pushed = new System.Collections.Concurrent.ConcurrentQueue<(string NodeId, long Version)>();
+        await using var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(_web.BaseAddress, ScorecardHub.Path), o => o.AccessTokenProvider = () => Task.FromResult<string?>(_web.AdminToken))
+            .AddMessagePackProtocol(o => o.SerializerOptions = MessagePack.MessagePackSerializerOptions.Standard.WithResolver(resolver))
+            .Build();
+        connection.On<List<Dictionary<object, object>>>("changes", changes =>
+        {
+            foreach (var c in changes) pushed.Enqueue(((string)c["NodeId"], Convert.ToInt64(c["Version"], System.Globalization.CultureInfo.InvariantCulture)));
+        });
+        await connection.StartAsync(ct);
+        var state = await connection.InvokeAsync<Dictionary<object, object>>("SubscribeNode", Kr, ct);
+        Assert.Equal("KeyResult", state["Kind"]);
+
+        await CheckInAsync(Kr, NewValue((await NodeAsync(Kr, ct)).Value), ct);
+        var latest = await NodeAsync(Kr, ct);
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); !pushed.Any(p => p.NodeId == Kr && p.Version == latest.Version) && DateTime.UtcNow < deadline;)
+            await Task.Delay(50, ct);
+        Assert.Contains((Kr, latest.Version), pushed);
     }
 
     private static double NewValue(double? current) => Math.Round(((current ?? 0) + 1.7) % 12, 3);
@@ -163,7 +247,7 @@ public sealed class ScorecardHubTests(DemoHostFixture host) : IClassFixture<Demo
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/key-results/{kr}/check-ins")
         {
-            Content = JsonContent.Create(new { value, confidence = 0.7, note = "hub test", author = "test" }),
+            Content = JsonContent.Create(new { value, confidence = 0.7, note = "hub test" }),
         };
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
         using var response = await _web.Client.SendAsync(request, ct);
@@ -206,7 +290,7 @@ public sealed class ScorecardHubTests(DemoHostFixture host) : IClassFixture<Demo
         public static async Task<HubClient> ConnectAsync(WebProcess web, CancellationToken ct)
         {
             var connection = new HubConnectionBuilder()
-                .WithUrl(new Uri(web.BaseAddress, ScorecardHub.Path))
+                .WithUrl(new Uri(web.BaseAddress, ScorecardHub.Path), o => o.AccessTokenProvider = () => Task.FromResult<string?>(web.AdminToken))
                 .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)))
                 .Build();
             var client = new HubClient(connection);

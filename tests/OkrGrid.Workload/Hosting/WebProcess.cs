@@ -14,13 +14,24 @@ public sealed class WebProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private WebProcess(Process process, Uri baseAddress)
+    private WebProcess(Process process, Uri baseAddress, bool demo)
     {
         _process = process;
+        Demo = demo;
         Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
+    /// <summary>
+    /// A client with an admin's API token: what tests use to set things up and read them back (a demo host's admin is
+    /// Maya Okafor; a production host's the initial admin, <see cref="WebSessions.AdminUserName"/>).
+    /// </summary>
     public HttpClient Client { get; }
+
+    /// <summary>The admin's token that <see cref="Client"/> sends.</summary>
+    public string AdminToken { get; private set; } = "";
+
+    /// <summary>Whether the host's database is the demo (seeded; anyone may sign in as its people).</summary>
+    public bool Demo { get; }
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     public Uri BaseAddress => Client.BaseAddress!;
@@ -29,30 +40,45 @@ public sealed class WebProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     /// <param name="environment">Extra settings (environment variables, e.g. <c>Demo__Activity</c>), applied last.</param>
-    public static async Task<WebProcess> StartAsync(string connectionString, bool seedDemo = true,
-        IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="port">The port to listen on (default: a free one) — e.g. one an OpenID provider was told to redirect to.</param>
+    /// <param name="connectionString">The database; null: none is given, so the host starts the embedded PostgreSQL itself.</param>
+    public static async Task<WebProcess> StartAsync(string? connectionString, bool seedDemo = true,
+        IReadOnlyDictionary<string, string>? environment = null, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var start = new ProcessStartInfo("dotnet", [WebAssembly(), "--urls", $"http://127.0.0.1:{port}"])
         {
             WorkingDirectory = Path.GetDirectoryName(WebAssembly())!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["OKRGRID_POSTGRES"] = connectionString;
+        if (connectionString is null) start.Environment.Remove("OKRGRID_POSTGRES");
+        else start.Environment["OKRGRID_POSTGRES"] = connectionString;
         start.Environment["Cluster__SiloPort"] = FreePort().ToString();
         start.Environment["Cluster__GatewayPort"] = FreePort().ToString();
         start.Environment["Demo__Seed"] = seedDemo ? "true" : "false";
+        // A production database starts with this admin (ignored on the demo, whose admin is one of its people).
+        start.Environment["Auth__InitialAdmin__UserName"] = WebSessions.AdminUserName;
+        start.Environment["Auth__InitialAdmin__Password"] = WebSessions.AdminPassword;
+        start.Environment["Auth__InitialAdmin__DisplayName"] = WebSessions.AdminDisplayName;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the web host.");
-        var web = new WebProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        var web = new WebProcess(process, new Uri($"http://127.0.0.1:{port}"), seedDemo);
         process.OutputDataReceived += (_, e) => { lock (web._output) web._output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { lock (web._output) web._output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await web.WaitHealthyAsync();
+        await web.AuthorizeClientAsync();
         return web;
+    }
+
+    /// <summary>Signs in as the admin (through the sign-in form) and gives <see cref="Client"/> an admin-scope token.</summary>
+    public async Task AuthorizeClientAsync()
+    {
+        AdminToken = await WebSessions.AdminTokenAsync(BaseAddress, Demo);
+        Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
     }
 
     private async Task WaitHealthyAsync()
@@ -69,6 +95,13 @@ public sealed class WebProcess : IAsyncDisposable
             await Task.Delay(200);
         }
         throw new TimeoutException($"The web host did not become healthy:\n{Output}");
+    }
+
+    /// <summary>SIGTERM, as a service manager stops it (or Ctrl-C): the host shuts down in order; waits for it to exit.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        await _process.WaitForExitAsync().WaitAsync(timeout);
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flushing, no goodbye.</summary>

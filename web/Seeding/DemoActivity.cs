@@ -174,11 +174,15 @@ public static class DemoScript
             case KeyResultKind.StayAtOrBelow:
             {
                 var above = kr.Kind == KeyResultKind.StayAtOrAbove;
+                var (low, high) = Domain(kr);
+                // Never past what the unit allows: 99.9 % uptime holds between 99.9 and 100, not at 101.6.
+                var room = above ? high - kr.Target : kr.Target - low;
                 var spread = Math.Max(Math.Abs(kr.Target) * 0.02, Step(kr));
+                if (room > 0) spread = Math.Min(spread, room);
                 // Mostly holding, a little inside the line; one time in eight a breach.
                 var breach = random.NextDouble() < 0.125;
                 var offset = spread * (breach ? -(0.1 + 0.5 * random.NextDouble()) : 0.1 + 0.9 * random.NextDouble());
-                var value = Round(kr, kr.Target + (above ? offset : -offset));
+                var value = Math.Clamp(Round(kr, kr.Target + (above ? offset : -offset)), low, high);
                 var holds = above ? value >= kr.Target : value <= kr.Target;
                 return (value, holds ? Pick(random, Holding) : Pick(random, Breached));
             }
@@ -223,6 +227,13 @@ public static class DemoScript
         var decimals = Math.Clamp(1 - (int)Math.Floor(Math.Log10(Math.Max(scale, 1e-9))), 0, 4);
         return (Math.Round(value, decimals), "");
     }
+
+    /// <summary>
+    /// The values a key result's unit allows: a percentage 0–100, a quantity that starts and aims at or above zero
+    /// (customers, minutes, incidents) not below zero.
+    /// </summary>
+    public static (double Low, double High) Domain(KeyResultDefinition kr) =>
+        (kr.Start >= 0 && kr.Target >= 0 ? 0 : double.NegativeInfinity, kr.Unit == "%" ? 100 : double.PositiveInfinity);
 
     /// <summary>How far ahead of the pace (or, negative, behind it) a key result runs: fixed per key result.</summary>
     private static double Lead(KeyResultDefinition kr)

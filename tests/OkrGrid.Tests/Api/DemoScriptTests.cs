@@ -50,6 +50,25 @@ public sealed class DemoScriptTests
         Assert.False(DemoScript.Finished(milestone, Score(milestone, 0)));
     }
 
+    [Theory]
+    [InlineData(KeyResultKind.StayAtOrAbove, 99.9, "%")] // the demo's API uptime
+    [InlineData(KeyResultKind.StayAtOrAbove, 99, "%")]   // pipeline success rate
+    [InlineData(KeyResultKind.StayAtOrAbove, 100, "%")]
+    [InlineData(KeyResultKind.StayAtOrBelow, 0.5, "%")]
+    [InlineData(KeyResultKind.StayAtOrBelow, 0, "incidents")]
+    [InlineData(KeyResultKind.StayAtOrBelow, 1, "incidents")]
+    public void StayKindsKeepToWhatTheirUnitAllowsAndStillMostlyHold(KeyResultKind kind, double target, string unit)
+    {
+        var random = new Random(5);
+        var kr = Kr(kind, target, target) with { Unit = unit };
+        var values = Enumerable.Range(0, 400).Select(_ => DemoScript.NextValue(kr, null, 0.5, random).Value).ToList();
+        Assert.All(values, v => Assert.InRange(v, 0, unit == "%" ? 100 : double.MaxValue));
+        var holding = values.Count(v => kind == KeyResultKind.StayAtOrAbove ? v >= target : v <= target);
+        Assert.InRange(holding, 300, 400);
+        // Not pinned to the line or the bound: a wall shows the numbers move.
+        Assert.True(values.Distinct().Count() > 3 || target is 100 or 0, string.Join(", ", values.Distinct()));
+    }
+
     [Fact]
     public void ConfidenceFollowsTheGapToThePace()
     {

@@ -20,7 +20,7 @@ public sealed class BrowserHost : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         // Assertions that name no timeout wait up to 15 s: the suite runs the browser beside other hosts on 2 cores.
-        // The one promise with a deadline (a check-in on the wall within 2 s) names its own.
+        // Latency targets are the bench's to measure, not these tests'.
         Assertions.SetDefaultExpectTimeout(15_000);
         _db = await ScratchDatabases.CreateAsync("ui");
         Web = await WebProcess.StartAsync(_db);

@@ -30,8 +30,7 @@ public sealed class AccountAdmin(
     public async Task<UserView> GetAsync(Actor actor, string userId, CancellationToken ct = default)
     {
         EnsureAdmin(actor, "read the accounts");
-        var user = await store.FindByIdAsync(userId, ct) ?? throw OkrRejectedException.NotFound("userId", userId);
-        return UserView.Of(user, [.. (await store.GetLoginsAsync(user, ct)).Select(l => l.LoginProvider)]);
+        return await ViewAsync(await store.FindByIdAsync(userId, ct) ?? throw OkrRejectedException.NotFound("userId", userId), ct);
     }
 
     /// <summary>The caller's own account (no admin needed); null for an actor that is not an account (a service token).</summary>
@@ -39,8 +38,11 @@ public sealed class AccountAdmin(
     {
         if (!actor.Id.StartsWith("user:", StringComparison.Ordinal)) return null;
         var user = await store.FindByIdAsync(actor.Id["user:".Length..], ct);
-        return user is null ? null : UserView.Of(user, [.. (await store.GetLoginsAsync(user, ct)).Select(l => l.LoginProvider)]);
+        return user is null ? null : await ViewAsync(user, ct);
     }
+
+    private async Task<UserView> ViewAsync(OkrUser user, CancellationToken ct) =>
+        UserView.Of(user, [.. (await store.GetLoginsAsync(user, ct)).Select(l => l.LoginProvider)]);
 
     public async Task<UserView> CreateAsync(Actor actor, NewUser request, CancellationToken ct = default)
     {
@@ -75,7 +77,7 @@ public sealed class AccountAdmin(
         // Sessions re-check the stamp: a new role, person, password or a disabled account takes effect on them too.
         user.SecurityStamp = NewStamp();
         await UpdateAsync(user, actor, AuditActions.UserChanged, before, ct);
-        return UserView.Of(user, [.. (await store.GetLoginsAsync(user, ct)).Select(l => l.LoginProvider)]);
+        return await ViewAsync(user, ct);
     }
 
     /// <summary>The first admin of a production database, made on the setup page with the token the log printed.</summary>

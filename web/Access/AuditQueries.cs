@@ -32,6 +32,10 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
     public async Task<AuditPage> ReadAsync(AuditFilter filter, CancellationToken ct = default)
     {
         var limit = filter.Limit is < 1 or > MaxLimit ? throw OkrRejectedException.Invalid("limit", $"must be between 1 and {MaxLimit}.") : filter.Limit;
+        Filter("nodeId", filter.NodeId);
+        Filter("cycleId", filter.CycleId);
+        Filter("action", filter.Action);
+        foreach (var actor in filter.Actors ?? []) Filter("actor", actor);
         var (cursorAt, cursorKey) = ParseCursor(filter.Cursor);
         var journalActions = filter.Action is null || AuditActions.CheckIn.StartsWith(filter.Action, StringComparison.Ordinal)
             || AuditActions.Measurement.StartsWith(filter.Action, StringComparison.Ordinal);
@@ -88,6 +92,19 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
         var next = page.Length == limit ? Cursor(page[^1]) : null;
         return new AuditPage(page, next);
     }
+
+    /// <summary>
+    /// A filter is compared with ids, never stored: refused by name when no id could match it — PostgreSQL refuses a
+    /// NUL in a text parameter outright, which would otherwise surface as a 500.
+    /// </summary>
+    private static void Filter(string field, string? value)
+    {
+        if (value is null) return;
+        if (value.Length > MaxFilterLength) throw OkrRejectedException.Invalid(field, $"must be at most {MaxFilterLength} characters (got {value.Length}).");
+        if (value.Any(char.IsControl)) throw OkrRejectedException.Invalid(field, "must not contain control characters (NUL, line breaks, tabs, …).");
+    }
+
+    private const int MaxFilterLength = 300;
 
     private static JsonElement? Json(NpgsqlDataReader reader, int i) =>
         reader.IsDBNull(i) ? null : JsonDocument.Parse(reader.GetString(i)).RootElement.Clone();

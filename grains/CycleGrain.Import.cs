@@ -1,13 +1,17 @@
 using OkrGrid.Access;
+using OkrGrid.Structure;
 
 namespace OkrGrid.Grains;
 
 public sealed partial class CycleGrain
 {
-    async Task ICycleGrain.ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults,
-        ImmutableArray<Edge> edges, Actor? actor)
+    Task ICycleGrain.ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults,
+        ImmutableArray<Edge> edges, Actor? actor, DateTimeOffset? effectiveAt) => RunAsync(async () =>
     {
         EnsureOpen();
+        // Only the engine itself (seeding a demo, a migration) may say an import took effect earlier than now.
+        if (effectiveAt is not null && actor is not null)
+            throw OkrRejectedException.Invalid("effectiveAt", "only the system may date an import back.");
         objectives = objectives.IsDefault ? [] : objectives;
         keyResults = keyResults.IsDefault ? [] : keyResults;
         edges = edges.IsDefault ? [] : edges;
@@ -46,10 +50,11 @@ public sealed partial class CycleGrain
 
         var newObjectives = objectiveDefs.Select(o => o.Id).ToHashSet();
         var newKeyResults = keyResultDefs.Select(k => k.Id).ToHashSet();
-        bool IsObjective(string id) => newObjectives.Contains(id) || R.Objectives.ContainsKey(id);
-        bool IsKeyResult(string id) => newKeyResults.Contains(id) || R.KeyResults.ContainsKey(id);
-        var keyResultParents = new HashSet<string>(R.KeyResults.Keys.Where(k => ParentsOf(k).Count > 0));
-        var pairs = new HashSet<(string, string)>(R.Edges.Select(e => (e.ParentId, e.ChildId)));
+        bool IsObjective(string id) => newObjectives.Contains(id) || S.Objectives.ContainsKey(id);
+        bool IsKeyResult(string id) => newKeyResults.Contains(id) || S.KeyResults.ContainsKey(id);
+        // Checked against the live indexes and the import's own edges only: the cost is the import's, not the cycle's.
+        var keyResultParents = new HashSet<string>();
+        var pairs = new HashSet<(string, string)>();
         for (int i = 0; i < edges.Length; i++)
         {
             var e = edges[i] ?? throw OkrRejectedException.Invalid($"edges[{i}]", "must not be null.");
@@ -60,24 +65,25 @@ public sealed partial class CycleGrain
                     : NotInThisCycle($"edges[{i}].parentId", e.ParentId, "objective");
             if (!IsObjective(e.ChildId) && !IsKeyResult(e.ChildId)) throw NotInThisCycle($"edges[{i}].childId", e.ChildId, "node");
             if (e.ParentId == e.ChildId) throw OkrRejectedException.Invalid($"edges[{i}].parentId", "an objective cannot align to itself.");
-            if (!pairs.Add((e.ParentId, e.ChildId))) throw OkrRejectedException.Invalid($"edges[{i}]", $"'{e.ChildId}' is already under '{e.ParentId}'.");
-            if (IsKeyResult(e.ChildId) && !keyResultParents.Add(e.ChildId))
+            if (ParentsOf(e.ChildId).Any(x => x.ParentId == e.ParentId) || !pairs.Add((e.ParentId, e.ChildId))) throw OkrRejectedException.Invalid($"edges[{i}]", $"'{e.ChildId}' is already under '{e.ParentId}'.");
+            if (IsKeyResult(e.ChildId) && (ParentsOf(e.ChildId).Count > 0 || !keyResultParents.Add(e.ChildId)))
                 throw OkrRejectedException.Invalid($"edges[{i}].childId", $"key result '{e.ChildId}' already has an objective.");
         }
-        EnsureAcyclic(R.Edges.Concat(edges).Where(e => IsObjective(e.ChildId)));
+        EnsureNoLoop(edges.Where(e => IsObjective(e.ChildId)).ToList());
         await EnsureMayImportAsync(actor, objectiveDefs, keyResultDefs, edges);
 
-        await CommitAsync(r =>
-        {
-            foreach (var o in objectiveDefs) r.Objectives[o.Id] = o;
-            foreach (var k in keyResultDefs) r.KeyResults[k.Id] = k;
-            r.Edges.AddRange(edges);
-        }, Audit(actor, AuditActions.Imported, CycleId, null, new { objectives = objectiveDefs, keyResults = keyResultDefs, edges }));
-        foreach (var group in keyResultDefs.Where(k => k.KpiId is not null).GroupBy(k => k.KpiId!))
-            await GrainFactory.GetGrain<IKpiGrain>(group.Key).LinkManyAsync([.. group.Select(k => k.Id)]);
+        List<StructureOp> ops = [.. objectiveDefs.Select(o => new ObjectivePut(o, null)), .. keyResultDefs.Select(k => new KeyResultPut(k, null)),
+            .. edges.Select(e => new EdgeAdded(e))];
         // New nodes read their setup when they first activate; existing objectives that gained children must hear now.
-        await NotifyAsync(Objectives(edges.Select(e => e.ParentId).Where(p => !newObjectives.Contains(p))));
-    }
+        return new Command(ops, Audit(actor, AuditActions.Imported, CycleId, null, new { objectives = objectiveDefs, keyResults = keyResultDefs, edges }),
+            [.. Objectives(edges.Select(e => e.ParentId).Where(p => !newObjectives.Contains(p)))],
+            After: async () =>
+            {
+                foreach (var group in keyResultDefs.Where(k => k.KpiId is not null).GroupBy(k => k.KpiId!))
+                    await GrainFactory.GetGrain<IKpiGrain>(group.Key).LinkManyAsync([.. group.Select(k => k.Id)]);
+            },
+            EffectiveAt: effectiveAt);
+    });
 
     /// <summary>
     /// Every new node's owner must be one the actor may change, and so must every existing objective that gains a key
@@ -94,12 +100,12 @@ public sealed partial class CycleGrain
         for (int i = 0; i < edges.Length; i++)
         {
             var (parentId, childId) = (edges[i].ParentId, edges[i].ChildId);
-            if (R.Objectives.TryGetValue(parentId, out var parent) && (newKeyResults.Contains(childId) || R.KeyResults.ContainsKey(childId)))
+            if (S.Objectives.TryGetValue(parentId, out var parent) && (newKeyResults.Contains(childId) || S.KeyResults.ContainsKey(childId)))
                 await EnsureMayChangeAsync(actor, parent.Owner, $"edges[{i}].parentId", "an objective");
             // An existing node that gains a parent changes too.
-            if (R.Objectives.TryGetValue(childId, out var objective))
+            if (S.Objectives.TryGetValue(childId, out var objective))
                 await EnsureMayChangeAsync(actor, objective.Owner, $"edges[{i}].childId", "an objective");
-            else if (R.KeyResults.TryGetValue(childId, out var keyResult))
+            else if (S.KeyResults.TryGetValue(childId, out var keyResult))
                 await EnsureMayChangeAsync(actor, keyResult.Owner, $"edges[{i}].childId", "a key result");
         }
     }
@@ -117,7 +123,7 @@ public sealed partial class CycleGrain
         var distinct = all.Distinct().ToImmutableArray();
         try
         {
-            await GrainFactory.GetGrain<IOrganisationGrain>(R.CompanyId).EnsureOwnersAsync(distinct);
+            await GrainFactory.GetGrain<IOrganisationGrain>(S.CompanyId).EnsureOwnersAsync(distinct);
         }
         catch (OkrRejectedException e) when (e.Field.StartsWith("owners[", StringComparison.Ordinal))
         {
@@ -128,29 +134,27 @@ public sealed partial class CycleGrain
         }
     }
 
-    /// <summary>Kahn's algorithm over the objective alignments: a leftover node sits on a loop.</summary>
-    private static void EnsureAcyclic(IEnumerable<Edge> objectiveEdges)
+    /// <summary>
+    /// The imported objective alignments must not close a loop with each other or with the existing ones: for each new
+    /// edge parent → child, the child must not be at or above the parent — found by walking up from the parent through
+    /// existing and imported parents, so the cost is the ancestors' of the imported nodes, not the cycle's.
+    /// </summary>
+    private void EnsureNoLoop(List<Edge> objectiveEdges)
     {
-        var children = new Dictionary<string, List<string>>();
-        var inDegree = new Dictionary<string, int>();
+        var importedParents = new Dictionary<string, List<string>>();
+        foreach (var e in objectiveEdges)
+            (importedParents.TryGetValue(e.ChildId, out var list) ? list : importedParents[e.ChildId] = []).Add(e.ParentId);
         foreach (var e in objectiveEdges)
         {
-            (children.TryGetValue(e.ParentId, out var list) ? list : children[e.ParentId] = []).Add(e.ChildId);
-            inDegree[e.ChildId] = inDegree.GetValueOrDefault(e.ChildId) + 1;
-            inDegree.TryAdd(e.ParentId, 0);
-        }
-        var ready = new Queue<string>(inDegree.Where(kv => kv.Value == 0).Select(kv => kv.Key));
-        var done = 0;
-        while (ready.TryDequeue(out var id))
-        {
-            done++;
-            foreach (var c in children.GetValueOrDefault(id) ?? [])
-                if (--inDegree[c] == 0) ready.Enqueue(c);
-        }
-        if (done < inDegree.Count)
-        {
-            var onLoop = inDegree.First(kv => kv.Value > 0).Key;
-            throw OkrRejectedException.Conflict("edges", $"the alignments would make a loop through '{onLoop}'.");
+            var seen = new HashSet<string>();
+            var stack = new Stack<string>([e.ParentId]);
+            while (stack.TryPop(out var id))
+            {
+                if (id == e.ChildId) throw OkrRejectedException.Conflict("edges", $"the alignments would make a loop through '{e.ChildId}'.");
+                if (!seen.Add(id)) continue;
+                foreach (var p in ParentsOf(id)) stack.Push(p.ParentId);
+                if (importedParents.TryGetValue(id, out var more)) foreach (var p in more) stack.Push(p);
+            }
         }
     }
 }

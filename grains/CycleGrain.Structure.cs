@@ -1,5 +1,6 @@
 using OkrGrid.Access;
 using OkrGrid.Planning;
+using OkrGrid.Structure;
 
 namespace OkrGrid.Grains;
 
@@ -9,6 +10,9 @@ public sealed partial class CycleGrain
 
     async Task<ObjectiveDefinition> ICycleGrain.CreateObjectiveAsync(ObjectiveDraft draft, Actor? actor)
     {
+        ObjectiveDefinition def = null!;
+        await RunAsync(async () =>
+        {
         EnsureOpen();
         var title = Check.Title("title", draft.Title);
         var description = Check.Text("description", draft.Description, Check.MaxDescription);
@@ -17,24 +21,24 @@ public sealed partial class CycleGrain
         await EnsureMayChangeAsync(actor, draft.Owner, "owner", "an objective");
         var id = NewId(draft.Id, "o");
         var parents = ValidateParents(id, draft.Parents.IsDefault ? [] : draft.Parents);
-        var def = new ObjectiveDefinition(id, CycleId, title, description, draft.Owner, draft.RollUp);
-
-        await CommitAsync(r =>
-        {
-            r.Objectives[id] = def;
-            r.Edges.AddRange(parents.Select(p => new Edge(p.ParentId, id, p.Weight)));
-            if (draft.Id is null) r.NextId++;
-        }, Audit(actor, AuditActions.ObjectiveCreated, id, null, new { objective = def, parents }));
-        await NotifyAsync(Objectives(parents.Select(p => p.ParentId)));
+        def = new ObjectiveDefinition(id, CycleId, title, description, draft.Owner, draft.RollUp);
+        List<StructureOp> ops = [new ObjectivePut(def, null), .. parents.Select(p => new EdgeAdded(new Edge(p.ParentId, id, p.Weight)))];
+        if (draft.Id is null) ops.Add(new NextIdSet(S.NextId + 1, S.NextId));
+        return new Command(ops, Audit(actor, AuditActions.ObjectiveCreated, id, null, new { objective = def, parents }),
+            [.. Objectives(parents.Select(p => p.ParentId))]);
+        });
         return def;
     }
 
     async Task<ObjectiveDefinition> ICycleGrain.EditObjectiveAsync(string objectiveId, ObjectiveEdit edit, Actor? actor)
     {
+        ObjectiveDefinition def = null!;
+        await RunAsync(async () =>
+        {
         EnsureOpen();
         var old = ObjectiveOf("objectiveId", objectiveId);
         await EnsureMayChangeAsync(actor, old.Owner, "objectiveId", "an objective");
-        var def = old with
+        def = old with
         {
             Title = edit.Title is null ? old.Title : Check.Title("title", edit.Title),
             Description = edit.Description is null ? old.Description : Check.Text("description", edit.Description, Check.MaxDescription),
@@ -47,13 +51,14 @@ public sealed partial class CycleGrain
             await EnsureOwnerAsync(edit.Owner);
             await EnsureMayChangeAsync(actor, edit.Owner, "owner", "an objective");
         }
-        await CommitAsync(r => r.Objectives[objectiveId] = def, Audit(actor, AuditActions.ObjectiveEdited, objectiveId, old, def));
         // Parents show the title of their children.
-        await NotifyAsync(Objectives([objectiveId, .. ParentsOf(objectiveId).Select(e => e.ParentId)]));
+        return new Command([new ObjectivePut(def, old)], Audit(actor, AuditActions.ObjectiveEdited, objectiveId, old, def),
+            [.. Objectives([objectiveId, .. ParentsOf(objectiveId).Select(e => e.ParentId)])]);
+        });
         return def;
     }
 
-    async Task ICycleGrain.AlignObjectiveAsync(string objectiveId, ImmutableArray<ParentLink> parents, Actor? actor)
+    Task ICycleGrain.AlignObjectiveAsync(string objectiveId, ImmutableArray<ParentLink> parents, Actor? actor) => RunAsync(async () =>
     {
         EnsureOpen();
         var objective = ObjectiveOf("objectiveId", objectiveId);
@@ -61,13 +66,11 @@ public sealed partial class CycleGrain
         var links = ValidateParents(objectiveId, parents.IsDefault ? [] : parents);
         var oldLinks = ParentsOf(objectiveId).Select(e => new ParentLink(e.ParentId, e.Weight)).ToList();
         var oldParents = oldLinks.Select(l => l.ParentId).ToList();
-        await CommitAsync(r =>
-        {
-            r.Edges.RemoveAll(e => e.ChildId == objectiveId);
-            r.Edges.AddRange(links.Select(p => new Edge(p.ParentId, objectiveId, p.Weight)));
-        }, Audit(actor, AuditActions.ObjectiveAligned, objectiveId, oldLinks, links));
-        await NotifyAsync(Objectives([.. links.Select(p => p.ParentId), objectiveId, .. oldParents]));
-    }
+        List<StructureOp> ops = [.. ParentsOf(objectiveId).Select(e => new EdgeRemoved(e)),
+            .. links.Select(p => new EdgeAdded(new Edge(p.ParentId, objectiveId, p.Weight)))];
+        return new Command(ops, Audit(actor, AuditActions.ObjectiveAligned, objectiveId, oldLinks, links),
+            [.. Objectives([.. links.Select(p => p.ParentId), objectiveId, .. oldParents])]);
+    });
 
     /// <summary>
     /// Parents must be distinct objectives of this cycle, not the node itself, and not among its descendants
@@ -76,7 +79,7 @@ public sealed partial class CycleGrain
     private List<ParentLink> ValidateParents(string childId, ImmutableArray<ParentLink> parents)
     {
         var result = new List<ParentLink>();
-        var descendants = R.Objectives.ContainsKey(childId) ? Descendants(childId) : [];
+        var isObjective = S.Objectives.ContainsKey(childId);
         for (int i = 0; i < parents.Length; i++)
         {
             var field = $"parents[{i}]";
@@ -84,7 +87,7 @@ public sealed partial class CycleGrain
             Check.Weight($"{field}.weight", p.Weight);
             if (p.ParentId == childId) throw OkrRejectedException.Invalid($"{field}.parentId", "an objective cannot align to itself.");
             EnsureObjectiveInThisCycle($"{field}.parentId", p.ParentId);
-            if (descendants.Contains(p.ParentId))
+            if (isObjective && S.IsAtOrBelow(p.ParentId, childId))
                 throw OkrRejectedException.Conflict($"{field}.parentId", $"'{p.ParentId}' is aligned under '{childId}'; aligning '{childId}' to it would make a loop.");
             if (result.Any(r => r.ParentId == p.ParentId)) throw OkrRejectedException.Invalid($"{field}.parentId", $"'{p.ParentId}' is listed twice.");
             result.Add(p);
@@ -92,20 +95,13 @@ public sealed partial class CycleGrain
         return result;
     }
 
-    private HashSet<string> Descendants(string objectiveId)
-    {
-        var seen = new HashSet<string>();
-        var stack = new Stack<string>([objectiveId]);
-        while (stack.TryPop(out var id))
-            foreach (var e in ChildrenOf(id))
-                if (R.Objectives.ContainsKey(e.ChildId) && seen.Add(e.ChildId)) stack.Push(e.ChildId);
-        return seen;
-    }
-
     // ---- Key results -------------------------------------------------------------------------------------
 
     async Task<KeyResultDefinition> ICycleGrain.CreateKeyResultAsync(KeyResultDraft draft, Actor? actor)
     {
+        KeyResultDefinition def = null!;
+        await RunAsync(async () =>
+        {
         EnsureOpen();
         var title = Check.Title("title", draft.Title);
         var unit = Check.Text("unit", draft.Unit, Check.MaxUnit);
@@ -117,31 +113,32 @@ public sealed partial class CycleGrain
         {
             EnsureObjectiveInThisCycle("objectiveId", draft.ObjectiveId);
             // A key result is part of its objective: adding one changes the objective.
-            await EnsureMayChangeAsync(actor, R.Objectives[draft.ObjectiveId].Owner, "objectiveId", "an objective");
+            await EnsureMayChangeAsync(actor, S.Objectives[draft.ObjectiveId].Owner, "objectiveId", "an objective");
         }
         if (draft.KpiId is not null) await EnsureKpiAsync(draft.KpiId);
         var id = NewId(draft.Id, "kr");
-        var def = new KeyResultDefinition(id, CycleId, title, draft.Owner, draft.Kind, draft.Start, draft.Target, unit, draft.KpiId);
-
-        await CommitAsync(r =>
-        {
-            r.KeyResults[id] = def;
-            if (draft.ObjectiveId is not null) r.Edges.Add(new Edge(draft.ObjectiveId, id, draft.Weight));
-            if (draft.Id is null) r.NextId++;
-        }, Audit(actor, AuditActions.KeyResultCreated, id, null,
-            new { keyResult = def, objectiveId = draft.ObjectiveId, weight = draft.ObjectiveId is null ? (double?)null : draft.Weight }));
-        if (draft.KpiId is not null) await GrainFactory.GetGrain<IKpiGrain>(draft.KpiId).LinkAsync(id);
-        if (draft.ObjectiveId is not null) await NotifyAsync(Objectives([draft.ObjectiveId]));
+        def = new KeyResultDefinition(id, CycleId, title, draft.Owner, draft.Kind, draft.Start, draft.Target, unit, draft.KpiId);
+        List<StructureOp> ops = [new KeyResultPut(def, null)];
+        if (draft.ObjectiveId is not null) ops.Add(new EdgeAdded(new Edge(draft.ObjectiveId, id, draft.Weight)));
+        if (draft.Id is null) ops.Add(new NextIdSet(S.NextId + 1, S.NextId));
+        return new Command(ops, Audit(actor, AuditActions.KeyResultCreated, id, null,
+            new { keyResult = def, objectiveId = draft.ObjectiveId, weight = draft.ObjectiveId is null ? (double?)null : draft.Weight }),
+            [.. Objectives(draft.ObjectiveId is null ? [] : [draft.ObjectiveId])],
+            After: draft.KpiId is null ? null : () => GrainFactory.GetGrain<IKpiGrain>(draft.KpiId).LinkAsync(def.Id));
+        });
         return def;
     }
 
     async Task<KeyResultDefinition> ICycleGrain.EditKeyResultAsync(string keyResultId, KeyResultEdit edit, Actor? actor)
     {
+        KeyResultDefinition def = null!;
+        await RunAsync(async () =>
+        {
         EnsureOpen();
         var old = KeyResultOf("keyResultId", keyResultId);
         await EnsureMayChangeAsync(actor, old.Owner, "keyResultId", "a key result");
         var kind = edit.Kind ?? old.Kind;
-        var def = old with
+        def = old with
         {
             Title = edit.Title is null ? old.Title : Check.Title("title", edit.Title),
             Owner = edit.Owner ?? old.Owner,
@@ -159,12 +156,13 @@ public sealed partial class CycleGrain
             await EnsureMayChangeAsync(actor, edit.Owner, "owner", "a key result");
         }
         if (def.KpiId is not null && def.KpiId != old.KpiId) await EnsureKpiAsync(def.KpiId);
-        await CommitAsync(r => r.KeyResults[keyResultId] = def, Audit(actor, AuditActions.KeyResultEdited, keyResultId, old, def));
-        await NotifyAsync([(keyResultId, NodeKind.KeyResult), .. Objectives(ParentsOf(keyResultId).Select(e => e.ParentId))]);
+        return new Command([new KeyResultPut(def, old)], Audit(actor, AuditActions.KeyResultEdited, keyResultId, old, def),
+            [(keyResultId, NodeKind.KeyResult), .. Objectives(ParentsOf(keyResultId).Select(e => e.ParentId))]);
+        });
         return def;
     }
 
-    async Task ICycleGrain.MoveKeyResultAsync(string keyResultId, string? objectiveId, double? weight, Actor? actor)
+    Task ICycleGrain.MoveKeyResultAsync(string keyResultId, string? objectiveId, double? weight, Actor? actor) => RunAsync(async () =>
     {
         EnsureOpen();
         var keyResult = KeyResultOf("keyResultId", keyResultId);
@@ -173,38 +171,34 @@ public sealed partial class CycleGrain
         await EnsureMayMoveAsync(actor, keyResult, objectiveId, "");
         var old = ParentsOf(keyResultId).FirstOrDefault();
         var newWeight = weight ?? old?.Weight ?? 1.0;
-        await CommitAsync(r =>
-        {
-            r.Edges.RemoveAll(e => e.ChildId == keyResultId);
-            if (objectiveId is not null) r.Edges.Add(new Edge(objectiveId, keyResultId, newWeight));
-        }, Audit(actor, AuditActions.KeyResultMoved, keyResultId,
+        List<StructureOp> ops = [.. ParentsOf(keyResultId).Select(e => new EdgeRemoved(e))];
+        if (objectiveId is not null) ops.Add(new EdgeAdded(new Edge(objectiveId, keyResultId, newWeight)));
+        return new Command(ops, Audit(actor, AuditActions.KeyResultMoved, keyResultId,
             new { objectiveId = old?.ParentId, weight = old?.Weight },
-            new { objectiveId, weight = objectiveId is null ? (double?)null : newWeight }));
-        await NotifyAsync([.. Objectives(objectiveId is null ? [] : [objectiveId]), (keyResultId, NodeKind.KeyResult),
-            .. Objectives(old is null ? [] : [old.ParentId])]);
-    }
+            new { objectiveId, weight = objectiveId is null ? (double?)null : newWeight }),
+            [.. Objectives(objectiveId is null ? [] : [objectiveId]), (keyResultId, NodeKind.KeyResult),
+             .. Objectives(old is null ? [] : [old.ParentId])]);
+    });
 
-    async Task ICycleGrain.SetWeightAsync(string parentId, string childId, double weight, Actor? actor)
+    Task ICycleGrain.SetWeightAsync(string parentId, string childId, double weight, Actor? actor) => RunAsync(async () =>
     {
         EnsureOpen();
         Check.Weight("weight", weight);
         var edge = ParentsOf(childId).FirstOrDefault(e => e.ParentId == parentId)
             ?? throw OkrRejectedException.NotFound("childId", $"{childId} under {parentId}");
         // The weight is the parent's: how much this child counts in it.
-        await EnsureMayChangeAsync(actor, R.Objectives[parentId].Owner, "objectiveId", "an objective");
-        await CommitAsync(r =>
-        {
-            r.Edges.Remove(edge);
-            r.Edges.Add(edge with { Weight = weight });
-        }, Audit(actor, AuditActions.WeightChanged, childId, edge, edge with { Weight = weight }));
-        await NotifyAsync([(parentId, NodeKind.Objective), (childId, KindOf(childId))]);
-    }
+        await EnsureMayChangeAsync(actor, S.Objectives[parentId].Owner, "objectiveId", "an objective");
+        return new Command([new EdgeRemoved(edge), new EdgeAdded(edge with { Weight = weight })],
+            Audit(actor, AuditActions.WeightChanged, childId, edge, edge with { Weight = weight }),
+            [(parentId, NodeKind.Objective), (childId, KindOf(childId))]);
+    });
 
-    async Task ICycleGrain.ApplyMovesAsync(ImmutableArray<PlanMove> moves, Actor? actor, string? scenarioId)
+    Task ICycleGrain.ApplyMovesAsync(ImmutableArray<PlanMove> moves, Actor? actor, string? scenarioId) => RunAsync(async () =>
     {
         EnsureOpen();
         if (moves.IsDefaultOrEmpty) throw OkrRejectedException.Invalid("moves", "there is nothing to apply.");
-        var graph = new PlanGraph(CycleId, R.Objectives.Values, R.KeyResults.Values, R.Edges);
+        // The moves are tried on a fork over the live indexes: the cost is the moves', not the cycle's.
+        var graph = PlanGraph.Over(CycleId, S);
         var left = new List<string>();
         var joined = new List<string>();
         var subjects = new List<(string, NodeKind)>();
@@ -224,22 +218,20 @@ public sealed partial class CycleGrain
                 throw new OkrRejectedException(refusal.Kind, $"moves[{i}].{refusal.Field}", refusal.Reason);
             }
         }
-        var edges = graph.Edges.ToList();
-        var before = R.Edges.ToHashSet();
-        var after = edges.ToHashSet();
-        await CommitAsync(r => r.Edges = edges, Audit(actor, AuditActions.MovesApplied, scenarioId, new { removed = before.Except(after) },
-            new { moves, added = after.Except(before) }));
+        var (removed, added) = graph.EdgeChanges();
         // As for single moves: new parents first, then the moved nodes, then the parents they left.
-        await NotifyAsync([.. Objectives(joined), .. subjects, .. Objectives(left)]);
-    }
+        return new Command([.. removed.Select(e => new EdgeRemoved(e)), .. added.Select(e => new EdgeAdded(e))],
+            Audit(actor, AuditActions.MovesApplied, scenarioId, new { removed }, new { moves, added }),
+            [.. Objectives(joined), .. subjects, .. Objectives(left)]);
+    });
 
     // ---- Deletion ----------------------------------------------------------------------------------------
 
-    async Task ICycleGrain.DeleteAsync(string nodeId, bool detachChildren, Actor? actor)
+    Task ICycleGrain.DeleteAsync(string nodeId, bool detachChildren, Actor? actor) => RunAsync(async () =>
     {
         EnsureOpen();
         var kind = KindOf(nodeId);
-        Owner owner = kind == NodeKind.Objective ? R.Objectives[nodeId].Owner : R.KeyResults[nodeId].Owner;
+        Owner owner = kind == NodeKind.Objective ? S.Objectives[nodeId].Owner : S.KeyResults[nodeId].Owner;
         await EnsureMayChangeAsync(actor, owner, kind == NodeKind.Objective ? "objectiveId" : "keyResultId",
             kind == NodeKind.Objective ? "an objective" : "a key result");
         var parents = ParentsOf(nodeId).Select(e => e.ParentId).ToList();
@@ -247,30 +239,27 @@ public sealed partial class CycleGrain
         if (children.Count > 0 && !detachChildren)
             throw OkrRejectedException.Conflict("detachChildren",
                 $"'{nodeId}' still has {children.Count} child(ren); delete or move them first, or ask to detach them.");
-        var kpiId = kind == NodeKind.KeyResult ? R.KeyResults[nodeId].KpiId : null;
-        object definition = kind == NodeKind.Objective ? R.Objectives[nodeId] : R.KeyResults[nodeId];
+        var kpiId = kind == NodeKind.KeyResult ? S.KeyResults[nodeId].KpiId : null;
+        object definition = kind == NodeKind.Objective ? S.Objectives[nodeId] : S.KeyResults[nodeId];
         var removed = new { definition, parents = ParentsOf(nodeId).ToList(), children = ChildrenOf(nodeId).ToList() };
-        await CommitAsync(r =>
-        {
-            r.Objectives.Remove(nodeId);
-            r.KeyResults.Remove(nodeId);
-            r.Frozen.Remove(nodeId);
-            r.Edges.RemoveAll(e => e.ParentId == nodeId || e.ChildId == nodeId);
-        }, Audit(actor, kind == NodeKind.Objective ? AuditActions.ObjectiveDeleted : AuditActions.KeyResultDeleted, nodeId, removed, null));
-        await NotifyAsync([(nodeId, kind), .. Objectives(parents), .. children]);
-        if (kpiId is not null) await GrainFactory.GetGrain<IKpiGrain>(kpiId).UnlinkAsync(nodeId);
-    }
+        List<StructureOp> ops = [.. ParentsOf(nodeId).Select(e => new EdgeRemoved(e)), .. ChildrenOf(nodeId).Select(e => new EdgeRemoved(e)),
+            new NodeRemoved(nodeId, S.Objectives.GetValueOrDefault(nodeId), S.KeyResults.GetValueOrDefault(nodeId), S.Frozen.GetValueOrDefault(nodeId))];
+        return new Command(ops,
+            Audit(actor, kind == NodeKind.Objective ? AuditActions.ObjectiveDeleted : AuditActions.KeyResultDeleted, nodeId, removed, null),
+            [(nodeId, kind), .. Objectives(parents), .. children],
+            After: kpiId is null ? null : () => GrainFactory.GetGrain<IKpiGrain>(kpiId).UnlinkAsync(nodeId));
+    });
 
     // ---- Permissions -------------------------------------------------------------------------------------
 
     private Task EnsureMayChangeAsync(Actor? actor, Owner owner, string field, string what) =>
-        AccessChecks.EnsureMayChangeAsync(GrainFactory, R.CompanyId, actor, owner, field, what);
+        AccessChecks.EnsureMayChangeAsync(GrainFactory, S.CompanyId, actor, owner, field, what);
 
     /// <summary>Moving a key result changes it and the objective it joins (a key result is part of its objective).</summary>
     private async Task EnsureMayMoveAsync(Actor? actor, KeyResultDefinition keyResult, string? objectiveId, string prefix)
     {
         await EnsureMayChangeAsync(actor, keyResult.Owner, prefix + "keyResultId", "a key result");
-        if (objectiveId is not null && R.Objectives.TryGetValue(objectiveId, out var target))
+        if (objectiveId is not null && S.Objectives.TryGetValue(objectiveId, out var target))
             await EnsureMayChangeAsync(actor, target.Owner, prefix + "objectiveId", "an objective");
     }
 
@@ -280,13 +269,13 @@ public sealed partial class CycleGrain
         if (actor is null) return;
         switch (move)
         {
-            case MoveKeyResult m when R.KeyResults.TryGetValue(m.KeyResultId, out var kr):
+            case MoveKeyResult m when S.KeyResults.TryGetValue(m.KeyResultId, out var kr):
                 await EnsureMayMoveAsync(actor, kr, m.ObjectiveId, prefix);
                 break;
-            case RealignObjective m when R.Objectives.TryGetValue(m.ObjectiveId, out var o):
+            case RealignObjective m when S.Objectives.TryGetValue(m.ObjectiveId, out var o):
                 await EnsureMayChangeAsync(actor, o.Owner, prefix + "objectiveId", "an objective");
                 break;
-            case ChangeWeight m when R.Objectives.TryGetValue(m.ParentId, out var parent):
+            case ChangeWeight m when S.Objectives.TryGetValue(m.ParentId, out var parent):
                 await EnsureMayChangeAsync(actor, parent.Owner, prefix + "parentId", "an objective");
                 break;
             // Unknown ids are refused by the graph with their own reasons.
@@ -295,10 +284,38 @@ public sealed partial class CycleGrain
 
     // ---- Helpers -----------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// What a validated command commits: its ops, its audit entry, the nodes to tell afterwards (in order), and an
+    /// action to run once it is committed and told (linking a KPI).
+    /// </summary>
+    private readonly record struct Command(IEnumerable<StructureOp> Ops, PendingEntry? Entry, IReadOnlyList<(string, NodeKind)> Notify,
+        Func<Task>? After = null, DateTimeOffset? EffectiveAt = null);
+
+    /// <summary>
+    /// Runs a command: validated and staged holding the gate (so it sees every earlier command's change), committed
+    /// without it (so the next command validates meanwhile), then the affected nodes are told.
+    /// </summary>
+    private async Task RunAsync(Func<Task<Command>> validate)
+    {
+        Task committed;
+        Command command;
+        using (await EnterAsync())
+        {
+            command = await validate();
+            committed = CommitAsync(command.Ops, command.Entry, command.Notify, command.EffectiveAt);
+        }
+        await committed;
+        await NotifyAsync(command.Notify);
+        if (command.After is { } after) await after();
+    }
+
+    private IReadOnlyList<Edge> ChildrenOf(string id) => S.ChildrenOf(id);
+    private IReadOnlyList<Edge> ParentsOf(string id) => S.ParentsOf(id);
+
     private void EnsureOpen()
     {
         _ = Definition;
-        if (R.Closed) throw OkrRejectedException.Conflict("cycleId", $"cycle '{CycleId}' is closed; reopen it to change it.");
+        if (S.Closed) throw OkrRejectedException.Conflict("cycleId", $"cycle '{CycleId}' is closed; reopen it to change it.");
     }
 
     private string NewId(string? requested, string prefix)
@@ -306,7 +323,7 @@ public sealed partial class CycleGrain
         if (requested is null)
         {
             string id;
-            var n = R.NextId;
+            var n = S.NextId;
             do id = NodeIds.Compose(CycleId, $"{prefix}{n++}"); while (Exists(id));
             return id;
         }
@@ -315,22 +332,22 @@ public sealed partial class CycleGrain
         return wanted;
     }
 
-    private bool Exists(string id) => R.Objectives.ContainsKey(id) || R.KeyResults.ContainsKey(id);
+    private bool Exists(string id) => S.Objectives.ContainsKey(id) || S.KeyResults.ContainsKey(id);
 
     private NodeKind KindOf(string id) =>
-        R.Objectives.ContainsKey(id) ? NodeKind.Objective
-        : R.KeyResults.ContainsKey(id) ? NodeKind.KeyResult
+        S.Objectives.ContainsKey(id) ? NodeKind.Objective
+        : S.KeyResults.ContainsKey(id) ? NodeKind.KeyResult
         : throw OkrRejectedException.NotFound("nodeId", id);
 
     private ObjectiveDefinition ObjectiveOf(string field, string id) =>
-        R.Objectives.GetValueOrDefault(id) ?? throw NotInThisCycle(field, id, "objective");
+        S.Objectives.GetValueOrDefault(id) ?? throw NotInThisCycle(field, id, "objective");
 
     private KeyResultDefinition KeyResultOf(string field, string id) =>
-        R.KeyResults.GetValueOrDefault(id) ?? throw NotInThisCycle(field, id, "key result");
+        S.KeyResults.GetValueOrDefault(id) ?? throw NotInThisCycle(field, id, "key result");
 
     private void EnsureObjectiveInThisCycle(string field, string id)
     {
-        if (R.KeyResults.ContainsKey(id)) throw OkrRejectedException.Invalid(field, $"'{id}' is a key result; only objectives can be parents.");
+        if (S.KeyResults.ContainsKey(id)) throw OkrRejectedException.Invalid(field, $"'{id}' is a key result; only objectives can be parents.");
         ObjectiveOf(field, id);
     }
 
@@ -345,7 +362,7 @@ public sealed partial class CycleGrain
     private Task EnsureOwnerAsync(Owner? owner) =>
         owner is null
             ? throw OkrRejectedException.Invalid("owner", "is required.")
-            : GrainFactory.GetGrain<IOrganisationGrain>(R.CompanyId).EnsureOwnerAsync(owner);
+            : GrainFactory.GetGrain<IOrganisationGrain>(S.CompanyId).EnsureOwnerAsync(owner);
 
     private async Task EnsureKpiAsync(string kpiId)
     {

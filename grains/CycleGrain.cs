@@ -1,45 +1,103 @@
 using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
-
 using OkrGrid.Grains.Journal;
+using OkrGrid.Grains.Structure;
+using OkrGrid.Structure;
 
 namespace OkrGrid.Grains;
 
 /// <summary>
-/// Owns one cycle's structure. Structural commands run one at a time: each is validated against the whole graph,
-/// written as one state write (all or nothing), and only then pushed to the affected node grains — new parents
-/// first, so a parent knows a child before the child starts reporting to it, then the node, then old parents.
+/// Owns one cycle's structure, kept in memory as a <see cref="CycleStructure"/> and stored as an append-only log of
+/// changes (<see cref="StructureStore"/>) with a snapshot now and then. A command is validated against the live
+/// structure and becomes a few ops that change it in time proportional to the change, never to the cycle; its log row
+/// is written in a shared commit with whatever other commands arrived meanwhile (group commit, like the check-in
+/// journal), and the caller is answered once that commit is durable. Only then are the affected node grains told —
+/// new parents first, so a parent knows a child before the child starts reporting to it, then the node, then old parents.
 /// Node grains read their setup from here when they activate (an interleaving read), and never call in otherwise.
 /// </summary>
+/// <remarks>
+/// The grain is reentrant so that commands queue behind one another while a commit is in flight, but validating and
+/// applying a command is serialised by <see cref="_gate"/>: each sees the structure every earlier command left. A
+/// command's ops are applied before its row is durable; if the commit fails, that change and every change staged after
+/// it are taken back (newest first) and their callers get the error — all or none, in order.
+/// </remarks>
+[Orleans.Concurrency.Reentrant]
 public sealed partial class CycleGrain(
-    [PersistentState("cycle", StorageNames.Okr)] IPersistentState<CycleRecord> state,
+    [PersistentState("cycle", StorageNames.Okr)] IPersistentState<CycleRecord> legacy,
+    StructureStore store, IOptions<EngineOptions> options,
     IEngineClock clock, LocalScores localScores, IJournal journal, IAuditLog audit, ChangeFeedPublisher feed, ILogger<CycleGrain> logger)
     : Grain, ICycleGrain
 {
-    private CycleRecord R => state.State;
-    private Dictionary<string, List<Edge>> _childrenOf = [];
-    private Dictionary<string, List<Edge>> _parentsOf = [];
+    private CycleStructure S = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<Staged> _staged = [];
+    private bool _flushing;
+    /// <summary>Durable changes after the latest snapshot, oldest first: what time travel to the recent past undoes.</summary>
+    private readonly List<StructureChange> _tail = [];
+    private long _snapshotSeq;
+    private bool _snapshotting;
+    private DateTimeOffset? _createdAt;
+    private readonly List<AuditEntry> _pendingAudit = [];
     private long _structureVersion;
+
+    private sealed record Staged(StructureChange Change, DateTimeOffset PreviousAt, AuditEntry? Audit, IReadOnlyList<(string Id, NodeKind Kind)> Touched, TaskCompletionSource Done);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // A version of its own per activation, so one read before a deactivation never equals one read after: the
         // machine's time (the engine clock may stand still in tests), later than any version of an earlier activation.
         _structureVersion = Math.Max(Versions.Of(clock.UtcNow), Versions.Of(DateTimeOffset.UtcNow));
-        RebuildIndex();
-        // Entries of changes committed just before a crash reach the audit table now.
+        var stored = await store.LoadLatestAsync(CycleId);
+        if (stored.Snapshot is null && stored.Tail.Count == 0)
+        {
+            if (legacy.RecordExists && legacy.State.Definition is not null) await MigrateLegacyAsync();
+            return;
+        }
+        try
+        {
+            S = stored.Snapshot is null ? new CycleStructure() : CycleStructure.FromState(stored.Snapshot);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new StructureLogCorruptException(CycleId, stored.Snapshot!.Seq, "snapshot", ex);
+        }
+        _snapshotSeq = S.Seq;
+        _snapshotAt = stored.Snapshot?.At ?? DateTimeOffset.MinValue;
+        foreach (var row in stored.Tail)
+        {
+            try { S.Apply(row.Change); }
+            catch (InvalidDataException ex) { throw new StructureLogCorruptException(CycleId, row.Change.Seq, "log row", ex); }
+            _tail.Add(row.Change);
+        }
+        // Entries of changes committed just before a crash reach the audit table now (it keeps each (source, seq) once).
+        var audited = await audit.LastSeqAsync(AuditSource);
+        _pendingAudit.AddRange(stored.Tail.Select(r => r.Audit).OfType<AuditEntry>().Where(a => a.Seq > audited));
         await FlushAuditAsync();
     }
 
-    private void RebuildIndex()
+    /// <summary>
+    /// A cycle stored the old way (one state row) becomes a snapshot of that row, effective from the cycle's start (or
+    /// from now, for a cycle that has not started): nothing older is known. Its log continues after the old row's
+    /// last audit number, so audit entries keep distinct numbers. The old row is left untouched.
+    /// </summary>
+    private async Task MigrateLegacyAsync()
     {
-        _childrenOf = R.Edges.GroupBy(e => e.ParentId).ToDictionary(g => g.Key, g => g.ToList());
-        _parentsOf = R.Edges.GroupBy(e => e.ChildId).ToDictionary(g => g.Key, g => g.ToList());
+        var r = legacy.State;
+        var at = Min(r.Definition!.Start, clock.UtcNow);
+        S = CycleStructure.FromParts(r.CompanyId, r.Definition, r.Policy, r.Closed, r.ClosedAt, r.Objectives.Values, r.KeyResults.Values,
+            r.Edges, r.Frozen.Values, r.NextId, r.AuditSeq, at);
+        await store.WriteSnapshotAsync(CycleId, S.ToState());
+        _snapshotSeq = S.Seq;
+        _snapshotAt = S.At;
+        _pendingAudit.AddRange(r.PendingAudit);
+        await FlushAuditAsync();
+        logger.LogInformation("Cycle {CycleId}: moved from one state row to the structure log ({Nodes} nodes, {Edges} edges).",
+            CycleId, S.NodeCount, S.EdgeCount);
     }
 
     private string CycleId => this.GetPrimaryKeyString();
 
-    private CycleDefinition Definition => R.Definition ?? throw NoSuchCycle();
+    private CycleDefinition Definition => S.Definition ?? throw NoSuchCycle();
 
     private OkrRejectedException NoSuchCycle()
     {
@@ -47,56 +105,163 @@ public sealed partial class CycleGrain(
         return OkrRejectedException.NotFound("cycleId", CycleId);
     }
 
-    private CycleWindow Window => new(Definition.Start, Definition.End, R.Closed);
+    private CycleWindow Window => new(Definition.Start, Definition.End, S.Closed);
 
-    private CycleInfo Info => new(Definition, R.Closed, R.ClosedAt);
+    private CycleInfo Info => new(Definition, S.Closed, S.ClosedAt);
 
     async Task ICycleGrain.InitializeAsync(string companyId, CycleDefinition definition, ScoringPolicy policy)
     {
-        if (R.Definition is not null)
+        using var _ = await EnterAsync();
+        if (S.Definition is not null)
         {
-            if (R.Definition == definition) return;
+            if (S.Definition == definition) return;
             throw OkrRejectedException.Conflict("id", $"cycle '{CycleId}' already exists.");
         }
-        // Audited by the organisation, which creates cycles (cycle.created).
-        await CommitAsync(r => { r.CompanyId = companyId; r.Definition = definition with { Id = CycleId }; r.Policy = policy; }, null);
+        // A cycle exists from its start, or from now if it is created ahead of it: a quarter typed in late still has
+        // its whole window to look back on. Audited by the organisation, which creates cycles (cycle.created).
+        var at = Min(definition.Start, clock.UtcNow);
+        await CommitAsync([new CycleDefined(companyId, definition with { Id = CycleId }, policy)], null, [], at);
     }
 
     Task<CycleInfo> ICycleGrain.GetInfoAsync() => Task.FromResult(Info);
 
     // ---- Commit and notify -------------------------------------------------------------------------------
 
-    /// <summary>
-    /// Applies a change to the state and writes it together with its audit entry (one write: both or neither); if the
-    /// write fails, the state is as before. The entry then goes to the audit table.
-    /// </summary>
-    private async Task CommitAsync(Action<CycleRecord> change, PendingEntry? entry)
+    /// <summary>Enters the command gate: validation and staging of one command at a time.</summary>
+    private async Task<IDisposable> EnterAsync()
     {
-        var before = R.Clone();
-        change(R);
+        await _gate.WaitAsync();
+        return new Release(_gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        private int _done;
+        public void Dispose() { if (Interlocked.Exchange(ref _done, 1) == 0) gate.Release(); }
+    }
+
+    /// <summary>
+    /// Stages a change — applies its ops to the live structure and queues its log row with its audit entry (one row:
+    /// both or neither) — and returns once the row is durable. Call it holding the gate, with validation done; the
+    /// gate is released before the wait, so the next command validates while this one's commit is in flight.
+    /// </summary>
+    /// <param name="effectiveAt">An earlier instant the change takes effect (the system's baseline changes only).</param>
+    private Task CommitAsync(IEnumerable<StructureOp> ops, PendingEntry? entry, IReadOnlyList<(string, NodeKind)> touched, DateTimeOffset? effectiveAt = null)
+    {
+        var previousAt = S.At;
+        var at = Max(effectiveAt ?? clock.UtcNow, S.At); // a change never takes effect before the one it follows
+        var change = new StructureChange(S.Seq + 1, at, [.. ops]);
+        S.Apply(change); // an op that does not fit is a bug here: it throws before anything is queued
+        AuditEntry? auditEntry = null;
         if (entry is { } e)
         {
-            var seq = R.AuditSeq;
-            AuditOutbox.Add(R.PendingAudit, ref seq, AuditSource, clock.UtcNow, e.Actor, e.Action, e.Subject, CycleId, e.Before, e.After);
-            R.AuditSeq = seq;
+            var who = e.Actor ?? Actor.System;
+            auditEntry = new AuditEntry(AuditSource, change.Seq, clock.UtcNow, who.Id, who.Name, who.Via, e.Action, e.Subject, CycleId,
+                AuditJson.Of(e.Before), AuditJson.Of(e.After));
         }
+        var staged = new Staged(change, previousAt, auditEntry, touched, new TaskCompletionSource());
+        _staged.Add(staged);
+        if (!_flushing)
+        {
+            _flushing = true;
+            _ = FlushLoopAsync();
+        }
+        return staged.Done.Task;
+    }
+
+    /// <summary>
+    /// Writes what is staged, a batch per commit, until nothing is left. One batch at a time keeps the log in order; a
+    /// failed batch takes back itself and everything staged behind it.
+    /// </summary>
+    private async Task FlushLoopAsync()
+    {
         try
         {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            R.CopyFrom(before);
-            throw;
+            // Let the commands already queued behind this one stage first: they join the first commit.
+            await Task.Yield();
+            while (_staged.Count > 0)
+            {
+                var batch = _staged.ToList();
+                _staged.Clear();
+                try
+                {
+                    await store.AppendAsync(CycleId, [.. batch.Select(s => new LoggedChange(s.Change, s.Audit))]);
+                }
+                catch (Exception ex)
+                {
+                    await RollBackAsync(batch, ex);
+                    continue;
+                }
+                _tail.AddRange(batch.Select(s => s.Change));
+                _pendingAudit.AddRange(batch.Select(s => s.Audit).OfType<AuditEntry>());
+                // Dashboards hold the structure; tell them to re-read it. Versions grow across activations (clock ticks).
+                _structureVersion = Versions.Next(_structureVersion, clock.UtcNow);
+                feed.Publish(new NodeChange(CycleId, NodeKind.Cycle, CycleId, _structureVersion, null, null, clock.UtcNow));
+                foreach (var s in batch) s.Done.TrySetResult();
+                MaybeSnapshot();
+                await FlushAuditAsync();
+            }
         }
         finally
         {
-            RebuildIndex();
+            _flushing = false;
         }
-        // Dashboards hold the structure; tell them to re-read it. Versions grow across activations (clock ticks).
-        _structureVersion = Versions.Next(_structureVersion, clock.UtcNow);
-        feed.Publish(new NodeChange(CycleId, NodeKind.Cycle, CycleId, _structureVersion, null, null, clock.UtcNow));
-        await FlushAuditAsync();
+    }
+
+    private async Task RollBackAsync(List<Staged> batch, Exception error)
+    {
+        // Commands validating now saw the failed changes: wait for the gate, so whatever they stage is taken back too.
+        using (await EnterAsync())
+        {
+            var failed = batch.Concat(_staged).ToList();
+            _staged.Clear();
+            for (int i = failed.Count - 1; i >= 0; i--) S.Undo(failed[i].Change, failed[i].PreviousAt);
+            logger.LogError(error, "Cycle {CycleId}: {Count} structural change(s) were not saved and are taken back.", CycleId, failed.Count);
+            foreach (var f in failed) f.Done.TrySetException(error);
+            // Nodes told of a change that was then taken back hear the structure as it is again.
+            await NotifyAsync(failed.SelectMany(f => f.Touched));
+        }
+    }
+
+    /// <summary>
+    /// Writes a snapshot once the log after the last one is long enough: a quarter of the cycle's size (at least a
+    /// thousand changes), so snapshots cost O(1) per change on average and an activation replays a bounded tail.
+    /// Built from durable changes only (staged ones are taken back on a copy) and written in the background.
+    /// </summary>
+    private void MaybeSnapshot()
+    {
+        var threshold = Math.Max(options.Value.SnapshotEvery, S.NodeCount / 4);
+        if (_snapshotting || S.Seq - _snapshotSeq < threshold) return;
+        _snapshotting = true;
+        CycleStructureState state;
+        if (_staged.Count == 0) state = S.ToState();
+        else
+        {
+            var copy = S.Clone();
+            for (int i = _staged.Count - 1; i >= 0; i--) copy.Undo(_staged[i].Change, _staged[i].PreviousAt);
+            state = copy.ToState();
+        }
+        _ = WriteSnapshotAsync(state);
+    }
+
+    private async Task WriteSnapshotAsync(CycleStructureState state)
+    {
+        try
+        {
+            await Task.Run(() => store.WriteSnapshotAsync(CycleId, state));
+            _snapshotSeq = state.Seq;
+            _snapshotAt = state.At;
+            _tail.RemoveAll(c => c.Seq <= state.Seq);
+        }
+        catch (Exception ex)
+        {
+            // The log has every change; a missing snapshot only makes the next activation replay more.
+            logger.LogWarning(ex, "Cycle {CycleId}: snapshot at {Seq} not written.", CycleId, state.Seq);
+        }
+        finally
+        {
+            _snapshotting = false;
+        }
     }
 
     /// <summary>What a change writes into the audit trail; made into an <see cref="AuditEntry"/> by the commit.</summary>
@@ -108,10 +273,10 @@ public sealed partial class CycleGrain(
     private string AuditSource => $"cycle:{CycleId}";
 
     /// <summary>
-    /// Hands the entries the state holds to the audit table. If that fails the change stands (it is committed, and so
-    /// is its entry, in the state): the entry is handed again with the next change or at the next activation.
+    /// Hands the entries of committed changes to the audit table. If that fails the changes stand (their entries are in
+    /// the log with them): the entries are handed again with the next commit or at the next activation.
     /// </summary>
-    private Task FlushAuditAsync() => AuditOutbox.FlushAsync(R.PendingAudit, audit, logger, AuditSource);
+    private Task FlushAuditAsync() => AuditOutbox.FlushAsync(_pendingAudit, audit, logger, AuditSource);
 
     /// <summary>Pushes the current setup to each node in order (a deleted node gets null).</summary>
     private async Task NotifyAsync(IEnumerable<(string Id, NodeKind Kind)> nodes)
@@ -136,13 +301,16 @@ public sealed partial class CycleGrain(
     /// <summary>Pushes the setup to every node of the cycle, a bounded number at a time.</summary>
     private async Task NotifyAllAsync()
     {
-        var all = R.Objectives.Keys.Select(id => (id, NodeKind.Objective))
-            .Concat(R.KeyResults.Keys.Select(id => (id, NodeKind.KeyResult))).ToList();
+        var all = S.Objectives.Keys.Select(id => (id, NodeKind.Objective))
+            .Concat(S.KeyResults.Keys.Select(id => (id, NodeKind.KeyResult))).ToList();
         foreach (var chunk in all.Chunk(256))
             await Task.WhenAll(chunk.Select(n => NotifyAsync([n])));
     }
 
     private static IEnumerable<(string, NodeKind)> Objectives(IEnumerable<string> ids) => ids.Select(id => (id, NodeKind.Objective));
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     // ---- Setups ------------------------------------------------------------------------------------------
 
@@ -152,23 +320,20 @@ public sealed partial class CycleGrain(
 
     private ObjectiveSetup? ObjectiveSetupOf(string id)
     {
-        if (R.Definition is null || !R.Objectives.TryGetValue(id, out var def)) return null;
-        var parents = ParentsOf(id).Select(e => e.ParentId).ToImmutableArray();
-        var children = ChildrenOf(id).Select(e => R.Objectives.TryGetValue(e.ChildId, out var o)
+        if (S.Definition is null || !S.Objectives.TryGetValue(id, out var def)) return null;
+        var parents = S.ParentsOf(id).Select(e => e.ParentId).ToImmutableArray();
+        var children = S.ChildrenOf(id).Select(e => S.Objectives.TryGetValue(e.ChildId, out var o)
             ? new ChildLink(e.ChildId, NodeKind.Objective, e.Weight, o.Title)
-            : new ChildLink(e.ChildId, NodeKind.KeyResult, e.Weight, R.KeyResults[e.ChildId].Title)).ToImmutableArray();
-        return new ObjectiveSetup(def, Window, R.Policy, parents, children, R.Frozen.GetValueOrDefault(id));
+            : new ChildLink(e.ChildId, NodeKind.KeyResult, e.Weight, S.KeyResults[e.ChildId].Title)).ToImmutableArray();
+        return new ObjectiveSetup(def, Window, S.Policy, parents, children, S.Frozen.GetValueOrDefault(id));
     }
 
     private KeyResultSetup? KeyResultSetupOf(string id)
     {
-        if (R.Definition is null || !R.KeyResults.TryGetValue(id, out var def)) return null;
-        var edge = ParentsOf(id).FirstOrDefault();
-        return new KeyResultSetup(def, Window, R.Policy, edge?.ParentId, edge?.Weight ?? 0, R.Frozen.GetValueOrDefault(id), R.CompanyId);
+        if (S.Definition is null || !S.KeyResults.TryGetValue(id, out var def)) return null;
+        var edge = S.ParentsOf(id).FirstOrDefault();
+        return new KeyResultSetup(def, Window, S.Policy, edge?.ParentId, edge?.Weight ?? 0, S.Frozen.GetValueOrDefault(id), S.CompanyId);
     }
-
-    private List<Edge> ChildrenOf(string id) => _childrenOf.GetValueOrDefault(id) ?? [];
-    private List<Edge> ParentsOf(string id) => _parentsOf.GetValueOrDefault(id) ?? [];
 
     // ---- Snapshot ----------------------------------------------------------------------------------------
 
@@ -176,12 +341,13 @@ public sealed partial class CycleGrain(
 
     async Task<CycleSnapshot> ICycleGrain.GetSnapshotAsync()
     {
-        // Everything from the state is taken before the first await, so it is one consistent structure.
+        // Everything from the structure is taken before the first await, so it is one consistent structure.
         var info = Info;
-        var objectives = R.Objectives.Values.ToImmutableArray();
-        var keyResults = R.KeyResults.Values.ToImmutableArray();
-        var edges = R.Edges.ToImmutableArray();
-        var policy = R.Policy;
+        var objectives = S.Objectives.Values.ToImmutableArray();
+        var keyResults = S.KeyResults.Values.ToImmutableArray();
+        var edges = S.Edges.ToImmutableArray();
+        var policy = S.Policy;
+        var frozen = S.Closed ? S.Frozen : null;
         var version = _structureVersion;
         // Nodes active in this silo give their latest published score (the local table). The others are not woken
         // up: their scores are computed here with the same rules from what they are computed from anyway — the
@@ -195,19 +361,19 @@ public sealed partial class CycleGrain(
         foreach (var k in keyResults)
             if (localScores.TryGet(k.Id, out var s)) scores[k.Id] = s; else inactive.Add(k);
         if (inactive.Count > 0 || objectivesMissing)
-            scores = await ScoreInactiveAsync(objectives, edges, inactive, scores, info, policy);
+            scores = await ScoreInactiveAsync(objectives, edges, inactive, scores, info, policy, frozen, null);
         return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, clock.UtcNow, version);
     }
 
     async Task<ImmutableArray<NodeScore>> ICycleGrain.GetChildScoresAsync(string objectiveId, ImmutableArray<string> childIds)
     {
-        if (R.Definition is null || !R.Objectives.ContainsKey(objectiveId)) return [];
+        if (S.Definition is null || !S.Objectives.ContainsKey(objectiveId)) return [];
         var result = ImmutableArray.CreateBuilder<NodeScore>(childIds.Length);
         var missing = new List<string>();
         foreach (var id in childIds)
         {
             if (localScores.TryGet(id, out var live)) result.Add(live);
-            else if (Exists(id)) missing.Add(id);
+            else if (S.Exists(id)) missing.Add(id);
         }
         if (missing.Count == 0) return result.ToImmutable();
 
@@ -222,29 +388,36 @@ public sealed partial class CycleGrain(
         {
             if (!seen.Add(id)) continue;
             if (localScores.TryGet(id, out var live)) { seeds[id] = live; continue; }
-            if (R.Objectives.TryGetValue(id, out var o))
+            if (S.Objectives.TryGetValue(id, out var o))
             {
                 objectives.Add(o);
-                foreach (var e in ChildrenOf(id)) { edges.Add(e); stack.Push(e.ChildId); }
+                foreach (var e in S.ChildrenOf(id)) { edges.Add(e); stack.Push(e.ChildId); }
             }
-            else if (R.KeyResults.TryGetValue(id, out var k)) inactive.Add(k);
+            else if (S.KeyResults.TryGetValue(id, out var k)) inactive.Add(k);
         }
-        var scores = await ScoreInactiveAsync(objectives.ToImmutable(), edges.ToImmutable(), inactive, seeds, Info, R.Policy);
+        var scores = await ScoreInactiveAsync(objectives.ToImmutable(), edges.ToImmutable(), inactive, seeds, Info, S.Policy,
+            S.Closed ? S.Frozen : null, null);
         foreach (var id in missing) if (scores.TryGetValue(id, out var s)) result.Add(s);
         return result.ToImmutable();
     }
 
+    /// <summary>
+    /// Scores nodes from their facts with the engine's rules: key results from the journal's latest entries (those
+    /// dated at or before <paramref name="asOf"/>, when given), objectives rolled up from their children; a closed
+    /// cycle's nodes keep their frozen grades. Nodes given in <paramref name="live"/> keep their score.
+    /// </summary>
     private async Task<Dictionary<string, NodeScore>> ScoreInactiveAsync(ImmutableArray<ObjectiveDefinition> objectives,
-        ImmutableArray<Edge> edges, List<KeyResultDefinition> inactive, Dictionary<string, NodeScore> live, CycleInfo info, ScoringPolicy policy)
+        ImmutableArray<Edge> edges, List<KeyResultDefinition> inactive, Dictionary<string, NodeScore> live, CycleInfo info,
+        ScoringPolicy policy, IReadOnlyDictionary<string, NodeScore>? frozen, DateTimeOffset? asOf)
     {
-        if (info.Closed)
+        if (info.Closed && frozen is not null)
         {
-            foreach (var (id, frozen) in R.Frozen) live.TryAdd(id, frozen);
+            foreach (var (id, f) in frozen) live.TryAdd(id, f);
             return live;
         }
         var sources = inactive.Select(k => k.KpiId ?? k.Id).Distinct().ToList();
-        var latest = await journal.LatestAsync(sources);
-        var elapsed = Rules.ExpectedProgress(info.Definition.Start, info.Definition.End, clock.UtcNow);
+        var latest = await journal.LatestAsync(sources, asOf);
+        var elapsed = Rules.ExpectedProgress(info.Definition.Start, info.Definition.End, asOf ?? clock.UtcNow);
         foreach (var kr in inactive)
         {
             var input = kr.Kind == KeyResultKind.KpiLinked

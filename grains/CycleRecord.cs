@@ -2,7 +2,10 @@ using OkrGrid.Access;
 
 namespace OkrGrid.Grains;
 
-/// <summary>A cycle's whole structure, written as one grain state so a structural change is all or nothing.</summary>
+/// <summary>
+/// How a cycle's structure was stored before the structure log (migration 0005): one grain-state row holding all of it.
+/// Read only, to move a cycle stored this way into the log when it first activates; never written any more.
+/// </summary>
 [GenerateSerializer]
 public sealed class CycleRecord
 {

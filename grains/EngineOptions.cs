@@ -14,6 +14,12 @@ public sealed class EngineOptions
 
     /// <summary>How often the change feed flushes its queue to the observers.</summary>
     public TimeSpan FeedFlushInterval { get; set; } = TimeSpan.FromMilliseconds(15);
+
+    /// <summary>
+    /// A cycle writes a snapshot of its structure once this many changes (or a quarter of its node count, if more)
+    /// followed the last one; an activation replays at most that many log rows.
+    /// </summary>
+    public int SnapshotEvery { get; set; } = 1000;
 }
 
 /// <summary>The engine's notion of "now" for expected progress and check-in dates; tests pin it.</summary>

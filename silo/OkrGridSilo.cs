@@ -44,6 +44,7 @@ public static class OkrGridSilo
         services.AddSingleton<IJournal>(sp => sp.GetRequiredService<PostgresJournal>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresJournal>());
         services.TryAddSingleton<IAuditLog, PostgresAuditLog>();
+        services.AddSingleton<OkrGrid.Grains.Structure.StructureStore>();
         services.AddSingleton<LocalScores>();
         services.AddSingleton<ChangeFeedPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeFeedPublisher>());

@@ -61,7 +61,10 @@ public interface ICycleGrain : IGrainWithStringKey
     /// Adds many nodes and edges at once — an organisation's import — validated as a whole and written in one
     /// state write. Ids are full node ids of this cycle; edges may also point at nodes that already exist.
     /// </summary>
-    Task ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges, Actor? actor = null);
+    /// With <paramref name="effectiveAt"/> (the system only: seeding, migrations) the import takes effect at that earlier
+    /// instant — never before the cycle's previous change.
+    Task ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges,
+        Actor? actor = null, DateTimeOffset? effectiveAt = null);
 
     Task SetPolicyAsync(ScoringPolicy policy, Actor? actor = null);
 
@@ -93,4 +96,23 @@ public interface ICycleGrain : IGrainWithStringKey
     /// mean the same structure. Cheap, unlike a snapshot.
     /// </summary>
     [AlwaysInterleave] Task<long> GetStructureVersionAsync();
+
+    /// <summary>
+    /// The graph and every node's score as they were at <paramref name="at"/>: the structure committed by then (a
+    /// change counts from the instant it took effect) and, for each key result, the latest check-in or measurement
+    /// dated at or before it — whenever it was recorded. Refused (field "at") before the cycle existed or in the future.
+    /// </summary>
+    [AlwaysInterleave] Task<CycleSnapshot> GetSnapshotAtAsync(DateTimeOffset at);
+
+    /// <summary>The structure at <paramref name="from"/> (clamped to the cycle's creation) and every change after it.</summary>
+    [AlwaysInterleave] Task<OkrGrid.Structure.StructureTimeline> GetStructureTimelineAsync(DateTimeOffset from);
+
+    /// <summary>
+    /// The check-ins of a key result of this cycle read from the journal, oldest first — for one deleted since, whose
+    /// grain no longer answers, so that a history over a time it existed still has its facts.
+    /// </summary>
+    [AlwaysInterleave] Task<ImmutableArray<CheckIn>> GetPastCheckInsAsync(string keyResultId);
+
+    /// <summary>When the cycle's structure was first recorded: the earliest instant it can be looked at.</summary>
+    [AlwaysInterleave] Task<DateTimeOffset> GetCreatedAtAsync();
 }

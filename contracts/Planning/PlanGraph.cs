@@ -37,6 +37,39 @@ public sealed class PlanGraph
         foreach (var e in edges) Add(e);
     }
 
+    /// <summary>
+    /// A graph over a live structure's own indexes, without copying them: moves go to <see cref="Fork"/>s, which copy
+    /// only the lists they change, so trying moves on a 1M-node cycle costs the moves. The structure must not change
+    /// while such a graph is in use.
+    /// </summary>
+    public static PlanGraph Over(string cycleId, OkrGrid.Structure.CycleStructure structure) =>
+        new PlanGraph(cycleId, structure._objectives, structure._keyResults, structure._childrenOf, structure._parentsOf).Fork();
+
+    private PlanGraph(string cycleId, Dictionary<string, ObjectiveDefinition> objectives, Dictionary<string, KeyResultDefinition> keyResults,
+        Dictionary<string, List<Edge>> childrenOf, Dictionary<string, List<Edge>> parentsOf)
+    {
+        _cycleId = cycleId;
+        _objectives = objectives;
+        _keyResults = keyResults;
+        _childrenOf = childrenOf;
+        _parentsOf = parentsOf;
+    }
+
+    /// <summary>The edges a fork's moves removed from and added to its base (empty for a graph that is no fork).</summary>
+    public (IReadOnlyList<Edge> Removed, IReadOnlyList<Edge> Added) EdgeChanges()
+    {
+        var removed = new List<Edge>();
+        var added = new List<Edge>();
+        if (_base is null) return (removed, added);
+        foreach (var (childId, now) in _parentsOf)
+        {
+            var before = _base.Lookup(childId, children: false);
+            removed.AddRange(before.Where(e => !now.Contains(e)));
+            added.AddRange(now.Where(e => !before.Contains(e)));
+        }
+        return (removed, added);
+    }
+
     private PlanGraph(PlanGraph source)
     {
         _cycleId = source._cycleId;

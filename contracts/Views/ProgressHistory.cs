@@ -1,5 +1,6 @@
 using OkrGrid.Model;
 using OkrGrid.Scoring;
+using OkrGrid.Structure;
 using OkrGrid.Validation;
 
 namespace OkrGrid.Views;
@@ -22,23 +23,53 @@ public static class ProgressHistory
     {
         var keyResults = snapshot.KeyResults.ToDictionary(k => k.Id);
         if (keyResults.TryGetValue(nodeId, out var single)) return [single];
-        var (_, _, krs) = Subtree(snapshot, nodeId);
+        var (_, _, krs) = Subtree(snapshot, nodeId, false);
         return [.. krs.Select(id => keyResults[id])];
     }
 
     /// <summary>
+    /// The key results that were below a node at any instant of a structure timeline (the node itself, for a key
+    /// result), each with its latest definition: whose facts a history over that timeline needs. Exact, and cheap: after
+    /// the starting subtree, only edges added below the node bring more (walking up from their parent).
+    /// </summary>
+    public static ImmutableArray<KeyResultDefinition> KeyResultsUnder(StructureTimeline timeline, string nodeId)
+    {
+        var s = CycleStructure.FromState(timeline.Base);
+        var ever = new Dictionary<string, KeyResultDefinition>();
+        void AddBelow(string id)
+        {
+            foreach (var kr in SubtreeOf(s, id).KeyResults) ever[kr] = s.KeyResults[kr];
+        }
+        if (s.Exists(nodeId)) AddBelow(nodeId);
+        foreach (var change in timeline.Changes)
+        {
+            s.Apply(change);
+            foreach (var op in change.Ops)
+            {
+                if (op is EdgeAdded a && s.Exists(a.Edge.ChildId) && s.IsAtOrBelow(a.Edge.ParentId, nodeId)) AddBelow(a.Edge.ChildId);
+                else if (op is KeyResultPut p && (p.KeyResult.Id == nodeId || ever.ContainsKey(p.KeyResult.Id))) ever[p.KeyResult.Id] = p.KeyResult;
+            }
+        }
+        return [.. ever.Values.OrderBy(k => k.Id, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
     /// The history of an objective or key result of the snapshot's cycle. Points: the cycle's start, one a day after
-    /// it, one at each fact (check-in or measurement) on or after the start, and one at the snapshot's time (or the
-    /// cycle's end or closing, when earlier); a closed cycle's history stops at its closing. The check-in log lists
-    /// the subtree's check-ins and, for KPI-linked key results, the KPI's measurements since the cycle started,
-    /// newest first.
+    /// it, one at each fact (check-in or measurement) on or after the start, one at each structural change of the
+    /// <paramref name="timeline"/>, and one at the snapshot's time (or the cycle's end or closing, when earlier); a closed
+    /// cycle's history stops at its closing. Each point scores the node with the structure valid at that instant — its
+    /// subtree, weights, definitions and policy as they were then — so a re-alignment does not rewrite the past; before
+    /// the node existed there are no points. Without a timeline the snapshot's structure stands for every instant. The
+    /// check-in log lists the check-ins of every key result that was below the node and, for KPI-linked key results,
+    /// the KPI's measurements since the cycle started, newest first.
     /// </summary>
     /// <param name="checkIns">Check-ins by key result id (any order; a missing key result has none).</param>
     /// <param name="measurements">Measurements by KPI id (any order; a missing KPI has none).</param>
     /// <exception cref="OkrRejectedException">The node is not in the snapshot (not found, field "nodeId").</exception>
     public static NodeHistory ForNode(CycleSnapshot snapshot, string nodeId,
         IReadOnlyDictionary<string, ImmutableArray<CheckIn>> checkIns,
-        IReadOnlyDictionary<string, ImmutableArray<Measurement>> measurements)
+        IReadOnlyDictionary<string, ImmutableArray<Measurement>> measurements,
+        StructureTimeline? timeline = null)
     {
         var objective = snapshot.Objectives.FirstOrDefault(o => o.Id == nodeId);
         var keyResult = objective is null ? snapshot.KeyResults.FirstOrDefault(k => k.Id == nodeId) : null;
@@ -52,36 +83,57 @@ public static class ProgressHistory
         var factsUntil = closedAt ?? DateTimeOffset.MaxValue;
         var horizon = Min(Min(snapshot.TakenAt, end), closedAt ?? DateTimeOffset.MaxValue);
 
-        var keyResults = KeyResultsUnder(snapshot, nodeId);
-        var streams = keyResults.Select(kr => new FactStream(kr, FactsOf(kr, checkIns, measurements, factsUntil))).ToList();
+        var keyResults = timeline is null ? KeyResultsUnder(snapshot, nodeId) : KeyResultsUnder(timeline, nodeId);
+        var streams = keyResults.Select(kr => new FactStream(kr, FactsOf(kr, checkIns, measurements, factsUntil))).ToDictionary(s => s.KeyResult.Id);
 
         var points = ImmutableArray.CreateBuilder<HistoryPoint>();
         if (horizon >= start)
         {
-            var (objectives, edges, _) = objective is null ? ([], [], []) : Subtree(snapshot, nodeId);
-            foreach (var at in Timeline(start, horizon, streams.SelectMany(s => s.Times).Where(t => t >= start)))
+            var replay = timeline is null ? null : new Replay(timeline);
+            // Without a timeline: the snapshot's structure at every instant.
+            var subtree = replay is null ? Subtree(snapshot, nodeId, keyResult is not null) : default;
+            var policy = snapshot.Policy;
+            var definitions = keyResults.ToDictionary(k => k.Id);
+            var exists = true;
+            var changeTimes = replay?.Times.Where(t => t >= start && t <= horizon) ?? [];
+            var first = true;
+            foreach (var at in Timeline(start, horizon, streams.Values.SelectMany(s => s.Times).Where(t => t >= start).Concat(changeTimes)))
             {
-                var elapsed = Rules.ExpectedProgress(start, end, at);
-                var krScores = new Dictionary<string, NodeScore>(streams.Count);
-                foreach (var stream in streams)
+                if (replay is not null && (replay.AdvanceTo(at) || first))
                 {
-                    var input = stream.InputAt(at);
-                    krScores[stream.KeyResult.Id] = Rules.ScoreKeyResult(stream.KeyResult, input.Current, input.HasValue, input.Confidence, elapsed, snapshot.Policy);
+                    var structure = replay.Structure;
+                    exists = structure.Exists(nodeId);
+                    if (exists)
+                    {
+                        subtree = keyResult is not null ? ([], [], [nodeId]) : SubtreeOf(structure, nodeId);
+                        policy = structure.Policy;
+                        foreach (var id in subtree.KeyResults) definitions[id] = structure.KeyResults[id];
+                    }
+                }
+                first = false;
+                if (!exists) continue;
+                var elapsed = Rules.ExpectedProgress(start, end, at);
+                var krScores = new Dictionary<string, NodeScore>(subtree.KeyResults.Count);
+                foreach (var id in subtree.KeyResults)
+                {
+                    var kr = definitions[id];
+                    var input = streams.TryGetValue(id, out var stream) ? stream.InputAt(at, kr) : KeyResultInput.Initial(kr);
+                    krScores[id] = Rules.ScoreKeyResult(kr, input.Current, input.HasValue, input.Confidence, elapsed, policy);
                 }
                 if (keyResult is not null)
                 {
                     var s = krScores[nodeId];
-                    points.Add(new HistoryPoint(at, s.Progress, Rules.ExpectedFor(keyResult.Kind, elapsed), s.Status, s.NoData ? null : s.Value, s.Confidence));
+                    points.Add(new HistoryPoint(at, s.Progress, Rules.ExpectedFor(definitions[nodeId].Kind, elapsed), s.Status, s.NoData ? null : s.Value, s.Confidence));
                 }
                 else
                 {
-                    var s = GraphScorer.ScoreObjectives(objectives, edges, krScores, elapsed, snapshot.Policy)[nodeId];
+                    var s = GraphScorer.ScoreObjectives(subtree.Objectives, subtree.Edges, krScores, elapsed, policy)[nodeId];
                     points.Add(new HistoryPoint(at, s.Progress, elapsed, s.Status, null, s.Confidence));
                 }
             }
         }
 
-        var log = streams
+        var log = streams.Values
             .SelectMany(s => s.Facts.Where(f => f.At >= start || !f.FromKpi).Select(f =>
                 new CheckInEntry(s.KeyResult.Id, s.KeyResult.Title, f.At, f.Value, f.Confidence, f.Note, f.Author)))
             .OrderBy(e => e.At)
@@ -89,6 +141,26 @@ public static class ProgressHistory
             .ToImmutableArray();
         return new NodeHistory(nodeId, objective is null ? NodeKind.KeyResult : NodeKind.Objective,
             objective?.Title ?? keyResult!.Title, start, end, points.ToImmutable(), log);
+    }
+
+    /// <summary>A structure replayed forward through a timeline's changes as the history's instants rise.</summary>
+    private sealed class Replay(StructureTimeline timeline)
+    {
+        private int _next;
+        public CycleStructure Structure { get; } = CycleStructure.FromState(timeline.Base);
+        public IEnumerable<DateTimeOffset> Times => timeline.Changes.Select(c => c.At);
+
+        /// <summary>Applies the changes that took effect by <paramref name="at"/>; true if there were any.</summary>
+        public bool AdvanceTo(DateTimeOffset at)
+        {
+            var moved = false;
+            for (; _next < timeline.Changes.Length && timeline.Changes[_next].At <= at; _next++)
+            {
+                Structure.Apply(timeline.Changes[_next]);
+                moved = true;
+            }
+            return moved;
+        }
     }
 
     /// <summary>
@@ -134,8 +206,9 @@ public static class ProgressHistory
     /// An objective's subtree: its objectives (itself included), the edges below them, and its key results. Key
     /// results and objectives reached twice (several parents) are listed once.
     /// </summary>
-    private static (List<ObjectiveDefinition> Objectives, List<Edge> Edges, List<string> KeyResults) Subtree(CycleSnapshot snapshot, string objectiveId)
+    private static (List<ObjectiveDefinition> Objectives, List<Edge> Edges, List<string> KeyResults) Subtree(CycleSnapshot snapshot, string objectiveId, bool isKeyResult)
     {
+        if (isKeyResult) return ([], [], [objectiveId]);
         var objectives = snapshot.Objectives.ToDictionary(o => o.Id);
         var keyResultIds = snapshot.KeyResults.Select(k => k.Id).ToHashSet();
         var childrenOf = snapshot.Edges.ToLookup(e => e.ParentId);
@@ -158,6 +231,32 @@ public static class ProgressHistory
                 }
             }
             else if (keyResultIds.Contains(id)) subKeyResults.Add(id);
+        }
+        subKeyResults.Sort(StringComparer.Ordinal);
+        return (subObjectives, subEdges, subKeyResults);
+    }
+
+    /// <summary>As <see cref="Subtree(CycleSnapshot, string, bool)"/>, on a structure's own indexes.</summary>
+    private static (List<ObjectiveDefinition> Objectives, List<Edge> Edges, List<string> KeyResults) SubtreeOf(CycleStructure structure, string id)
+    {
+        var seen = new HashSet<string>();
+        var subObjectives = new List<ObjectiveDefinition>();
+        var subEdges = new List<Edge>();
+        var subKeyResults = new List<string>();
+        var stack = new Stack<string>([id]);
+        while (stack.TryPop(out var n))
+        {
+            if (!seen.Add(n)) continue;
+            if (structure.Objectives.TryGetValue(n, out var o))
+            {
+                subObjectives.Add(o);
+                foreach (var e in structure.ChildrenOf(n))
+                {
+                    subEdges.Add(e);
+                    stack.Push(e.ChildId);
+                }
+            }
+            else if (structure.KeyResults.ContainsKey(n)) subKeyResults.Add(n);
         }
         subKeyResults.Sort(StringComparer.Ordinal);
         return (subObjectives, subEdges, subKeyResults);
@@ -195,7 +294,7 @@ public static class ProgressHistory
         public IEnumerable<DateTimeOffset> Times => facts.Select(f => f.At);
 
         /// <summary>The input from the facts up to <paramref name="at"/>; calls must not go back in time.</summary>
-        public KeyResultInput InputAt(DateTimeOffset at)
+        public KeyResultInput InputAt(DateTimeOffset at, KeyResultDefinition keyResult)
         {
             for (; _next < facts.Count && facts[_next].At <= at; _next++)
             {

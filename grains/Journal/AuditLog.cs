@@ -8,6 +8,9 @@ namespace OkrGrid.Grains.Journal;
 public interface IAuditLog
 {
     Task AppendAsync(IReadOnlyList<AuditEntry> entries);
+
+    /// <summary>The highest sequence of a source's entries in the table (0: none).</summary>
+    Task<long> LastSeqAsync(string source);
 }
 
 /// <summary>
@@ -17,6 +20,14 @@ public interface IAuditLog
 /// </summary>
 public sealed class PostgresAuditLog(NpgsqlDataSource dataSource) : IAuditLog
 {
+    public async Task<long> LastSeqAsync(string source)
+    {
+        // Served by the unique (source, source_seq) index: one index probe.
+        await using var cmd = dataSource.CreateCommand("select coalesce(max(source_seq), 0) from okr_audit where source = @source");
+        cmd.Parameters.AddWithValue("source", source);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
     public async Task AppendAsync(IReadOnlyList<AuditEntry> entries)
     {
         if (entries.Count == 0) return;

@@ -28,9 +28,11 @@ public interface IJournal
 
     /// <summary>
     /// For many nodes at once, what their scores are computed from: the latest entry by time (the later commit
-    /// wins a tie) and the confidence of the latest entry that gave one. Nodes with no entry are left out.
+    /// wins a tie) and the confidence of the latest entry that gave one. Nodes with no entry are left out. With
+    /// <paramref name="asOf"/>, only entries dated at or before it count — whenever they were recorded: a check-in
+    /// back-dated later changes the answer for an instant only if its own time is not after that instant.
     /// </summary>
-    Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds);
+    Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds, DateTimeOffset? asOf = null);
 }
 
 /// <summary>A node's latest value and latest confidence, as <see cref="IJournal.LatestAsync"/> finds them.</summary>

@@ -149,7 +149,7 @@ public sealed class PostgresJournal : IJournal, IHostedService
         reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetString(4), reader.GetString(5),
         new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero), reader.GetString(7), reader.GetString(8));
 
-    public async Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds)
+    public async Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds, DateTimeOffset? asOf = null)
     {
         var ids = nodeIds.ToArray();
         var result = new Dictionary<string, LatestEntry>(ids.Length);
@@ -159,11 +159,12 @@ public sealed class PostgresJournal : IJournal, IHostedService
         await using var cmd = dataSource.CreateCommand("""
             select v.node_id, v.value, v.at, c.confidence
             from (select distinct on (node_id) node_id, value, at from okr_journal
-                  where node_id = any(@nodes) order by node_id, at desc, seq desc) v
+                  where node_id = any(@nodes) and at <= @asOf order by node_id, at desc, seq desc) v
             left join (select distinct on (node_id) node_id, confidence from okr_journal
-                       where node_id = any(@nodes) and confidence is not null order by node_id, at desc, seq desc) c
+                       where node_id = any(@nodes) and at <= @asOf and confidence is not null order by node_id, at desc, seq desc) c
               on c.node_id = v.node_id
             """);
+        cmd.Parameters.Add(new NpgsqlParameter<DateTime>("asOf", NpgsqlDbType.TimestampTz) { TypedValue = (asOf ?? DateTimeOffset.MaxValue).UtcDateTime });
         cmd.Parameters.Add(new NpgsqlParameter<string[]>("nodes", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())

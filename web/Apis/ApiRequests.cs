@@ -53,6 +53,21 @@ public static class Require
             return Enum.Parse<T>(name);
         throw OkrRejectedException.Invalid(field, $"'{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(JsonNames.Camel))}.");
     }
+
+    /// <summary>
+    /// An instant from the query ("at"): ISO 8601 with a time zone (2026-10-01T09:00:00Z) or a date (midnight UTC);
+    /// absent → null. Anything else is refused naming the field.
+    /// </summary>
+    public static DateTimeOffset? InstantQuery(string? value, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        var text = value.Trim();
+        if (text.Length <= 40 && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var at)
+            && (text.Contains('-') && char.IsAsciiDigit(text[0])))
+            return at;
+        throw OkrRejectedException.Invalid(field, $"'{(text.Length > 40 ? text[..40] + "…" : text)}' is not an instant; give ISO 8601 such as 2026-10-01T09:00:00Z or 2026-10-01.");
+    }
 }
 
 /// <summary>Names as they appear in JSON (camelCase), for messages.</summary>

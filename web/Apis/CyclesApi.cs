@@ -62,7 +62,15 @@ public static class CyclesApi
         return TypedResults.Ok(await grains.GetGrain<ICycleGrain>(cycleId).CarryOverAsync(target, [.. objectiveIds], caller.Actor));
     }
 
-    /// <summary>The cycle's whole alignment graph with every node's current score.</summary>
-    public static async Task<Ok<CycleSnapshot>> GetSnapshotAsync(string cycleId, IGrainFactory grains) =>
-        TypedResults.Ok(await grains.GetGrain<ICycleGrain>(cycleId).GetSnapshotAsync());
+    /// <summary>
+    /// The cycle's whole alignment graph with every node's current score — or, with <c>at</c>, as it was at that instant:
+    /// the structure committed by then and each key result's latest check-in dated at or before it (refused before the
+    /// cycle existed and in the future).
+    /// </summary>
+    public static async Task<Ok<CycleSnapshot>> GetSnapshotAsync(string cycleId, string? at, IGrainFactory grains)
+    {
+        var instant = Require.InstantQuery(at, "at");
+        var cycle = grains.GetGrain<ICycleGrain>(cycleId);
+        return TypedResults.Ok(instant is { } t ? await cycle.GetSnapshotAtAsync(t) : await cycle.GetSnapshotAsync());
+    }
 }

@@ -51,7 +51,7 @@ public sealed class DemoSeeder(IGrainFactory grains, IEngineClock clock, Databas
             await organisation.CreateKpiAsync(kpi.Definition);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var (objectives, keyResults) = await CreateObjectivesAsync(grains.GetGrain<ICycleGrain>(cycle.Id), cycle.Id);
+        var (objectives, keyResults) = await CreateObjectivesAsync(grains.GetGrain<ICycleGrain>(cycle.Id), cycle);
         cancellationToken.ThrowIfCancellationRequested();
 
         var measurements = await Task.WhenAll(DemoCompany.Kpis.Select(k => RecordMeasurementsAsync(k, cycle, now)));
@@ -66,31 +66,39 @@ public sealed class DemoSeeder(IGrainFactory grains, IEngineClock clock, Databas
             objectives, keyResults, DemoCompany.Kpis.Length, checkIns.Sum(), measurements.Sum());
     }
 
-    /// <summary>Creates the objectives (parents first) and their key results; skips what the cycle already has.</summary>
-    private static async Task<(int Objectives, int KeyResults)> CreateObjectivesAsync(ICycleGrain cycle, string cycleId)
+    /// <summary>
+    /// Imports the objectives and their key results in one change, effective from the cycle's start: the demo's
+    /// check-ins go back to it, and its history and time travel should find the structure they belong to. Skips what
+    /// the cycle already has.
+    /// </summary>
+    private static async Task<(int Objectives, int KeyResults)> CreateObjectivesAsync(ICycleGrain cycle, CycleDefinition definition)
     {
+        var cycleId = definition.Id;
         var snapshot = await cycle.GetSnapshotAsync();
         var known = snapshot.Objectives.Select(o => o.Id).Concat(snapshot.KeyResults.Select(k => k.Id)).ToHashSet();
-        int objectives = 0, keyResults = 0;
+        var objectives = ImmutableArray.CreateBuilder<ObjectiveDefinition>();
+        var keyResults = ImmutableArray.CreateBuilder<KeyResultDefinition>();
+        var edges = ImmutableArray.CreateBuilder<Edge>();
         foreach (var objective in DemoCompany.Objectives)
         {
-            if (!known.Contains(NodeIds.Compose(cycleId, objective.Id)))
+            var id = NodeIds.Compose(cycleId, objective.Id);
+            if (!known.Contains(id))
             {
-                var parents = objective.Parents.Select(p => new ParentLink(NodeIds.Compose(cycleId, p.ObjectiveId), p.Weight)).ToImmutableArray();
-                await cycle.CreateObjectiveAsync(new ObjectiveDraft(objective.Title, objective.Owner, objective.Description, Parents: parents, Id: objective.Id));
+                objectives.Add(new ObjectiveDefinition(id, cycleId, objective.Title, objective.Description, objective.Owner, RollUpMode.KeyResultsAndObjectives));
+                edges.AddRange(objective.Parents.Select(p => new Edge(NodeIds.Compose(cycleId, p.ObjectiveId), id, p.Weight)));
             }
-            objectives++;
             foreach (var kr in objective.KeyResults)
             {
-                if (!known.Contains(NodeIds.Compose(cycleId, kr.Id)))
-                {
-                    await cycle.CreateKeyResultAsync(new KeyResultDraft(kr.Title, new Owner(OwnerKind.Person, kr.OwnerPersonId), kr.Kind,
-                        kr.Start, kr.Target, NodeIds.Compose(cycleId, objective.Id), kr.Weight, kr.Unit, kr.KpiId, kr.Id));
-                }
-                keyResults++;
+                var krId = NodeIds.Compose(cycleId, kr.Id);
+                if (known.Contains(krId)) continue;
+                keyResults.Add(new KeyResultDefinition(krId, cycleId, kr.Title, new Owner(OwnerKind.Person, kr.OwnerPersonId), kr.Kind,
+                    kr.Start, kr.Target, kr.Unit, kr.KpiId));
+                edges.Add(new Edge(id, krId, kr.Weight));
             }
         }
-        return (objectives, keyResults);
+        if (objectives.Count + keyResults.Count > 0)
+            await cycle.ImportAsync(objectives.ToImmutable(), keyResults.ToImmutable(), edges.ToImmutable(), null, definition.Start);
+        return (DemoCompany.Objectives.Length, DemoCompany.Objectives.Sum(o => o.KeyResults.Length));
     }
 
     /// <summary>Sends a key result's weekly check-ins in order; returns how many were new.</summary>

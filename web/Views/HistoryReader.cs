@@ -5,7 +5,8 @@ namespace OkrGrid.Web.Views;
 /// <summary>
 /// Reads what a node's history is replayed from — its cycle's snapshot, the check-ins of the key results below it
 /// and the measurements of the KPIs feeding them — and hands it to the pure <see cref="ProgressHistory"/>. A KPI id
-/// (no cycle prefix) gives the KPI's measurements.
+/// (no cycle prefix) gives the KPI's measurements. The structure comes with its timeline, so each point of the history is
+/// scored with the alignment valid then, including key results deleted since (their check-ins are read from the journal).
 /// </summary>
 public sealed class HistoryReader(IGrainFactory grains, IEngineClock clock)
 {
@@ -35,19 +36,25 @@ public sealed class HistoryReader(IGrainFactory grains, IEngineClock clock)
         if (!snapshot.Objectives.Any(o => o.Id == nodeId) && !snapshot.KeyResults.Any(k => k.Id == nodeId))
             throw OkrRejectedException.NotFound("nodeId", nodeId);
 
-        var keyResults = ProgressHistory.KeyResultsUnder(snapshot, nodeId);
+        // The structure as it was at each instant since the cycle started: a re-alignment does not rewrite the past.
+        var timeline = await grains.GetGrain<ICycleGrain>(cycleId).GetStructureTimelineAsync(snapshot.Cycle.Definition.Start).WaitAsync(cancellationToken);
+        var keyResults = ProgressHistory.KeyResultsUnder(timeline, nodeId);
+        var live = snapshot.KeyResults.Select(k => k.Id).ToHashSet();
         var checkIns = new Dictionary<string, ImmutableArray<CheckIn>>();
         var measurements = new Dictionary<string, ImmutableArray<Measurement>>();
         await Parallel.ForEachAsync(keyResults.Where(k => k.Kind != KeyResultKind.KpiLinked),
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
             async (kr, ct) =>
             {
-                var history = await TryReadAsync(() => grains.GetGrain<IKeyResultGrain>(kr.Id).GetHistoryAsync(), ct);
+                // A key result deleted since has no grain to answer; its facts are still in the journal.
+                var history = live.Contains(kr.Id)
+                    ? await TryReadAsync(() => grains.GetGrain<IKeyResultGrain>(kr.Id).GetHistoryAsync(), ct)
+                    : await grains.GetGrain<ICycleGrain>(cycleId).GetPastCheckInsAsync(kr.Id).WaitAsync(ct);
                 lock (checkIns) checkIns[kr.Id] = history;
             });
         foreach (var kpiId in keyResults.Select(k => k.KpiId).OfType<string>().Distinct())
             measurements[kpiId] = await TryReadAsync(() => grains.GetGrain<IKpiGrain>(kpiId).GetHistoryAsync(), cancellationToken);
-        return ProgressHistory.ForNode(snapshot, nodeId, checkIns, measurements);
+        return ProgressHistory.ForNode(snapshot, nodeId, checkIns, measurements, timeline);
     }
 
     private async Task<NodeHistory> GetKpiAsync(string kpiId, CancellationToken cancellationToken)

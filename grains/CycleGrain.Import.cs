@@ -75,7 +75,7 @@ public sealed partial class CycleGrain
         List<StructureOp> ops = [.. objectiveDefs.Select(o => new ObjectivePut(o, null)), .. keyResultDefs.Select(k => new KeyResultPut(k, null)),
             .. edges.Select(e => new EdgeAdded(e))];
         // New nodes read their setup when they first activate; existing objectives that gained children must hear now.
-        return new Command(ops, Audit(actor, AuditActions.Imported, CycleId, null, new { objectives = objectiveDefs, keyResults = keyResultDefs, edges }),
+        return new Command(ops, Audit(actor, AuditActions.Imported, CycleId, null, ImportAudit(objectiveDefs, keyResultDefs, edges)),
             [.. Objectives(edges.Select(e => e.ParentId).Where(p => !newObjectives.Contains(p)))],
             After: async () =>
             {
@@ -84,6 +84,24 @@ public sealed partial class CycleGrain
             },
             EffectiveAt: effectiveAt);
     });
+
+    /// <summary>Most nodes an import's audit entry lists in full; the log row always holds everything.</summary>
+    private const int AuditedImportNodes = 1000;
+
+    /// <summary>
+    /// What an import's audit entry says: everything for an ordinary import; for a large one (a whole organisation,
+    /// up to millions of nodes, more than a JSON value may hold) the counts and the first ids — the complete import is
+    /// the cycle's structure log row of the same number.
+    /// </summary>
+    private static object ImportAudit(List<ObjectiveDefinition> objectives, List<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges) =>
+        objectives.Count + keyResults.Count <= AuditedImportNodes
+            ? new { objectives, keyResults, edges }
+            : new
+            {
+                objectiveCount = objectives.Count, keyResultCount = keyResults.Count, edgeCount = edges.Length,
+                firstObjectives = objectives.Take(50).Select(o => o.Id), firstKeyResults = keyResults.Take(50).Select(k => k.Id),
+                complete = "in the cycle's structure log, at this entry's number",
+            };
 
     /// <summary>
     /// Every new node's owner must be one the actor may change, and so must every existing objective that gains a key

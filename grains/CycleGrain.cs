@@ -59,14 +59,14 @@ public sealed partial class CycleGrain(
         }
         catch (InvalidDataException ex)
         {
-            throw new StructureLogCorruptException(CycleId, stored.Snapshot!.Seq, "snapshot", ex);
+            throw StructureLogCorruption.Error(CycleId, stored.Snapshot!.Seq, "snapshot", ex);
         }
         _snapshotSeq = S.Seq;
         _snapshotAt = stored.Snapshot?.At ?? DateTimeOffset.MinValue;
         foreach (var row in stored.Tail)
         {
             try { S.Apply(row.Change); }
-            catch (InvalidDataException ex) { throw new StructureLogCorruptException(CycleId, row.Change.Seq, "log row", ex); }
+            catch (InvalidDataException ex) { throw StructureLogCorruption.Error(CycleId, row.Change.Seq, "log row", ex); }
             _tail.Add(row.Change);
         }
         // Entries of changes committed just before a crash reach the audit table now (it keeps each (source, seq) once).

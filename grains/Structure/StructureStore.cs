@@ -12,13 +12,15 @@ public sealed record LoggedChange(StructureChange Change, AuditEntry? Audit);
 /// <summary>What a cycle starts from: its latest snapshot (null: none yet) and the log after it, in order.</summary>
 public sealed record StoredStructure(CycleStructureState? Snapshot, IReadOnlyList<LoggedChange> Tail);
 
-/// <summary>A log row or snapshot that does not decode: the start stops rather than run on a different structure.</summary>
-public sealed class StructureLogCorruptException(string cycleId, long seq, string what, Exception? inner)
-    : Exception($"Cycle '{cycleId}': the structure {what} at sequence {seq} cannot be read ({inner?.Message ?? "no detail"}). " +
-                "The cycle does not start rather than run on a structure that differs from what was committed.", inner)
+/// <summary>
+/// A log row or snapshot that does not decode: the start stops rather than run on a different structure. A BCL
+/// exception with the whole story in its message (no inner exception), so it crosses to the caller intact.
+/// </summary>
+public static class StructureLogCorruption
 {
-    public string CycleId { get; } = cycleId;
-    public long Seq { get; } = seq;
+    public static InvalidDataException Error(string cycleId, long seq, string what, Exception? cause) =>
+        new($"Cycle '{cycleId}': the structure {what} at sequence {seq} cannot be read ({cause?.GetType().Name}: {cause?.Message ?? "no detail"}). " +
+            "The cycle does not start rather than run on a structure that differs from what was committed.");
 }
 
 /// <summary>
@@ -121,7 +123,7 @@ public sealed class StructureStore(NpgsqlDataSource dataSource, Serializer seria
         }
         catch (Exception ex)
         {
-            throw new StructureLogCorruptException(cycleId, seq, "snapshot", ex);
+            throw StructureLogCorruption.Error(cycleId, seq, "snapshot", ex);
         }
     }
 
@@ -139,8 +141,8 @@ public sealed class StructureStore(NpgsqlDataSource dataSource, Serializer seria
         while (await reader.ReadAsync())
         {
             var seq = reader.GetInt64(0);
-            if (seq != expected && result.Count > 0)
-                throw new StructureLogCorruptException(cycleId, expected, "log", new InvalidDataException($"the log jumps from {expected - 1} to {seq}"));
+            if (seq != expected)
+                throw StructureLogCorruption.Error(cycleId, expected, "log", new InvalidDataException($"the log jumps from {expected - 1} to {seq}"));
             expected = seq + 1;
             try
             {
@@ -151,7 +153,7 @@ public sealed class StructureStore(NpgsqlDataSource dataSource, Serializer seria
             }
             catch (Exception ex)
             {
-                throw new StructureLogCorruptException(cycleId, seq, "log row", ex);
+                throw StructureLogCorruption.Error(cycleId, seq, "log row", ex);
             }
         }
         return result;

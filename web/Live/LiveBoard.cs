@@ -11,6 +11,16 @@ public sealed record LiveBatch(ImmutableArray<NodeChange> Changes, ImmutableHash
     IReadOnlySet<string>? Scenarios = null);
 
 /// <summary>
+/// A cycle as a page shows it (<see cref="LiveBoard.ViewCycleAsync"/>). Live (<see cref="At"/> and <see cref="Problem"/> null):
+/// <see cref="Board"/> is the live board. Past: the board as of <see cref="At"/>, which nothing updates. <see cref="Problem"/>:
+/// why the instant asked for cannot be shown (no board). An instant may be picked from <see cref="Earliest"/> to <see cref="Now"/>.
+/// </summary>
+public sealed record CycleView(CycleInfo Cycle, CycleBoard? Board, DateTimeOffset? At, string? Problem, DateTimeOffset Earliest, DateTimeOffset Now)
+{
+    public bool IsLive => At is null && Problem is null;
+}
+
+/// <summary>
 /// This host's live model of what dashboards show, fed by its change-feed observer (<see cref="HostChangeFeed"/>):
 /// the organisation, each cycle a page asked for (structure + live scores) and the KPIs. Pages and the hub read it
 /// instead of calling grains on every render, and hear of changes through <see cref="Changed"/>; nobody polls.
@@ -96,6 +106,89 @@ public sealed class LiveBoard(IGrainFactory grains, IEngineClock clock, ILogger<
     }
 
     public KpiState? KpiStateOf(string kpiId) => _kpiStates.GetValueOrDefault(kpiId);
+
+    /// <summary>
+    /// A cycle as a page shows it for its <c>?at=</c> (read as the API reads it): without one, the live board; with one,
+    /// the board as of that instant — read once, never kept or updated, since the past does not change. An instant that
+    /// cannot be shown (unreadable, in the future, before the cycle existed) gives no board and the reason, for the page
+    /// to say. <paramref name="cycleId"/> null: the cycle that was current at the instant (or now), so a link to a past
+    /// instant keeps showing its quarter after the next one starts. Null when the company has no cycle; an unknown
+    /// cycle is refused (not found, "cycleId") like <see cref="GetCycleAsync"/>.
+    /// </summary>
+    public async Task<CycleView?> ViewCycleAsync(string? cycleId, string? at, CancellationToken cancellationToken = default)
+    {
+        DateTimeOffset? instant = null;
+        string? problem = null;
+        try { instant = Require.InstantQuery(at, "at"); }
+        catch (OkrRejectedException e) { problem = e.Reason; }
+
+        var organisation = await GetOrganisationAsync(cancellationToken);
+        var cycle = cycleId is null
+            ? Cycles.Current(organisation.Cycles, instant ?? clock.UtcNow)
+            : organisation.Cycles.FirstOrDefault(c => c.Id == cycleId) ?? throw OkrRejectedException.NotFound("cycleId", cycleId);
+        if (cycle is null) return null;
+        var grain = grains.GetGrain<ICycleGrain>(cycle.Id);
+        // A slider starts where there is something to see: the cycle's first structure, or its start when that is later.
+        var created = await grain.GetCreatedAtAsync().WaitAsync(cancellationToken);
+        var earliest = created > cycle.Definition.Start ? created : cycle.Definition.Start;
+        var now = clock.UtcNow;
+        if (problem is not null) return new CycleView(cycle, null, null, problem, earliest, now);
+        if (instant is not { } past) return new CycleView(cycle, await GetKnownCycleAsync(cycle.Id, cancellationToken), null, null, earliest, now);
+        try
+        {
+            var board = new CycleBoard(await grain.GetSnapshotAtAsync(past).WaitAsync(cancellationToken));
+            return new CycleView(board.Cycle, board, past, null, earliest, now);
+        }
+        catch (OkrRejectedException e) when (e.Field == "at")
+        {
+            return new CycleView(cycle, null, past, Readable(e.Reason), earliest, now);
+        }
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex IsoInstant = new(@"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\b");
+
+    /// <summary>The engine's refusal of an instant with its instants as people read them ("5 Dec 2026, 17:35:32 UTC").</summary>
+    private static string Readable(string reason) => IsoInstant.Replace(reason, m =>
+        DateTimeOffset.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal)
+            .ToString("d MMM yyyy, HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// The KPIs as they stood at <paramref name="at"/>, by the rule the cycle's snapshot applies to check-ins: each one's
+    /// latest measurement dated at or before it (with the ones before it as <see cref="KpiView.Recent"/>), its health
+    /// derived from that as the KPI derives it. A KPI with no measurement by then had nothing to show and is left out.
+    /// Thresholds and baseline are today's: a KPI's definition keeps no history.
+    /// </summary>
+    public async Task<ImmutableArray<KpiView>> GetKpisAtAsync(DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        var organisation = await GetOrganisationAsync(cancellationToken);
+        var views = await Task.WhenAll(organisation.Kpis.Select(async k =>
+        {
+            try
+            {
+                var grain = grains.GetGrain<IKpiGrain>(k.Id);
+                var view = await grain.GetViewAsync().WaitAsync(cancellationToken);
+                return KpiAsOf(view, await grain.GetHistoryAsync().WaitAsync(cancellationToken), at);
+            }
+            catch (OkrRejectedException) { return null; } // deleted meanwhile
+        }));
+        return [.. views.OfType<KpiView>()];
+    }
+
+    /// <summary>
+    /// A KPI's view as of <paramref name="at"/> from its <paramref name="history"/> (oldest first, as the grain gives it);
+    /// null when nothing was measured by then. A tie on the date goes to the later recorded, as in the grain.
+    /// </summary>
+    public static KpiView? KpiAsOf(KpiView view, ImmutableArray<Measurement> history, DateTimeOffset at)
+    {
+        var before = history.Where(m => m.At <= at).ToList();
+        if (before.Count == 0) return null;
+        var latest = before[^1];
+        var def = view.Definition;
+        var state = new KpiState(def.Id, 0, latest.Value, latest.At,
+            Rules.KpiHealth(def.Direction, def.Thresholds, latest.Value), Rules.BelowBaseline(def.Direction, def.Baseline, latest.Value));
+        // As many recent measurements as the live view holds (the grain keeps a fixed number).
+        return view with { State = state, Recent = [.. before.TakeLast(Math.Max(view.Recent.Length, 1))] };
+    }
 
     /// <summary>Applies a batch from the change feed and tells the listeners. Called one batch at a time.</summary>
     internal void Apply(ImmutableArray<NodeChange> changes)

@@ -205,32 +205,5 @@ public sealed class AccessPagesTests(BrowserHost host) : IClassFixture<BrowserHo
         await page.Context.CloseAsync();
     }
 
-    /// <summary>
-    /// Takes a screenshot and fails on what a person would see as broken: the page wider than the screen, or text cut
-    /// off (an element whose own text overflows a box that hides it, unless its title carries the whole text).
-    /// </summary>
-    private async Task AssertLaidOutAsync(IPage page, string name)
-    {
-        await host.ScreenshotAsync(page, name);
-        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
-        Assert.True(overflow <= 0, $"{name}: the page is {overflow}px wider than the screen");
-        var clipped = await page.EvaluateAsync<string[]>("""
-            () => [...document.querySelectorAll('.mud-main-content *')].filter(e => {
-                const s = getComputedStyle(e);
-                if (s.overflowX === 'visible' || s.overflowX === 'auto' || s.overflowX === 'scroll' || e.clientWidth === 0) return false;
-                if (e.scrollWidth <= e.clientWidth + 1) return false;
-                const text = [...e.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent.trim()).join('');
-                return text.length > 0 && !(e.title && e.title.length >= text.length);
-            }).map(e => `${e.tagName}.${e.className}: ${e.textContent.trim().slice(0, 60)}`)
-            """);
-        Assert.True(clipped.Length == 0, $"{name}: text cut off in {string.Join("; ", clipped)}");
-        // A table that needs a sideways scroll on a laptop hides its last columns (the revoke button, say).
-        var sideways = await page.EvaluateAsync<string[]>("""
-            () => [...document.querySelectorAll('.mud-main-content *')].filter(e => {
-                const s = getComputedStyle(e);
-                return (s.overflowX === 'auto' || s.overflowX === 'scroll') && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1;
-            }).map(e => `${e.tagName}.${e.className} (${e.scrollWidth} > ${e.clientWidth})`)
-            """);
-        Assert.True(sideways.Length == 0, $"{name}: scrolls sideways: {string.Join("; ", sideways)}");
-    }
+    private Task AssertLaidOutAsync(IPage page, string name) => host.AssertLaidOutAsync(page, name);
 }

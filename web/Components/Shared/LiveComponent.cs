@@ -15,6 +15,7 @@ public abstract class LiveComponent : ComponentBase, IDisposable
     private readonly Lock _gate = new();
     private volatile IReadOnlySet<string> _watched = new HashSet<string>();
     private volatile string? _watchedCycle;
+    private volatile bool _frozen;
     private bool _scheduled;
     private bool _pendingStructure;
     private bool _pendingOrganisation;
@@ -28,6 +29,12 @@ public abstract class LiveComponent : ComponentBase, IDisposable
 
     /// <summary>The cycle whose structural changes this component follows.</summary>
     protected string? WatchedCycle { get => _watchedCycle; set => _watchedCycle = value; }
+
+    /// <summary>
+    /// True while the component shows a past instant ("as of"): the past does not change, so no live change concerns
+    /// it — none re-renders it or overwrites what it shows.
+    /// </summary>
+    protected bool Frozen { get => _frozen; set => _frozen = value; }
 
     /// <summary>Whether a change of teams, people, cycles or KPIs concerns this component (default: yes).</summary>
     protected virtual bool WatchesOrganisation => true;
@@ -63,7 +70,7 @@ public abstract class LiveComponent : ComponentBase, IDisposable
 
     private void OnChanged(LiveBatch batch)
     {
-        if (_disposed || !Affects(batch, out var structure, out var organisation, out var nodes)) return;
+        if (_disposed || _frozen || !Affects(batch, out var structure, out var organisation, out var nodes)) return;
         TimeSpan delay;
         lock (_gate)
         {
@@ -95,7 +102,7 @@ public abstract class LiveComponent : ComponentBase, IDisposable
                     _scheduled = false;
                     _lastRefreshTicks = Environment.TickCount64 * TimeSpan.TicksPerMillisecond;
                 }
-                if (_disposed) return;
+                if (_disposed || _frozen) return; // frozen meanwhile: a page that thaws reads everything again
                 await OnLiveChangeAsync(change);
                 StateHasChanged();
             });

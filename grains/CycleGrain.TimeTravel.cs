@@ -36,7 +36,7 @@ public sealed partial class CycleGrain
         var created = await CreatedAtAsync();
         if (from < created) from = created;
         if (from > clock.UtcNow) from = clock.UtcNow;
-        var durableSeq = S.Seq - _staged.Count;
+        var durableSeq = S.Seq - _staged.Count - _writing.Count;
         var baseState = (await StructureAtAsync(from)).ToState();
         ImmutableArray<StructureChange> changes;
         if (from >= _snapshotAt)
@@ -79,11 +79,12 @@ public sealed partial class CycleGrain
     /// </summary>
     private async Task<CycleStructure> StructureAtAsync(DateTimeOffset at)
     {
-        if (_staged.Count == 0 && at >= S.At) return S;
+        if (_staged.Count == 0 && _writing.Count == 0 && at >= S.At) return S;
         if (at >= _snapshotAt)
         {
             var copy = S.Clone();
             for (int i = _staged.Count - 1; i >= 0; i--) copy.Undo(_staged[i].Change, at);
+            for (int i = _writing.Count - 1; i >= 0; i--) copy.Undo(_writing[i].Change, at);
             for (int i = _tail.Count - 1; i >= 0 && _tail[i].At > at; i--) copy.Undo(_tail[i], at);
             return copy;
         }

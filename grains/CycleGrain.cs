@@ -31,6 +31,8 @@ public sealed partial class CycleGrain(
     private CycleStructure S = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<Staged> _staged = [];
+    /// <summary>The batch being written: applied in memory, not yet durable (time travel takes it back like <see cref="_staged"/>).</summary>
+    private List<Staged> _writing = [];
     private bool _flushing;
     /// <summary>Durable changes after the latest snapshot, oldest first: what time travel to the recent past undoes.</summary>
     private readonly List<StructureChange> _tail = [];
@@ -183,6 +185,7 @@ public sealed partial class CycleGrain(
             {
                 var batch = _staged.ToList();
                 _staged.Clear();
+                _writing = batch;
                 try
                 {
                     await store.AppendAsync(CycleId, [.. batch.Select(s => new LoggedChange(s.Change, s.Audit))]);
@@ -192,6 +195,7 @@ public sealed partial class CycleGrain(
                     await RollBackAsync(batch, ex);
                     continue;
                 }
+                _writing = [];
                 _tail.AddRange(batch.Select(s => s.Change));
                 _pendingAudit.AddRange(batch.Select(s => s.Audit).OfType<AuditEntry>());
                 // Dashboards hold the structure; tell them to re-read it. Versions grow across activations (clock ticks).
@@ -216,6 +220,7 @@ public sealed partial class CycleGrain(
             var failed = batch.Concat(_staged).ToList();
             _staged.Clear();
             for (int i = failed.Count - 1; i >= 0; i--) S.Undo(failed[i].Change, failed[i].PreviousAt);
+            _writing = [];
             logger.LogError(error, "Cycle {CycleId}: {Count} structural change(s) were not saved and are taken back.", CycleId, failed.Count);
             foreach (var f in failed) f.Done.TrySetException(error);
             // Nodes told of a change that was then taken back hear the structure as it is again.

@@ -17,6 +17,9 @@ public sealed partial class CycleGrain
     async Task<CycleSnapshot> ICycleGrain.GetSnapshotAtAsync(DateTimeOffset at)
     {
         _ = Definition;
+        // Changes and facts are kept to the microsecond: the instant asked for answers as its whole microsecond.
+        var asked = at;
+        at = Micros(at);
         await EnsureWithinLifetimeAsync(at);
         var structure = await StructureAtAsync(at);
         // Everything is taken from the structure before the next await.
@@ -27,7 +30,7 @@ public sealed partial class CycleGrain
         var frozen = structure.Closed ? new Dictionary<string, NodeScore>(structure.Frozen) : null;
         var scores = await ScoreInactiveAsync(objectives, edges, [.. keyResults], [], info, structure.Policy, frozen, at);
         // A past structure has no live version: 0 tells a planner it is not one to build on.
-        return new CycleSnapshot(info, structure.Policy, objectives, keyResults, edges, scores, at, 0);
+        return new CycleSnapshot(info, structure.Policy, objectives, keyResults, edges, scores, asked, 0);
     }
 
     async Task<StructureTimeline> ICycleGrain.GetStructureTimelineAsync(DateTimeOffset from)

@@ -85,7 +85,7 @@ public sealed partial class CycleGrain(
     private async Task MigrateLegacyAsync()
     {
         var r = legacy.State;
-        var at = Min(r.Definition!.Start, clock.UtcNow);
+        var at = Micros(Min(r.Definition!.Start, clock.UtcNow));
         S = CycleStructure.FromParts(r.CompanyId, r.Definition, r.Policy, r.Closed, r.ClosedAt, r.Objectives.Values, r.KeyResults.Values,
             r.Edges, r.Frozen.Values, r.NextId, r.AuditSeq, at);
         await store.WriteSnapshotAsync(CycleId, S.ToState());
@@ -121,7 +121,7 @@ public sealed partial class CycleGrain(
         }
         // A cycle exists from its start, or from now if it is created ahead of it: a quarter typed in late still has
         // its whole window to look back on. Audited by the organisation, which creates cycles (cycle.created).
-        var at = Min(definition.Start, clock.UtcNow);
+        var at = Micros(Min(definition.Start, clock.UtcNow));
         await CommitAsync([new CycleDefined(companyId, definition with { Id = CycleId }, policy)], null, [], at);
     }
 
@@ -151,7 +151,9 @@ public sealed partial class CycleGrain(
     private Task CommitAsync(IEnumerable<StructureOp> ops, PendingEntry? entry, IReadOnlyList<(string, NodeKind)> touched, DateTimeOffset? effectiveAt = null)
     {
         var previousAt = S.At;
-        var at = Max(effectiveAt ?? clock.UtcNow, S.At); // a change never takes effect before the one it follows
+        // A change never takes effect before the one it follows; whole microseconds, as PostgreSQL keeps them, so an
+        // instant compares the same in memory and in the log.
+        var at = Micros(Max(effectiveAt ?? clock.UtcNow, S.At));
         var change = new StructureChange(S.Seq + 1, at, [.. ops]);
         S.Apply(change); // an op that does not fit is a bug here: it throws before anything is queued
         AuditEntry? auditEntry = null;
@@ -192,23 +194,51 @@ public sealed partial class CycleGrain(
                 }
                 catch (Exception ex)
                 {
-                    await RollBackAsync(batch, ex);
-                    continue;
+                    // What failed may be only the reply: the rows can be there. The log is ours alone, so its last
+                    // sequence says which; a batch that landed stands (taking it back would reuse its numbers).
+                    if (await LandedAsync(batch) is not true)
+                    {
+                        await RollBackAsync(batch, ex);
+                        continue;
+                    }
+                    logger.LogWarning(ex, "Cycle {CycleId}: the commit of {Count} structural change(s) reported an error but they are in the log; they stand.", CycleId, batch.Count);
                 }
                 _writing = [];
                 _tail.AddRange(batch.Select(s => s.Change));
                 _pendingAudit.AddRange(batch.Select(s => s.Audit).OfType<AuditEntry>());
+                // Before answering: an acknowledged change is in the audit trail (or, if the table does not take it
+                // now, waits in its log row and is handed again).
+                await FlushAuditAsync();
                 // Dashboards hold the structure; tell them to re-read it. Versions grow across activations (clock ticks).
                 _structureVersion = Versions.Next(_structureVersion, clock.UtcNow);
                 feed.Publish(new NodeChange(CycleId, NodeKind.Cycle, CycleId, _structureVersion, null, null, clock.UtcNow));
                 foreach (var s in batch) s.Done.TrySetResult();
                 MaybeSnapshot();
-                await FlushAuditAsync();
             }
         }
         finally
         {
             _flushing = false;
+        }
+    }
+
+    /// <summary>
+    /// Whether a batch whose commit reported an error is in the log after all: true, false, or null when the database
+    /// cannot say — then the batch is taken back here and the activation leaves once idle, so the next one reads the
+    /// log as it is.
+    /// </summary>
+    private async Task<bool?> LandedAsync(List<Staged> batch)
+    {
+        try
+        {
+            return await store.LastSeqAsync(CycleId) >= batch[^1].Change.Seq;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Cycle {CycleId}: cannot tell whether structural changes {From}..{To} were saved; the cycle reloads when idle.",
+                CycleId, batch[0].Change.Seq, batch[^1].Change.Seq);
+            DeactivateOnIdle();
+            return null;
         }
     }
 
@@ -236,7 +266,8 @@ public sealed partial class CycleGrain(
     private void MaybeSnapshot()
     {
         var threshold = Math.Max(options.Value.SnapshotEvery, S.NodeCount / 4);
-        if (_snapshotting || S.Seq - _snapshotSeq < threshold) return;
+        // Not while audit entries wait: an activation re-hands only the entries of rows after its snapshot.
+        if (_snapshotting || _pendingAudit.Count > 0 || S.Seq - _snapshotSeq < threshold) return;
         _snapshotting = true;
         CycleStructureState state;
         if (_staged.Count == 0) state = S.ToState();
@@ -316,6 +347,7 @@ public sealed partial class CycleGrain(
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+    private static DateTimeOffset Micros(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % 10, TimeSpan.Zero);
 
     // ---- Setups ------------------------------------------------------------------------------------------
 

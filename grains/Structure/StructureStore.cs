@@ -91,6 +91,17 @@ public sealed class StructureStore(NpgsqlDataSource dataSource, Serializer seria
     public async Task<IReadOnlyList<StructureChange>> LoadChangesAsync(string cycleId, long afterSeq, DateTimeOffset? until) =>
         [.. (await ReadChangesAsync(cycleId, afterSeq, until, withAudit: false)).Select(c => c.Change)];
 
+    /// <summary>The sequence of the cycle's last log row (or of its snapshot when the log is empty; 0: neither).</summary>
+    public async Task<long> LastSeqAsync(string cycleId)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            select greatest((select max(seq) from okr_structure_log where cycle_id = @cycle),
+                            (select max(seq) from okr_structure_snapshot where cycle_id = @cycle), 0)
+            """);
+        cmd.Parameters.AddWithValue("cycle", cycleId);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
     /// <summary>The instant of the cycle's first recorded structure (its creation, or the snapshot it was migrated to).</summary>
     public async Task<DateTimeOffset?> FirstAtAsync(string cycleId)
     {

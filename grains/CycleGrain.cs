@@ -38,6 +38,7 @@ public sealed partial class CycleGrain(
     private bool _snapshotting;
     private DateTimeOffset? _createdAt;
     private readonly List<AuditEntry> _pendingAudit = [];
+    private bool _auditing;
     private long _structureVersion;
 
     private sealed record Staged(StructureChange Change, DateTimeOffset PreviousAt, AuditEntry? Audit, IReadOnlyList<(string Id, NodeKind Kind)> Touched, TaskCompletionSource Done);
@@ -199,7 +200,7 @@ public sealed partial class CycleGrain(
                 feed.Publish(new NodeChange(CycleId, NodeKind.Cycle, CycleId, _structureVersion, null, null, clock.UtcNow));
                 foreach (var s in batch) s.Done.TrySetResult();
                 MaybeSnapshot();
-                await FlushAuditAsync();
+                StartAuditFlush();
             }
         }
         finally
@@ -276,7 +277,31 @@ public sealed partial class CycleGrain(
     /// Hands the entries of committed changes to the audit table. If that fails the changes stand (their entries are in
     /// the log with them): the entries are handed again with the next commit or at the next activation.
     /// </summary>
-    private Task FlushAuditAsync() => AuditOutbox.FlushAsync(_pendingAudit, audit, logger, AuditSource);
+    private Task<bool> FlushAuditAsync() => AuditOutbox.FlushAsync(_pendingAudit, audit, logger, AuditSource);
+
+    /// <summary>
+    /// Hands the committed changes' entries to the audit table beside the commit loop, one flush at a time: the next
+    /// log row need not wait for it (an entry is durable in its change's row already).
+    /// </summary>
+    private void StartAuditFlush()
+    {
+        if (_auditing || _pendingAudit.Count == 0) return;
+        _auditing = true;
+        _ = AuditLoopAsync();
+    }
+
+    private async Task AuditLoopAsync()
+    {
+        try
+        {
+            // Entries of commits made meanwhile go in the next flush; a failed flush leaves them for the next commit.
+            while (_pendingAudit.Count > 0 && await FlushAuditAsync()) { }
+        }
+        finally
+        {
+            _auditing = false;
+        }
+    }
 
     /// <summary>Pushes the current setup to each node in order (a deleted node gets null).</summary>
     private async Task NotifyAsync(IEnumerable<(string Id, NodeKind Kind)> nodes)

@@ -20,19 +20,24 @@ internal static class AuditOutbox
         pending.Add(new AuditEntry(source, seq, at, who.Id, who.Name, who.Via, action, subject, cycleId, AuditJson.Of(before), AuditJson.Of(after)));
     }
 
-    /// <summary>Hands what is pending to the audit table and forgets what arrived; a failure leaves it pending.</summary>
-    public static async Task FlushAsync(List<AuditEntry> pending, IAuditLog log, ILogger logger, string source)
+    /// <summary>
+    /// Hands what is pending to the audit table and forgets what arrived; a failure leaves it pending (false). One
+    /// flush at a time per list: entries added meanwhile stay for the next.
+    /// </summary>
+    public static async Task<bool> FlushAsync(List<AuditEntry> pending, IAuditLog log, ILogger logger, string source)
     {
-        if (pending.Count == 0) return;
+        if (pending.Count == 0) return true;
         var batch = pending.ToList();
         try
         {
             await log.AppendAsync(batch);
             pending.RemoveRange(0, batch.Count);
+            return true;
         }
         catch (Exception ex)
         {
             logger.LogWarning(ex, "{Source}: {Count} audit entries wait in its state for the audit table.", source, batch.Count);
+            return false;
         }
     }
 }

@@ -15,6 +15,12 @@ public sealed record BenchOptions
     /// <summary>Timed repetitions of each planner simulation (after a warm-up), each with other random moves.</summary>
     public int PlannerRuns { get; init; } = 50;
 
+    /// <summary>
+    /// Size of the organisation for the structure-at-scale figure (11: import, one change at a time, activation after a
+    /// restart), in a database of its own; 0: not run. <c>--structure-1m</c> sets 1M (long: for a run of its own).
+    /// </summary>
+    public int StructureImportSize { get; init; }
+
     public bool Quick { get; init; }
     public int Seed { get; init; } = 2026;
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
@@ -55,8 +61,10 @@ public sealed record BenchOptions
                 {
                     Quick = true, OrgSize = 1_000, LargeOrgSize = 5_000, Duration = TimeSpan.FromSeconds(1),
                     Warmup = TimeSpan.FromSeconds(0.5), Concurrency = [64], PeerConnections = 8,
-                    RestConcurrency = [64], HubClients = 20, PlannerOrgSize = 10_000, PlannerRuns = 5,
+                    RestConcurrency = [64], HubClients = 20, PlannerOrgSize = 10_000, PlannerRuns = 5, StructureImportSize = 2_000,
                 },
+                "--structure-1m" => o with { StructureImportSize = 1_000_000 },
+                "--structure-import" => o with { StructureImportSize = OrgGenerator.ParseSize(Next()) },
                 "--seed" => o with { Seed = int.Parse(Next()) },
                 "--duration" => o with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)) },
                 "--concurrency" => o with { Concurrency = Next().Split(',').Select(int.Parse).ToArray() },
@@ -68,7 +76,7 @@ public sealed record BenchOptions
                 "--show" => o with { ShowSize = OrgGenerator.ParseSize(Next()) },
                 "--gateway-port" => o with { ServeGatewayPort = int.Parse(Next()) },
                 "--silo-port" => o with { ServeSiloPort = int.Parse(Next()) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --org 10k, --large 100k, --planner-org 1m, --planner-runs 50, --quick, --seed N, --duration S, --concurrency 64,256, --rest-concurrency 64,256, --hub-clients 200, --skewed, --out DIR; --show 10k serves such an organisation in the web host to look at."),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --org 10k, --large 100k, --planner-org 1m, --planner-runs 50, --structure-1m, --structure-import 10k, --quick, --seed N, --duration S, --concurrency 64,256, --rest-concurrency 64,256, --hub-clients 200, --skewed, --out DIR; --show 10k serves such an organisation in the web host to look at."),
             };
         }
         return o;

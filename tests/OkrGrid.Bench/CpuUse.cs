@@ -22,6 +22,13 @@ public sealed record CpuUse(double HostCores, double LoadGeneratorCores)
         };
     }
 
+    /// <summary>Average cores this process (the in-process silo and the bench's clients) keeps busy until the returned function is called.</summary>
+    public static Func<double> MeasureSelf()
+    {
+        var (self, started) = (SelfCpu(), Stopwatch.GetTimestamp());
+        return () => (SelfCpu() - self).TotalSeconds / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
     private static TimeSpan HostCpu(int pid)
     {
         using var p = Process.GetProcessById(pid);

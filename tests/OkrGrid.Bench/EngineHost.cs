@@ -13,6 +13,24 @@ public sealed class FixedClock(DateTimeOffset now) : IEngineClock
     public DateTimeOffset UtcNow => now;
 }
 
+/// <summary>
+/// A pinned "now" the bench moves on by hand (never back): the engine section's clock. It stands still while check-ins
+/// are verified; the time-travel figure moves it so that structural changes take effect at distinct instants.
+/// </summary>
+public sealed class SteppedClock(DateTimeOffset now) : IEngineClock
+{
+    private long _ticks = now.UtcTicks;
+
+    public DateTimeOffset UtcNow => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    /// <summary>Moves the clock to <paramref name="at"/>, which must not be before the clock.</summary>
+    public void Set(DateTimeOffset at)
+    {
+        if (at < UtcNow) throw new ArgumentOutOfRangeException(nameof(at), $"{at:O} is before the clock ({UtcNow:O}).");
+        Interlocked.Exchange(ref _ticks, at.UtcTicks);
+    }
+}
+
 /// <summary>An OkrGrid silo in this process (the same AddOkrGrid as the web host), with its co-hosted client.</summary>
 public sealed class EngineHost : IAsyncDisposable
 {
@@ -22,6 +40,9 @@ public sealed class EngineHost : IAsyncDisposable
     private EngineHost(IHost host) => _host = host;
 
     public IClusterClient Client => _host.Services.GetRequiredService<IClusterClient>();
+
+    /// <summary>The silo's services (e.g. its journal, to time one of the engine's own queries alone).</summary>
+    public IServiceProvider Services => _host.Services;
 
     public static async Task<EngineHost> StartAsync(string connectionString, IEngineClock clock, int siloPort = 0, int gatewayPort = 0)
     {

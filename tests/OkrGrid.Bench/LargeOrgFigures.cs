@@ -1,10 +1,27 @@
 using System.Runtime;
-using Npgsql;
 using OkrGrid.Validation;
 
 namespace OkrGrid.Bench;
 
 public sealed record MemoryResult(int Nodes, long ManagedBytes, long WorkingSetBytes, double ManagedBytesPerNode, double WorkingSetBytesPerNode);
+
+/// <param name="Imported">After the import: the cycle's structure alone (no node active yet).</param>
+/// <param name="Active">After every node is activated as well (as figure 5 measures it on the large organisation).</param>
+public sealed record ImportMemoryResult(int Nodes, double ImportSeconds, MemoryResult Imported, MemoryResult Active)
+{
+    /// <summary>About 5 KB a node with every node active (working set).</summary>
+    public const double TargetBytesPerNode = 5_000;
+
+    public static ImportMemoryResult Of(int nodes, double importSeconds, (long Managed, long WorkingSet) before,
+        (long Managed, long WorkingSet) imported, (long Managed, long WorkingSet) active) =>
+        new(nodes, importSeconds, Delta(nodes, before, imported), Delta(nodes, before, active));
+
+    private static MemoryResult Delta(int nodes, (long Managed, long WorkingSet) before, (long Managed, long WorkingSet) after)
+    {
+        long managed = after.Managed - before.Managed, workingSet = after.WorkingSet - before.WorkingSet;
+        return new MemoryResult(nodes, managed, workingSet, (double)managed / nodes, (double)workingSet / nodes);
+    }
+}
 
 public sealed record SnapshotResult(int Nodes, double MedianMs, double MaxMs);
 
@@ -63,7 +80,8 @@ public static class LargeOrgFigures
     /// <summary>Every node activated by a call of its own (a snapshot scores inactive nodes without waking them).</summary>
     private static Task ActivateAllAsync(IClusterClient client, SyntheticOrg org) => EngineImport.ActivateAllAsync(client, org);
 
-    private static (long Managed, long WorkingSet) MeasureMemory()
+    /// <summary>Managed heap after full compacting collections, and the process's working set.</summary>
+    public static (long Managed, long WorkingSet) MeasureMemory()
     {
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
@@ -122,7 +140,7 @@ public static class LargeOrgFigures
 
         // The reference is what is durable: the journal as the killed process left it (read before the restart,
         // so that the recovery time is the engine's alone).
-        var journal = await JournalSnapshot.ReadAsync(connectionString);
+        var journal = await JournalFacts.ReadAsync(connectionString);
         var lost = acknowledged.LongCount(a => journal.ValueOf(a.KeyResult, $"b{a.Stamp}") != a.Value);
         var reference = journal.Reference(structure, now);
 
@@ -203,7 +221,7 @@ public static class LargeOrgFigures
             .Where(id => !s.Scores.ContainsKey(id)).Select(id => $"{id}: no score").ToList();
 
     /// <summary>As <see cref="ReferenceCheck.Differences"/>, plus the structure itself.</summary>
-    private static List<string> Differences(CycleSnapshot s, CycleSnapshot structure, Dictionary<string, NodeScore> reference)
+    public static List<string> Differences(CycleSnapshot s, CycleSnapshot structure, Dictionary<string, NodeScore> reference)
     {
         var diffs = new List<string>();
         if (!s.Objectives.ToHashSet().SetEquals(structure.Objectives)) diffs.Add("structure: the objectives differ");
@@ -213,51 +231,5 @@ public static class LargeOrgFigures
         if (s.Scores.Count != reference.Count) diffs.Add($"{s.Scores.Count:N0} scores for {reference.Count:N0} nodes");
         diffs.AddRange(ReferenceCheck.Differences(s, reference));
         return diffs;
-    }
-
-    /// <summary>Every journal entry (check-ins of key results, measurements of KPIs), in commit order per node.</summary>
-    private sealed class JournalSnapshot
-    {
-        private readonly Dictionary<string, List<CheckIn>> _byNode = [];
-        private readonly Dictionary<(string Node, string Entry), double> _values = [];
-
-        public static async Task<JournalSnapshot> ReadAsync(string connectionString)
-        {
-            var journal = new JournalSnapshot();
-            await using var conn = new NpgsqlConnection(connectionString);
-            await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand("select node_id, entry_id, value, confidence, at from okr_journal order by seq", conn);
-            await using var reader = await cmd.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                var (node, entry) = (reader.GetString(0), reader.GetString(1));
-                var checkIn = new CheckIn(entry, reader.GetDouble(2), reader.IsDBNull(3) ? null : reader.GetDouble(3), "", "",
-                    new DateTimeOffset(reader.GetFieldValue<DateTime>(4), TimeSpan.Zero));
-                (journal._byNode.TryGetValue(node, out var list) ? list : journal._byNode[node] = []).Add(checkIn);
-                journal._values[(node, entry)] = checkIn.Value;
-            }
-            return journal;
-        }
-
-        /// <summary>The stored value of an entry; null when it is not in the journal.</summary>
-        public double? ValueOf(string nodeId, string entryId) => _values.TryGetValue((nodeId, entryId), out var v) ? v : null;
-
-        /// <summary>The pure reference over <paramref name="structure"/> with the journal's inputs, at the engine's "now".</summary>
-        public Dictionary<string, NodeScore> Reference(CycleSnapshot structure, DateTimeOffset now)
-        {
-            var elapsed = Rules.ExpectedProgress(structure.Cycle.Definition.Start, structure.Cycle.Definition.End, now);
-            return GraphScorer.Score(structure.Objectives, structure.KeyResults, structure.Edges, kr => kr.Kind == KeyResultKind.KpiLinked
-                ? KeyResultInput.FromKpi(kr, LatestValue(kr.KpiId!), null)
-                : KeyResultInput.FromCheckIns(kr, _byNode.GetValueOrDefault(kr.Id) ?? []), elapsed, structure.Policy);
-        }
-
-        /// <summary>A KPI's latest measurement by time, a later commit winning a tie (as the KPI grain keeps it).</summary>
-        private double? LatestValue(string kpiId)
-        {
-            CheckIn? latest = null;
-            foreach (var m in _byNode.GetValueOrDefault(kpiId) ?? [])
-                if (latest is null || m.At >= latest.At) latest = m;
-            return latest?.Value;
-        }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Bench;
 
 // OkrGrid's benchmark: every figure in one run on this machine, each verified exact against the pure reference.
@@ -19,7 +20,10 @@ var total = Stopwatch.StartNew();
 var now = DateTimeOffset.UtcNow;
 var clock = new FixedClock(now);
 var cycle = OrgGenerator.QuarterAround(now, "bench");
-var mode = options.Quick ? "quick" : $"org-{options.OrgSize / 1000}k";
+// A partial run (OKRGRID_BENCH_ONLY) says so in its name: its file is not the whole reference run.
+var only = Environment.GetEnvironmentVariable("OKRGRID_BENCH_ONLY");
+var mode = (options.Quick ? "quick" : $"org-{options.OrgSize / 1000}k") + (only is null ? "" : $"-{only}")
+    + (options.StructureImportSize > 0 && !options.Quick ? $"-structure-{options.StructureImportSize / 1000}k" : "");
 void Say(string what) => Console.Error.WriteLine($"[{total.Elapsed:mm\\:ss}] {what}");
 
 var org = OrgGenerator.Generate(options.OrgSize, options.Seed, cycle);
@@ -28,10 +32,9 @@ var skewed = new CheckInWorkload(org, skewed: true, options.Seed);
 var databases = new List<string>();
 try
 {
-    // ---- 1, 2, 7: the engine on the organisation ------------------------------------------------------------
-    // OKRGRID_BENCH_ONLY=engine stops after this section; =user-path runs only figures 8 and 9, =planner only figure 10
-    // (for working on them).
-    var only = Environment.GetEnvironmentVariable("OKRGRID_BENCH_ONLY");
+    // ---- 1, 2, 5, 7, 11: the engine on the organisation -----------------------------------------------------
+    // OKRGRID_BENCH_ONLY=engine stops after this section (and figure 11 at scale, if asked for); =user-path runs only
+    // figures 8 and 9, =planner only figure 10, =structure only figure 11 at scale (for working on them).
     var db = await BenchDatabase.CreateAsync("engine");
     databases.Add(db);
     var machine = MachineInfo.Read(await BenchDatabase.DescribeAsync(db));
@@ -41,12 +44,24 @@ try
     PropagationResult? propagation = null;
     SnapshotResult? snapshot = null;
     List<string> differences = [];
+    ImportMemoryResult? importMemory = null;
+    StructureResult? structure = null;
     if (only is null or "engine")
     {
         Say($"Organisation of {org.NodeCount:N0} nodes; importing into the engine.");
-        await using var engine = await EngineHost.StartAsync(db, clock);
+        // The engine section's clock stands still until figure 11's time travel moves it on.
+        var engineClock = new SteppedClock(now);
+        await using var engine = await EngineHost.StartAsync(db, engineClock);
+        var memoryBefore = LargeOrgFigures.MeasureMemory();
+        var importStarted = Stopwatch.GetTimestamp();
         await EngineImport.ImportAsync(engine.Client, org);
+        var importSeconds = Stopwatch.GetElapsedTime(importStarted).TotalSeconds;
+        var memoryImported = LargeOrgFigures.MeasureMemory();
         await EngineImport.ActivateAllAsync(engine.Client, org);
+        var memoryActive = LargeOrgFigures.MeasureMemory();
+        importMemory = ImportMemoryResult.Of(org.NodeCount, importSeconds, memoryBefore, memoryImported, memoryActive);
+        Say($"Imported in {importSeconds:F1} s: the structure {importMemory.Imported.ManagedBytesPerNode:N0} B/node managed; every node active " +
+            $"{importMemory.Active.ManagedBytesPerNode:N0} B/node managed, {importMemory.Active.WorkingSetBytesPerNode:N0} B/node working set.");
         var figures = new EngineFigures(engine.Client, org, uniform, ledger, options);
         Say("Warm-up.");
         await figures.ClosedLoopAsync(options.Concurrency[0], options.Warmup);
@@ -70,9 +85,22 @@ try
             ? $"Verified: all {settled.Scores.Count:N0} nodes equal the reference ({ledger.Acknowledged:N0} check-ins)."
             : $"FAILED: {differences.Count} nodes differ from the reference.");
         snapshot = await LargeOrgFigures.SnapshotAsync(engine.Client, cycle.Id, org.NodeCount);
+
+        // ---- 11: the structure log on the same cycle, after the check-in figures ------------------------------
+        Say("Structure log: one change at a time, a planning burst, check-ins beside it, time travel.");
+        var journal = engine.Services.GetRequiredService<OkrGrid.Grains.Journal.IJournal>();
+        structure = await StructureFigures.RunAsync(engine.Client, journal, db, engineClock, org, figures, ledger, now, options, Say);
+        foreach (var failure in structure.Failures) Say($"FAILED: structure: {failure}");
     }
 
-    if (only == "engine") return differences.Count == 0 ? 0 : 1;
+    StructureImportResult? structureImport = null;
+    if (options.StructureImportSize > 0 && only is null or "engine" or "structure")
+    {
+        var structureDb = await BenchDatabase.CreateAsync("structure");
+        databases.Add(structureDb);
+        structureImport = await StructureImportFigures.RunAsync(structureDb, options.StructureImportSize, cycle, now, options, Say);
+        foreach (var failure in structureImport.Failures) Say($"FAILED: structure at scale: {failure}");
+    }
     // ---- 8, 9: the user path: the real web host as a process, over HTTP and SignalR ------------------------
     UserPathResult? userPath = null;
     if (only is null or "user-path")
@@ -139,7 +167,7 @@ try
 
     var results = new BenchResults(now, mode, machine, org.NodeCount, large.NodeCount, throughput.ToImmutable(), skewedResult,
         differences.Count, [.. differences.Take(10)], propagation, peer, limit, memory, snapshot, largeSnapshot, cold,
-        userPath, planner, total.Elapsed.TotalSeconds);
+        userPath, planner, importMemory, structure, structureImport, total.Elapsed.TotalSeconds);
     Console.WriteLine(Report.Markdown(results));
     var written = await Report.WriteAsync(results, options.OutputDirectory);
     Say($"Results written to {written}.md and .json");

@@ -37,11 +37,14 @@ public sealed record BenchResults(
     ColdStartResult? ColdStart,
     UserPathResult? UserPath,
     PlannerResult? Planner,
+    ImportMemoryResult? ImportMemory,
+    StructureResult? Structure,
+    StructureImportResult? StructureImport,
     double TotalSeconds)
 {
     public bool Exact => Differences == 0 && (Peer?.Differences ?? 0) == 0 && (Limit?.Differences ?? 0) == 0
         && (ColdStart is null || (ColdStart.LostAcknowledged == 0 && ColdStart.DifferencesAfterRecovery == 0))
-        && (UserPath?.Passed ?? true) && (Planner?.Passed ?? true);
+        && (UserPath?.Passed ?? true) && (Planner?.Passed ?? true) && (Structure?.Passed ?? true) && (StructureImport?.Passed ?? true);
 
     public ThroughputResult? Best => Throughput.IsDefaultOrEmpty ? null : Throughput.MaxBy(t => t.PerSecond);
 }
@@ -82,6 +85,18 @@ public static class Report
             foreach (var f in plannerFailed.Failures.Take(10)) sb.AppendLine($"- {f}");
             sb.AppendLine();
         }
+        if (r.Structure is { Passed: false } structureFailed)
+        {
+            sb.AppendLine($"**FAILED in the structure log: {structureFailed.Failures.Length} problem(s) — no figure 11 is reported.**");
+            foreach (var f in structureFailed.Failures.Take(12)) sb.AppendLine($"- {f}");
+            sb.AppendLine();
+        }
+        if (r.StructureImport is { Passed: false } importFailed)
+        {
+            sb.AppendLine($"**FAILED in the structure at scale: {importFailed.Failures.Length} problem(s) — no figure 11 at scale is reported.**");
+            foreach (var f in importFailed.Failures.Take(12)) sb.AppendLine($"- {f}");
+            sb.AppendLine();
+        }
         var best = r.Best;
         string Ratio(double a, double? b) => b is > 0 ? $"{(a / b.Value).ToString("F2", Inv)}×" : "—";
         sb.AppendLine("| # | figure | result | ratios | target |");
@@ -104,9 +119,14 @@ public static class Report
         if (r.Limit is { } limit)
             sb.AppendLine($"| 4 | in-memory limit (1 thread, same rules, no I/O) | **{limit.PerSecond:N0}/s** ({limit.Differences} differences) | " +
                           $"OkrGrid/limit {(best is null ? "—" : Ratio(best.PerSecond, limit.PerSecond))} | |");
+        if (r.ImportMemory is { } im)
+            sb.AppendLine($"| 5 | memory after importing the organisation, {im.Nodes:N0} nodes (import {im.ImportSeconds:F1} s): the cycle's structure alone; " +
+                          $"every node active | structure: managed {Mib(im.Imported.ManagedBytes)} MiB ({im.Imported.ManagedBytesPerNode:N0} B/node); " +
+                          $"every node active: managed {Mib(im.Active.ManagedBytes)} MiB ({im.Active.ManagedBytesPerNode:N0} B/node), " +
+                          $"working set {Mib(im.Active.WorkingSetBytes)} MiB (**{im.Active.WorkingSetBytesPerNode:N0} B/node**) | | ≤ ~5 KB/node |");
         if (r.Memory is { } mem)
             sb.AppendLine($"| 5 | memory, {mem.Nodes:N0} nodes active | managed {mem.ManagedBytes / 1048576.0:N0} MiB ({mem.ManagedBytesPerNode:N0} B/node), " +
-                          $"working set {mem.WorkingSetBytes / 1048576.0:N0} MiB ({mem.WorkingSetBytesPerNode:N0} B/node) | | ≤ 2 GiB |");
+                          $"working set {mem.WorkingSetBytes / 1048576.0:N0} MiB ({mem.WorkingSetBytesPerNode:N0} B/node) | | ≤ 2 GiB; ≤ ~5 KB/node |");
         if (r.ColdStart is { } cold)
         {
             sb.AppendLine($"| 6 | cold start, {cold.Nodes:N0} nodes: process start → full snapshot | **{cold.StartToSnapshotSeconds:F1} s** | | |");
@@ -142,6 +162,8 @@ public static class Report
                           $"201 {h.Acknowledgement}; {h.Messages:N0} pushes, {h.Disconnected} disconnects; {h.Cpu}) | | p99 ≤ 500 ms |");
         }
         if (r.Planner is { } planner) PlannerRows(sb, planner);
+        if (r.Structure is { Passed: true } st) StructureRows(sb, st, r.Throughput);
+        if (r.StructureImport is { Passed: true } si) StructureImportRows(sb, si);
         sb.AppendLine();
         sb.AppendLine(r.Exact ? "Correctness: every figure's run was verified exact against the pure reference." : "**Correctness check FAILED (see above).**");
         if (r.UserPath is { Passed: true } v)
@@ -167,7 +189,71 @@ public static class Report
                 sb.AppendLine($"After each apply the live objectives of the impact equal the simulated \"after\" (largest progress difference " +
                               $"{e.Apply.Max(a => a.MaxProgressDifference):G3}), every other node kept its score and the edges are those of the moves.");
         }
+        if (r.Structure is { Passed: true })
+        {
+            sb.AppendLine();
+            sb.AppendLine("Structure log (11): one change at a time is timed from the call until it returns — its log row committed (fsync) and " +
+                          "the nodes it touches told. After those changes the cycle's structure equals the bench's own model of it (every node, " +
+                          "edge and weight) and, once quiet, every score equals the reference; after each planning burst every acknowledged " +
+                          "new node is there, no objective is on a loop, no key result has two objectives, and the scores equal the reference. " +
+                          "The check-ins beside a burst are verified as figure 1's. Time travel: the structure was recorded (a live snapshot, " +
+                          "nothing in flight) at two instants, one before the cycle's latest snapshot (read from the database) and one after " +
+                          "it (the live structure with the later changes taken back); every timed answer equals that structure and the pure " +
+                          "reference over it with the journal's facts dated by then. The engine's clock stands still for the check-ins and " +
+                          "moves on by a second for each instant of the time travel.");
+        }
         return sb.ToString();
+    }
+
+    private static string Mib(long bytes) => (bytes / 1048576.0).ToString("N0", Inv);
+
+    private static string Ms(LatencySummary l) => l.Count == 0 ? "—" : $"p50 {l.P50Ms:F1} / p99 {l.P99Ms:F1} / max {l.MaxMs:F1} ms";
+
+    private static void StructureRows(StringBuilder sb, StructureResult s, ImmutableArray<ThroughputResult> throughput)
+    {
+        var o = s.OneChange;
+        sb.AppendLine($"| 11 | one structural change at a time, {s.Nodes:N0} nodes (in turn: move a key result, re-align an objective, create a key " +
+                      $"result, set a weight), call → committed and the nodes told ({o.All.Count} changes) | **{Ms(o.All)}** | p50 move " +
+                      $"{o.Move.P50Ms:F1} / align {o.Align.P50Ms:F1} / create {o.Create.P50Ms:F1} / weight {o.Weight.P50Ms:F1} ms; before the log: " +
+                      $"p50 623 ms on 100k | p50 ≤ {StructureResult.OneChangeP50TargetMs:F0} ms, p99 ≤ {StructureResult.OneChangeP99TargetMs:F0} ms |");
+        var b = s.Burst;
+        var mix = BurstMix.Planning;
+        sb.AppendLine($"| 11 | planning burst: {b.Clients} clients on one cycle for {b.Seconds:F0} s ({mix.CreateObjective:P0} new objectives, " +
+                      $"{mix.CreateKeyResult:P0} new key results, {mix.MoveKeyResult:P0} key results moved, {mix.AlignObjective:P0} objectives re-aligned), " +
+                      $"acknowledged changes/s | **{b.PerSecond:N0}/s** ({b.Acknowledged:N0} acknowledged, {b.Created:N0} of them new nodes, all there " +
+                      $"after; {b.Refused:N0} refused as loops on a stale view; no loop; ack {Ms(b.Acknowledgement)}; {b.NodesAfter:N0} nodes after) | " +
+                      $"this process {b.Cores.ToString("F2", Inv)} cores: {b.MicrosecondsPerChange:N0} µs of CPU a change | " +
+                      $"≥ {StructureResult.BurstTargetPerSecond:N0}/s |");
+        var c = s.CheckIns;
+        var figure1 = throughput.IsDefaultOrEmpty ? null : throughput.FirstOrDefault(t => t.Concurrency == c.Concurrency);
+        string Rates(IEnumerable<ThroughputResult> runs) => string.Join(" / ", runs.Select(t => t.PerSecond.ToString("N0", Inv)));
+        string Cores(IEnumerable<double> runs) => string.Join(" / ", runs.Select(x => x.ToString("F2", Inv)));
+        sb.AppendLine($"| 11 | durable check-ins/s, {c.Concurrency} in flight, alternating runs: alone vs. beside a planning burst ({StructureResult.BurstClients} " +
+                      $"clients) | alone {Rates(c.Alone)}, beside a burst {Rates(c.WithBurst)}: ratio **{c.Ratio.ToString("F2", Inv)}** (the bursts: " +
+                      $"{string.Join(" / ", c.Bursts.Select(x => x.PerSecond.ToString("N0", Inv)))} changes/s; this process busy {Cores(c.AloneCores)} " +
+                      $"cores alone, {Cores(c.WithBurstCores)} beside a burst) | " +
+                      $"{(figure1 is null ? "" : $"alone / figure 1 at {c.Concurrency}: {(c.AlonePerSecond / figure1.PerSecond).ToString("F2", Inv)}×")} | " +
+                      "not lower than without the log |");
+        foreach (var t in s.TimeTravel)
+            sb.AppendLine($"| 11 | snapshot as of a past instant (GetSnapshotAtAsync), {t.Nodes:N0} nodes, {t.Path} path: " +
+                          $"{(t.Path == "memory" ? "after the latest snapshot" : "before the latest snapshot")}, {t.ChangesAfter:N0} changes since | " +
+                          $"**{Ms(t.Latency)}** ({t.Latency.Count} runs) | {t.Source}; the journal's latest facts by then (IJournal.LatestAsync, " +
+                          $"{t.JournalEntries:N0} entries) alone: p50 {t.JournalQuery.P50Ms:F0} ms | ≤ {StructureResult.TimeTravelTargetMs:F0} ms |");
+        sb.AppendLine($"| 11 | the cycle's log at the end | {s.LogChanges:N0} changes, {s.Snapshots:N0} snapshots | | |");
+    }
+
+    private static void StructureImportRows(StringBuilder sb, StructureImportResult s)
+    {
+        sb.AppendLine($"| 11 | structure at scale, {s.Nodes:N0} nodes: import (EngineImport, {EngineImport.ChunkSize:N0} nodes per call) | " +
+                      $"**{s.ImportSeconds:F1} s** (structure alone: managed {Mib(s.ManagedBytes)} MiB, {s.ManagedBytesPerNode:N0} B/node" +
+                      // The working set only grows in a run of its own (OKRGRID_BENCH_ONLY=structure); after other figures the GC may give memory back.
+                      (s.WorkingSetBytes > 0 ? $"; working set +{Mib(s.WorkingSetBytes)} MiB, {s.WorkingSetBytesPerNode:N0} B/node" : "") +
+                      $") | generated in {s.GenerateSeconds:F0} s | |");
+        sb.AppendLine($"| 11 | one structural change at a time, {s.Nodes:N0} nodes ({s.OneChange.All.Count} changes) | **{Ms(s.OneChange.All)}** | " +
+                      $"p50 move {s.OneChange.Move.P50Ms:F1} / align {s.OneChange.Align.P50Ms:F1} / create {s.OneChange.Create.P50Ms:F1} / weight " +
+                      $"{s.OneChange.Weight.P50Ms:F1} ms | |");
+        sb.AppendLine($"| 11 | restart, {s.Nodes:N0} nodes: the cycle's activation (snapshot + log replayed) | **{s.ActivationSeconds:F1} s** ({s.Replayed}) | " +
+                      $"silo start {s.SiloStartSeconds:F1} s; then a first whole snapshot {s.FirstSnapshotSeconds:F1} s; the structure equal to before | |");
     }
 
     private static void PlannerRows(StringBuilder sb, PlannerResult p)

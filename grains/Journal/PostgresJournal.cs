@@ -156,13 +156,16 @@ public sealed class PostgresJournal : IJournal, IHostedService
         if (ids.Length == 0) return result;
         // The same rule as KeyResultInput.FromCheckIns: latest by time, the later commit winning a tie; and the
         // confidence of the latest entry that gave one.
+        // Per node, a backward scan of the (node_id, at, seq) index from the instant: the latest entry, and the latest
+        // one that gave a confidence (usually the same or close behind it).
         await using var cmd = dataSource.CreateCommand("""
-            select v.node_id, v.value, v.at, c.confidence
-            from (select distinct on (node_id) node_id, value, at from okr_journal
-                  where node_id = any(@nodes) and at <= @asOf order by node_id, at desc, seq desc) v
-            left join (select distinct on (node_id) node_id, confidence from okr_journal
-                       where node_id = any(@nodes) and at <= @asOf and confidence is not null order by node_id, at desc, seq desc) c
-              on c.node_id = v.node_id
+            select n.id, v.value, v.at, c.confidence
+            from unnest(@nodes) as n(id)
+            cross join lateral (select value, at from okr_journal
+                                where node_id = n.id and at <= @asOf order by at desc, seq desc limit 1) v
+            left join lateral (select confidence from okr_journal
+                               where node_id = n.id and at <= @asOf and confidence is not null
+                               order by at desc, seq desc limit 1) c on true
             """);
         cmd.Parameters.Add(new NpgsqlParameter<DateTime>("asOf", NpgsqlDbType.TimestampTz) { TypedValue = (asOf ?? DateTimeOffset.MaxValue).UtcDateTime });
         cmd.Parameters.Add(new NpgsqlParameter<string[]>("nodes", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });

@@ -19,11 +19,11 @@ public sealed partial class CycleGrain
         Check.Enum("rollUp", draft.RollUp);
         await EnsureOwnerAsync(draft.Owner);
         await EnsureMayChangeAsync(actor, draft.Owner, "owner", "an objective");
-        var id = NewId(draft.Id, "o");
+        var id = NewId(draft.Id, "o", out var nextId);
         var parents = ValidateParents(id, draft.Parents.IsDefault ? [] : draft.Parents);
         def = new ObjectiveDefinition(id, CycleId, title, description, draft.Owner, draft.RollUp);
         List<StructureOp> ops = [new ObjectivePut(def, null), .. parents.Select(p => new EdgeAdded(new Edge(p.ParentId, id, p.Weight)))];
-        if (draft.Id is null) ops.Add(new NextIdSet(S.NextId + 1, S.NextId));
+        if (draft.Id is null) ops.Add(new NextIdSet(nextId, S.NextId));
         return new Command(ops, Audit(actor, AuditActions.ObjectiveCreated, id, null, new { objective = def, parents }),
             [.. Objectives(parents.Select(p => p.ParentId))]);
         });
@@ -116,11 +116,11 @@ public sealed partial class CycleGrain
             await EnsureMayChangeAsync(actor, S.Objectives[draft.ObjectiveId].Owner, "objectiveId", "an objective");
         }
         if (draft.KpiId is not null) await EnsureKpiAsync(draft.KpiId);
-        var id = NewId(draft.Id, "kr");
+        var id = NewId(draft.Id, "kr", out var nextId);
         def = new KeyResultDefinition(id, CycleId, title, draft.Owner, draft.Kind, draft.Start, draft.Target, unit, draft.KpiId);
         List<StructureOp> ops = [new KeyResultPut(def, null)];
         if (draft.ObjectiveId is not null) ops.Add(new EdgeAdded(new Edge(draft.ObjectiveId, id, draft.Weight)));
-        if (draft.Id is null) ops.Add(new NextIdSet(S.NextId + 1, S.NextId));
+        if (draft.Id is null) ops.Add(new NextIdSet(nextId, S.NextId));
         return new Command(ops, Audit(actor, AuditActions.KeyResultCreated, id, null,
             new { keyResult = def, objectiveId = draft.ObjectiveId, weight = draft.ObjectiveId is null ? (double?)null : draft.Weight }),
             [.. Objectives(draft.ObjectiveId is null ? [] : [draft.ObjectiveId])],
@@ -318,13 +318,17 @@ public sealed partial class CycleGrain
         if (S.Closed) throw OkrRejectedException.Conflict("cycleId", $"cycle '{CycleId}' is closed; reopen it to change it.");
     }
 
-    private string NewId(string? requested, string prefix)
+    /// <param name="next">Where the next search for a free id starts: past the one handed out (and the ids found taken
+    /// before it), so a cycle whose nodes were imported as "o1", "o2", … does not walk them all again for each new node.</param>
+    private string NewId(string? requested, string prefix, out long next)
     {
+        next = S.NextId;
         if (requested is null)
         {
             string id;
             var n = S.NextId;
             do id = NodeIds.Compose(CycleId, $"{prefix}{n++}"); while (Exists(id));
+            next = n;
             return id;
         }
         var wanted = NodeIds.Compose(CycleId, Check.Slug("id", requested));

@@ -36,6 +36,8 @@ public sealed partial class CycleGrain(
     private bool _flushing;
     /// <summary>Durable changes after the latest snapshot, oldest first: what time travel to the recent past undoes.</summary>
     private readonly List<StructureChange> _tail = [];
+    /// <summary>The ops in <see cref="_tail"/>: what an activation would replay, and what the tail holds in memory.</summary>
+    private long _tailOps;
     private long _snapshotSeq;
     private bool _snapshotting;
     private DateTimeOffset? _createdAt;
@@ -70,6 +72,7 @@ public sealed partial class CycleGrain(
             try { S.Apply(row.Change); }
             catch (InvalidDataException ex) { throw StructureLogCorruption.Error(CycleId, row.Change.Seq, "log row", ex); }
             _tail.Add(row.Change);
+            _tailOps += row.Change.Ops.Length;
         }
         // Entries of changes committed just before a crash reach the audit table now (it keeps each (source, seq) once).
         var audited = await audit.LastSeqAsync(AuditSource);
@@ -205,21 +208,42 @@ public sealed partial class CycleGrain(
                 }
                 _writing = [];
                 _tail.AddRange(batch.Select(s => s.Change));
+                _tailOps += batch.Sum(s => s.Change.Ops.Length);
                 _pendingAudit.AddRange(batch.Select(s => s.Audit).OfType<AuditEntry>());
-                // Before answering: an acknowledged change is in the audit trail (or, if the table does not take it
-                // now, waits in its log row and is handed again).
-                await FlushAuditAsync();
                 // Dashboards hold the structure; tell them to re-read it. Versions grow across activations (clock ticks).
                 _structureVersion = Versions.Next(_structureVersion, clock.UtcNow);
                 feed.Publish(new NodeChange(CycleId, NodeKind.Cycle, CycleId, _structureVersion, null, null, clock.UtcNow));
-                foreach (var s in batch) s.Done.TrySetResult();
-                MaybeSnapshot();
+                // The callers hear once their entries are in the audit table too (or, if it does not take them now, wait
+                // in their log rows to be handed again) — an acknowledged change is in the audit trail. That insert runs
+                // beside the next batch's log write, not in front of it.
+                _ = AnswerAfterAsync(batch, NextAuditFlush());
             }
         }
         finally
         {
             _flushing = false;
         }
+    }
+
+    private Task _auditChain = Task.CompletedTask;
+
+    /// <summary>Hands what is pending to the audit table after the flush before it: one at a time, in order.</summary>
+    private Task NextAuditFlush()
+    {
+        return _auditChain = ChainAsync(_auditChain);
+
+        async Task ChainAsync(Task before)
+        {
+            await before; // never faults: a failed hand-over leaves the entries pending
+            await FlushAuditAsync();
+        }
+    }
+
+    private async Task AnswerAfterAsync(List<Staged> batch, Task audited)
+    {
+        await audited;
+        foreach (var s in batch) s.Done.TrySetResult();
+        MaybeSnapshot();
     }
 
     /// <summary>
@@ -261,20 +285,25 @@ public sealed partial class CycleGrain(
     /// <summary>
     /// Writes a snapshot once the log after the last one is long enough: a quarter of the cycle's size (at least a
     /// thousand changes), so snapshots cost O(1) per change on average and an activation replays a bounded tail.
-    /// Built from durable changes only (staged ones are taken back on a copy) and written in the background.
+    /// Built from durable changes only (staged ones and the batch being written are taken back on a copy) and written
+    /// in the background.
     /// </summary>
     private void MaybeSnapshot()
     {
         var threshold = Math.Max(options.Value.SnapshotEvery, S.NodeCount / 4);
+        // Counted in changes or in ops, whichever comes first: an import of a whole organisation is one change of
+        // millions of ops, which a snapshot should absorb at once (replay and the memory the tail holds go by ops).
         // Not while audit entries wait: an activation re-hands only the entries of rows after its snapshot.
-        if (_snapshotting || _pendingAudit.Count > 0 || S.Seq - _snapshotSeq < threshold) return;
+        if (_snapshotting || _pendingAudit.Count > 0 || (S.Seq - _snapshotSeq < threshold && _tailOps < threshold)) return;
         _snapshotting = true;
         CycleStructureState state;
-        if (_staged.Count == 0) state = S.ToState();
+        if (_staged.Count == 0 && _writing.Count == 0) state = S.ToState();
         else
         {
+            // Newest first: what is staged, then the batch being written.
             var copy = S.Clone();
             for (int i = _staged.Count - 1; i >= 0; i--) copy.Undo(_staged[i].Change, _staged[i].PreviousAt);
+            for (int i = _writing.Count - 1; i >= 0; i--) copy.Undo(_writing[i].Change, _writing[i].PreviousAt);
             state = copy.ToState();
         }
         _ = WriteSnapshotAsync(state);
@@ -288,6 +317,7 @@ public sealed partial class CycleGrain(
             _snapshotSeq = state.Seq;
             _snapshotAt = state.At;
             _tail.RemoveAll(c => c.Seq <= state.Seq);
+            _tailOps = _tail.Sum(c => (long)c.Ops.Length);
         }
         catch (Exception ex)
         {

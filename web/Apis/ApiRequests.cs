@@ -62,7 +62,8 @@ public static class Require
     {
         if (string.IsNullOrWhiteSpace(value)) return null;
         var text = value.Trim();
-        if (text.Length <= 40 && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+        // .NET's parser ignores a trailing NUL and some other odd characters: only printable ASCII is read at all (control characters, non-ASCII digits: refused).
+        if (text.Length <= 40 && text.All(c => c is >= ' ' and < '\x7f') && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
                 System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var at)
             && (text.Contains('-') && char.IsAsciiDigit(text[0])))
             return at;

@@ -59,6 +59,8 @@ public sealed class TimeTravelApiTests(ApiHost host) : ApiTestBase(host)
     [InlineData("yesterday-ish", "is not an instant")]
     [InlineData("12", "is not an instant")]
     [InlineData("2026-13-45", "is not an instant")]
+    [InlineData("0001-01-01T00:00:00+01:00", "is not an instant")] // before the first instant a DateTimeOffset holds
+    [InlineData("2026-10-01T00:00:00Z\u0000", "is not an instant")]
     public async Task AnUnreadableInstantIsRefusedByName(string at, string reason)
     {
         await RefusedAsync(HttpStatusCode.BadRequest, "at", reason, HttpMethod.Get, $"/api/cycles/{ApiHost.CycleId}/snapshot?at={Uri.EscapeDataString(at)}");
@@ -69,6 +71,7 @@ public sealed class TimeTravelApiTests(ApiHost host) : ApiTestBase(host)
     public async Task AnInstantInTheFutureOrBeforeTheCycleExistedIsRefusedByName()
     {
         var future = DateTimeOffset.UtcNow.AddHours(2).ToString("O");
+        await RefusedAsync(HttpStatusCode.BadRequest, "at", "is in the future", HttpMethod.Get, $"/api/cycles/{ApiHost.CycleId}/snapshot?at=9999-12-31T23:59:59.9999999Z");
         await RefusedAsync(HttpStatusCode.BadRequest, "at", "is in the future", HttpMethod.Get, $"/api/cycles/{ApiHost.CycleId}/snapshot?at={Uri.EscapeDataString(future)}");
         // The cycle exists from its start (it was created later, so it counts from the start of its window).
         var before = Host.CycleStart.AddDays(-1).ToString("yyyy-MM-dd");

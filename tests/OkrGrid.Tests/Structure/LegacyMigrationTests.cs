@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Npgsql;
 using OkrGrid.Tests.Engine;
 using OkrGrid.Web.Seeding;
 using OkrGrid.Workload.Hosting;
@@ -117,23 +116,11 @@ public sealed class LegacyMigrationTests : IAsyncLifetime
         Assert.Fail(string.Join("\n", diffs));
     }
 
-    private async Task<(long Count, long Seq)> AuditAsync()
-    {
-        await using var connection = new NpgsqlConnection(_db);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"select count(*), coalesce(max(source_seq), 0) from okr_audit where source = 'cycle:{CycleId}'", connection);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return (reader.GetInt64(0), reader.GetInt64(1));
-    }
+    private async Task<(long Count, long Seq)> AuditAsync() =>
+        (await ScalarAsync<long>($"select count(*) from okr_audit where source = 'cycle:{CycleId}'"),
+         await ScalarAsync<long>($"select coalesce(max(source_seq), 0) from okr_audit where source = 'cycle:{CycleId}'"));
 
-    private async Task<T> ScalarAsync<T>(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_db);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        return (T)(await cmd.ExecuteScalarAsync())!;
-    }
+    private Task<T> ScalarAsync<T>(string sql) => TestDatabase.ScalarAsync<T>(_db, sql);
 
     /// <summary>Runs a plain pg_dump (with --inserts) into the database; psql's own commands (\restrict) are left out.</summary>
     private static async Task LoadFixtureAsync(string connectionString, string name)
@@ -142,9 +129,6 @@ public sealed class LegacyMigrationTests : IAsyncLifetime
         await using var gzip = new GZipStream(file, CompressionMode.Decompress);
         using var text = new StreamReader(gzip);
         var sql = string.Join("\n", (await text.ReadToEndAsync()).Split('\n').Where(l => !l.StartsWith('\\')));
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
-        await cmd.ExecuteNonQueryAsync();
+        await TestDatabase.ExecuteAsync(connectionString, sql, timeoutSeconds: 300);
     }
 }

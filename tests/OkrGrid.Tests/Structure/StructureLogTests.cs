@@ -1,4 +1,3 @@
-using Npgsql;
 using OkrGrid.Tests.Engine;
 
 namespace OkrGrid.Tests.Structure;
@@ -122,19 +121,7 @@ public sealed class StructureLogTests : IAsyncLifetime
     private static readonly Comparer<Edge> EdgeOrder = Comparer<Edge>.Create((a, b) =>
         string.CompareOrdinal($"{a.ParentId}>{a.ChildId}:{a.Weight}", $"{b.ParentId}>{b.ChildId}:{b.Weight}"));
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_c.ConnectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        await cmd.ExecuteNonQueryAsync();
-    }
+    private Task ExecuteAsync(string sql) => TestDatabase.ExecuteAsync(_c.ConnectionString, sql);
 
-    private async Task<T> ScalarAsync<T>(string sql)
-    {
-        await using var connection = new NpgsqlConnection(_c.ConnectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, connection);
-        return (T)(await cmd.ExecuteScalarAsync())!;
-    }
+    private Task<T> ScalarAsync<T>(string sql) => TestDatabase.ScalarAsync<T>(_c.ConnectionString, sql);
 }

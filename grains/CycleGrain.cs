@@ -493,6 +493,7 @@ public sealed partial class CycleGrain(
             live[kr.Id] = Rules.ScoreKeyResult(kr, input.Current, input.HasValue, input.Confidence, elapsed, policy);
         }
         // Objectives seeded with a live score keep it; the others roll up from their children.
-        return GraphScorer.ScoreObjectives(objectives, edges, live, elapsed, policy);
+        GraphScorer.RollUp(objectives, edges, live, elapsed, policy);
+        return live;
     }
 }

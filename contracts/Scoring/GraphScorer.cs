@@ -38,16 +38,39 @@ public static class GraphScorer
         ScoringPolicy policy)
     {
         var scores = new Dictionary<string, NodeScore>(keyResultScores);
-        var objectivesById = objectives.ToDictionary(o => o.Id);
-        var childrenOf = edges.GroupBy(e => e.ParentId).ToDictionary(g => g.Key, g => g.ToList());
+        RollUp(objectives, edges, scores, elapsed, policy);
+        return scores;
+    }
+
+    /// <summary>
+    /// Rolls up in place: <paramref name="scores"/> holds the key results' scores (and objectives' scores to keep as
+    /// they are) and receives every other objective's. For a whole large cycle (a scorecard as of an instant), where
+    /// copying the scores once more is a noticeable part of the cost.
+    /// </summary>
+    public static void RollUp(
+        IEnumerable<ObjectiveDefinition> objectives,
+        IEnumerable<Edge> edges,
+        Dictionary<string, NodeScore> scores,
+        double elapsed,
+        ScoringPolicy policy)
+    {
+        var objectivesById = new Dictionary<string, ObjectiveDefinition>();
+        foreach (var o in objectives) objectivesById[o.Id] = o;
+        var childrenOf = new Dictionary<string, List<Edge>>(objectivesById.Count);
+        foreach (var e in edges)
+        {
+            if (!childrenOf.TryGetValue(e.ParentId, out var list)) childrenOf[e.ParentId] = list = [];
+            list.Add(e);
+        }
         var visiting = new HashSet<string>();
 
         NodeScore ScoreOf(ObjectiveDefinition o)
         {
             if (scores.TryGetValue(o.Id, out var done)) return done;
             if (!visiting.Add(o.Id)) throw new InvalidOperationException($"Alignment cycle through {o.Id}.");
-            var contributions = new List<Contribution>();
-            foreach (var e in childrenOf.GetValueOrDefault(o.Id) ?? [])
+            var children = childrenOf.GetValueOrDefault(o.Id);
+            var contributions = new List<Contribution>(children?.Count ?? 0);
+            foreach (var e in children ?? [])
             {
                 var child = objectivesById.TryGetValue(e.ChildId, out var co) ? ScoreOf(co) : scores.GetValueOrDefault(e.ChildId);
                 if (child is null) continue;
@@ -60,6 +83,5 @@ public static class GraphScorer
         }
 
         foreach (var o in objectivesById.Values) ScoreOf(o);
-        return scores;
     }
 }

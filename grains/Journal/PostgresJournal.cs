@@ -18,6 +18,12 @@ public sealed class JournalOptions
 
     /// <summary>Most nodes loaded in one query.</summary>
     public int MaxLoadBatch { get; set; } = 500;
+
+    /// <summary>
+    /// Queries side by side when many nodes' latest facts are read at once (a large cycle's scorecard as of an instant,
+    /// or a cold cycle's snapshot): each part is one database backend's work.
+    /// </summary>
+    public int LatestParallelism { get; set; } = 2;
 }
 
 /// <summary>
@@ -152,19 +158,36 @@ public sealed class PostgresJournal : IJournal, IHostedService
     public async Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds, DateTimeOffset? asOf = null)
     {
         var ids = nodeIds.ToArray();
+        if (ids.Length == 0) return new Dictionary<string, LatestEntry>();
+        // Each node costs the database one index probe (a few µs of its CPU), so a whole large cycle — time travel, the
+        // snapshot of a cold cycle — is split into parts queried side by side on separate connections.
+        var parts = Math.Clamp(ids.Length / LatestPartMin, 1, Math.Max(1, _options.LatestParallelism));
+        if (parts == 1) return await LatestPartAsync(ids, asOf);
+        var size = (ids.Length + parts - 1) / parts;
+        var results = await Task.WhenAll(ids.Chunk(size).Select(chunk => LatestPartAsync(chunk, asOf)));
+        var merged = new Dictionary<string, LatestEntry>(ids.Length);
+        foreach (var part in results)
+            foreach (var (id, entry) in part) merged[id] = entry;
+        return merged;
+    }
+
+    /// <summary>Below this many nodes a second query costs more than it saves.</summary>
+    private const int LatestPartMin = 10_000;
+
+    private async Task<Dictionary<string, LatestEntry>> LatestPartAsync(string[] ids, DateTimeOffset? asOf)
+    {
         var result = new Dictionary<string, LatestEntry>(ids.Length);
-        if (ids.Length == 0) return result;
         // The same rule as KeyResultInput.FromCheckIns: latest by time, the later commit winning a tie; and the
-        // confidence of the latest entry that gave one.
-        // Per node, a backward scan of the (node_id, at, seq) index from the instant: the latest entry, and the latest
-        // one that gave a confidence (usually the same or close behind it).
+        // confidence of the latest entry that gave one. Per node, a backward scan of the (node_id, at, seq) index from
+        // the instant finds the latest entry; only when that entry gave no confidence does a second scan look further
+        // back for one (the condition on v.confidence makes it a one-time filter: no probe at all otherwise).
         await using var cmd = dataSource.CreateCommand("""
-            select n.id, v.value, v.at, c.confidence
+            select n.id, v.value, v.at, coalesce(v.confidence, c.confidence)
             from unnest(@nodes) as n(id)
-            cross join lateral (select value, at from okr_journal
+            cross join lateral (select value, at, confidence from okr_journal
                                 where node_id = n.id and at <= @asOf order by at desc, seq desc limit 1) v
             left join lateral (select confidence from okr_journal
-                               where node_id = n.id and at <= @asOf and confidence is not null
+                               where v.confidence is null and node_id = n.id and at <= @asOf and confidence is not null
                                order by at desc, seq desc limit 1) c on true
             """);
         cmd.Parameters.Add(new NpgsqlParameter<DateTime>("asOf", NpgsqlDbType.TimestampTz) { TypedValue = (asOf ?? DateTimeOffset.MaxValue).UtcDateTime });

@@ -91,6 +91,26 @@ public sealed class StructureStore(NpgsqlDataSource dataSource, Serializer seria
     public async Task<IReadOnlyList<StructureChange>> LoadChangesAsync(string cycleId, long afterSeq, DateTimeOffset? until) =>
         [.. (await ReadChangesAsync(cycleId, afterSeq, until, withAudit: false)).Select(c => c.Change)];
 
+    /// <summary>Changes with sequences in (<paramref name="afterSeq"/>, <paramref name="upToSeq"/>], in order.</summary>
+    public async Task<IReadOnlyList<StructureChange>> LoadRangeAsync(string cycleId, long afterSeq, long upToSeq) =>
+        [.. (await ReadChangesAsync(cycleId, afterSeq, null, withAudit: false, upToSeq)).Select(c => c.Change)];
+
+    /// <summary>
+    /// The sequence of the last change in effect at <paramref name="at"/> (changes take effect in sequence order): of a
+    /// log row, or of a snapshot with no log before it (a migrated cycle); 0 when none was. Found from the end
+    /// backwards, so it costs the changes after the instant.
+    /// </summary>
+    public async Task<long> SeqAtAsync(string cycleId, DateTimeOffset at)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            select greatest((select max(seq) from okr_structure_log where cycle_id = @cycle and at <= @at),
+                            (select max(seq) from okr_structure_snapshot where cycle_id = @cycle and at <= @at), 0)
+            """);
+        cmd.Parameters.AddWithValue("cycle", cycleId);
+        cmd.Parameters.AddWithValue("at", at.UtcDateTime);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
     /// <summary>The sequence of the cycle's last log row (or of its snapshot when the log is empty; 0: neither).</summary>
     public async Task<long> LastSeqAsync(string cycleId)
     {
@@ -138,13 +158,14 @@ public sealed class StructureStore(NpgsqlDataSource dataSource, Serializer seria
         }
     }
 
-    private async Task<List<LoggedChange>> ReadChangesAsync(string cycleId, long afterSeq, DateTimeOffset? until, bool withAudit)
+    private async Task<List<LoggedChange>> ReadChangesAsync(string cycleId, long afterSeq, DateTimeOffset? until, bool withAudit, long upToSeq = long.MaxValue)
     {
         await using var cmd = dataSource.CreateCommand(withAudit
-            ? "select seq, at, ops, audit from okr_structure_log where cycle_id = @cycle and seq > @after and (@until::timestamptz is null or at <= @until) order by seq"
-            : "select seq, at, ops, null from okr_structure_log where cycle_id = @cycle and seq > @after and (@until::timestamptz is null or at <= @until) order by seq");
+            ? "select seq, at, ops, audit from okr_structure_log where cycle_id = @cycle and seq > @after and seq <= @upTo and (@until::timestamptz is null or at <= @until) order by seq"
+            : "select seq, at, ops, null from okr_structure_log where cycle_id = @cycle and seq > @after and seq <= @upTo and (@until::timestamptz is null or at <= @until) order by seq");
         cmd.Parameters.AddWithValue("cycle", cycleId);
         cmd.Parameters.AddWithValue("after", afterSeq);
+        cmd.Parameters.AddWithValue("upTo", upToSeq);
         cmd.Parameters.Add(new NpgsqlParameter("until", NpgsqlDbType.TimestampTz) { Value = (object?)until?.UtcDateTime ?? DBNull.Value });
         var result = new List<LoggedChange>();
         await using var reader = await cmd.ExecuteReaderAsync();

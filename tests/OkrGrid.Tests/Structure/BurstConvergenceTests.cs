@@ -6,8 +6,9 @@ namespace OkrGrid.Tests.Structure;
 
 /// <summary>
 /// Structural changes and check-ins at once, 128 in flight on one cycle — the planning week: new key results under
-/// random objectives, key results moved, weights changed, check-ins. Once quiet, every node equals the pure reference
-/// over the final structure and the acknowledged check-ins (the nodes were told of every change, in the right order).
+/// random objectives, key results moved, weights changed, check-ins, and the scorecard as of now asked in between. Once
+/// quiet, every node equals the pure reference over the final structure and the acknowledged check-ins (the nodes were
+/// told of every change, in the right order).
 /// </summary>
 public sealed class BurstConvergenceTests : IAsyncLifetime
 {
@@ -50,6 +51,18 @@ public sealed class BurstConvergenceTests : IAsyncLifetime
                 keyResults.Add((await cycle.CreateKeyResultAsync(new KeyResultDraft($"S{seed} N{i}", Demo.Company, KeyResultKind.Increase, 0, 100, objective, 1 + a % 3))).Id);
             else if (roll < 0.4)
                 await cycle.MoveKeyResultAsync(kr, objective, 1 + b % 3);
+            else if (roll < 0.45)
+            {
+                // The scorecard as of now, while changes are staged and being written: time travel takes them back on
+                // the live structure and puts them back in the same turn. It holds every change acknowledged before
+                // the call, and only whole ones; the convergence below says the live structure came back intact.
+                var acknowledged = keyResults.ToArray();
+                var past = await cycle.GetSnapshotAtAsync(_c.Clock.UtcNow);
+                var ids = past.KeyResults.Select(k => k.Id).Concat(past.Objectives.Select(o => o.Id)).ToHashSet();
+                Assert.All(acknowledged, id => Assert.Contains(id, ids));
+                Assert.All(past.Edges, e => Assert.True(ids.Contains(e.ParentId) && ids.Contains(e.ChildId), $"edge {e.ParentId} → {e.ChildId} to a node not there"));
+                Assert.Equal(ids.Count, past.Scores.Count);
+            }
             else
             {
                 var checkIn = new CheckIn($"b{seed}-{i}", value, null, "", "burst", Demo.CycleStart.AddMinutes(i + 1));

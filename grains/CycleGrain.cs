@@ -482,13 +482,22 @@ public sealed partial class CycleGrain(
             foreach (var (id, f) in frozen) live.TryAdd(id, f);
             return live;
         }
-        var sources = inactive.Select(k => k.KpiId ?? k.Id).Distinct().ToList();
+        // As of an instant, a key result active in this silo has its durable check-ins in memory (by the same rule as
+        // the journal's query, whose latest-arrival tie-break is its commit order); the journal is asked for the rest.
+        var remembered = new Dictionary<string, KeyResultInput>();
+        var sources = new HashSet<string>();
+        foreach (var kr in inactive)
+        {
+            if (asOf is { } t && kr.Kind != KeyResultKind.KpiLinked && localScores.TryGetCheckIns(kr.Id, out var checkIns))
+                remembered[kr.Id] = KeyResultInput.FromCheckIns(kr, checkIns.Where(c => c.At <= t));
+            else sources.Add(kr.KpiId ?? kr.Id);
+        }
         var latest = await journal.LatestAsync(sources, asOf);
         var elapsed = Rules.ExpectedProgress(info.Definition.Start, info.Definition.End, asOf ?? clock.UtcNow);
         foreach (var kr in inactive)
         {
-            var input = kr.Kind == KeyResultKind.KpiLinked
-                ? KeyResultInput.FromKpi(kr, latest.GetValueOrDefault(kr.KpiId!)?.Value, null)
+            var input = remembered.TryGetValue(kr.Id, out var r) ? r
+                : kr.Kind == KeyResultKind.KpiLinked ? KeyResultInput.FromKpi(kr, latest.GetValueOrDefault(kr.KpiId!)?.Value, null)
                 : latest.TryGetValue(kr.Id, out var e) ? new KeyResultInput(e.Value, true, e.Confidence) : KeyResultInput.Initial(kr);
             live[kr.Id] = Rules.ScoreKeyResult(kr, input.Current, input.HasValue, input.Confidence, elapsed, policy);
         }

@@ -15,7 +15,8 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
     private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
 
     private KeyResultSetup? _setup;
-    private readonly List<CheckIn> _checkIns = [];
+    /// <summary>Durable check-ins in commit order; replaced, never changed in place (see <see cref="LocalScores.SetCheckIns"/>).</summary>
+    private CheckIn[] _checkIns = [];
     private readonly Dictionary<string, CheckIn> _checkInsById = [];
     private CheckIn? _latest;
     private CheckIn? _latestConfident;
@@ -32,8 +33,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
             {
                 ParentIds = _setup.ObjectiveId is { } p ? [p] : [];
                 if (_setup.Definition.KpiId is { } kpiId) _kpi = await LinkKpiAsync(kpiId);
-                foreach (var e in await journal.LoadAsync(Id))
-                    Apply(new CheckIn(e.EntryId, e.Value, e.Confidence, e.Note, e.Author, e.At, null, e.Actor, e.Via));
+                Apply([.. (await journal.LoadAsync(Id)).Select(e => new CheckIn(e.EntryId, e.Value, e.Confidence, e.Note, e.Author, e.At, null, e.Actor, e.Via))]);
             }
         }
         Initialize();
@@ -65,14 +65,14 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
             if (await journal.GetAsync(Id, valid.ClientId) is { } stored)
             {
                 var committed = new CheckIn(stored.EntryId, stored.Value, stored.Confidence, stored.Note, stored.Author, stored.At, null, stored.Actor, stored.Via);
-                Apply(committed);
+                Apply([committed]);
                 Flush();
                 Idempotent.EnsureSame(committed.ClientId, (committed.Value, committed.Confidence, committed.Note, committed.At),
                     (checkIn.Value, checkIn.Confidence, checkIn.Note, checkIn.At));
             }
             return new CheckInResult(false, CurrentScore("keyResultId"));
         }
-        Apply(valid);
+        Apply([valid]);
         if (checkIn.TraceId is { } trace) AddTraces([trace]);
         // A key result publishes each check-in at once (its parents coalesce bursts): the answer then carries the
         // version of the score that includes this check-in, and a read right after the answer returns that score.
@@ -100,13 +100,21 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
         return new CheckIn(id, c.Value, confidence, note, author, at, null, Check.Text("authorId", c.AuthorId, Check.MaxName), Check.Text("via", c.Via, Check.MaxName));
     }
 
-    private void Apply(CheckIn c)
+    /// <summary>Applies durable check-ins (a retry's is skipped) and publishes the new list for time travel.</summary>
+    private void Apply(IReadOnlyList<CheckIn> checkIns)
     {
-        if (!_checkInsById.TryAdd(c.ClientId, c)) return;
-        _checkIns.Add(c);
-        // The same rule as KeyResultInput.FromCheckIns, kept incrementally: latest by time, later arrival wins ties.
-        if (_latest is null || c.At >= _latest.At) _latest = c;
-        if (c.Confidence is not null && (_latestConfident is null || c.At >= _latestConfident.At)) _latestConfident = c;
+        var added = new List<CheckIn>(checkIns.Count);
+        foreach (var c in checkIns)
+        {
+            if (!_checkInsById.TryAdd(c.ClientId, c)) continue;
+            added.Add(c);
+            // The same rule as KeyResultInput.FromCheckIns, kept incrementally: latest by time, later arrival wins ties.
+            if (_latest is null || c.At >= _latest.At) _latest = c;
+            if (c.Confidence is not null && (_latestConfident is null || c.At >= _latestConfident.At)) _latestConfident = c;
+        }
+        if (added.Count == 0) return;
+        _checkIns = [.. _checkIns, .. added];
+        LocalScores.SetCheckIns(Id, _checkIns);
     }
 
     Task<KeyResultView> IKeyResultGrain.GetViewAsync()
@@ -115,7 +123,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
         var input = Input(setup);
         var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.UtcNow);
         return Task.FromResult(new KeyResultView(setup.Definition, CurrentScore("keyResultId"), setup.ObjectiveId, setup.Weight,
-            input.Current, Rules.ExpectedFor(setup.Definition.Kind, elapsed), _checkIns.Count));
+            input.Current, Rules.ExpectedFor(setup.Definition.Kind, elapsed), _checkIns.Length));
     }
 
     Task<ImmutableArray<CheckIn>> IKeyResultGrain.GetHistoryAsync()

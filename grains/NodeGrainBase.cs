@@ -15,6 +15,9 @@ public abstract class NodeGrainBase : Grain
 
     private readonly LocalScores _localScores;
 
+    /// <summary>This silo's table of what its active nodes publish.</summary>
+    protected LocalScores LocalScores => _localScores;
+
     protected NodeGrainBase(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed, LocalScores localScores)
     {
         Options = options.Value;

@@ -32,7 +32,8 @@ public sealed partial class CycleGrain
         at = Micros(at);
         await EnsureWithinLifetimeAsync(at);
         var past = await ReadAtAsync(at, PastStructure.Of);
-        var scores = await ScoreInactiveAsync(past.Objectives, past.Edges, [.. past.KeyResults], [], past.Info, past.Policy, past.Frozen, at);
+        var scores = await ScoreInactiveAsync(past.Objectives, past.Edges, [.. past.KeyResults],
+            new(past.Objectives.Length + past.KeyResults.Length), past.Info, past.Policy, past.Frozen, at);
         // A past structure has no live version: 0 tells a planner it is not one to build on.
         return new CycleSnapshot(past.Info, past.Policy, past.Objectives, past.KeyResults, past.Edges, scores, asked, 0);
     }

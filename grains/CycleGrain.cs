@@ -469,8 +469,9 @@ public sealed partial class CycleGrain(
     }
 
     /// <summary>
-    /// Scores nodes from their facts with the engine's rules: key results from the journal's latest entries (those
-    /// dated at or before <paramref name="asOf"/>, when given), objectives rolled up from their children; a closed
+    /// Scores nodes from their facts with the engine's rules: key results from their latest facts (those dated at or
+    /// before <paramref name="asOf"/>, when given: from memory for those active here, else from the journal), objectives
+    /// rolled up from their children, in place in <paramref name="live"/>; a closed
     /// cycle's nodes keep their frozen grades. Nodes given in <paramref name="live"/> keep their score.
     /// </summary>
     private async Task<Dictionary<string, NodeScore>> ScoreInactiveAsync(ImmutableArray<ObjectiveDefinition> objectives,
@@ -482,22 +483,28 @@ public sealed partial class CycleGrain(
             foreach (var (id, f) in frozen) live.TryAdd(id, f);
             return live;
         }
+        var elapsed = Rules.ExpectedProgress(info.Definition.Start, info.Definition.End, asOf ?? clock.UtcNow);
         // As of an instant, a key result active in this silo has its durable check-ins in memory (by the same rule as
         // the journal's query, whose latest-arrival tie-break is its commit order); the journal is asked for the rest.
-        var remembered = new Dictionary<string, KeyResultInput>();
+        var fromJournal = new List<KeyResultDefinition>();
         var sources = new HashSet<string>();
         foreach (var kr in inactive)
         {
-            if (asOf is { } t && kr.Kind != KeyResultKind.KpiLinked && localScores.TryGetCheckIns(kr.Id, out var checkIns))
-                remembered[kr.Id] = KeyResultInput.FromCheckIns(kr, checkIns.Where(c => c.At <= t));
-            else sources.Add(kr.KpiId ?? kr.Id);
+            if (asOf is not null && kr.Kind != KeyResultKind.KpiLinked && localScores.TryGetCheckIns(kr.Id, out var checkIns))
+            {
+                var input = KeyResultInput.FromCheckIns(kr, checkIns, asOf);
+                live[kr.Id] = Rules.ScoreKeyResult(kr, input.Current, input.HasValue, input.Confidence, elapsed, policy);
+            }
+            else
+            {
+                fromJournal.Add(kr);
+                sources.Add(kr.KpiId ?? kr.Id);
+            }
         }
         var latest = await journal.LatestAsync(sources, asOf);
-        var elapsed = Rules.ExpectedProgress(info.Definition.Start, info.Definition.End, asOf ?? clock.UtcNow);
-        foreach (var kr in inactive)
+        foreach (var kr in fromJournal)
         {
-            var input = remembered.TryGetValue(kr.Id, out var r) ? r
-                : kr.Kind == KeyResultKind.KpiLinked ? KeyResultInput.FromKpi(kr, latest.GetValueOrDefault(kr.KpiId!)?.Value, null)
+            var input = kr.Kind == KeyResultKind.KpiLinked ? KeyResultInput.FromKpi(kr, latest.GetValueOrDefault(kr.KpiId!)?.Value, null)
                 : latest.TryGetValue(kr.Id, out var e) ? new KeyResultInput(e.Value, true, e.Confidence) : KeyResultInput.Initial(kr);
             live[kr.Id] = Rules.ScoreKeyResult(kr, input.Current, input.HasValue, input.Confidence, elapsed, policy);
         }

@@ -10,13 +10,16 @@ public readonly record struct KeyResultInput(double Current, bool HasValue, doub
 
     /// <summary>
     /// The input of a key result from its check-ins: the value of the latest one by time (a later arrival wins a
-    /// tie), and the confidence of the latest one that gave a confidence.
+    /// tie), and the confidence of the latest one that gave a confidence. With <paramref name="asOf"/>, only check-ins
+    /// dated at or before it count.
     /// </summary>
-    public static KeyResultInput FromCheckIns(KeyResultDefinition kr, IEnumerable<CheckIn> checkIns)
+    public static KeyResultInput FromCheckIns(KeyResultDefinition kr, IEnumerable<CheckIn> checkIns, DateTimeOffset? asOf = null)
     {
+        var until = asOf ?? DateTimeOffset.MaxValue;
         CheckIn? latest = null, latestConfident = null;
         foreach (var c in checkIns)
         {
+            if (c.At > until) continue;
             if (latest is null || c.At >= latest.At) latest = c;
             if (c.Confidence is not null && (latestConfident is null || c.At >= latestConfident.At)) latestConfident = c;
         }

@@ -3,8 +3,9 @@ using OkrGrid.Grains.Journal;
 
 namespace OkrGrid.Bench;
 
-/// <param name="Path">"memory": an instant after the latest snapshot (the live structure with later changes taken back);
-/// "database": an instant before it (the nearest snapshot before the instant and the log up to it, read from PostgreSQL).</param>
+/// <param name="Path">"memory": an instant after the latest snapshot (the live structure with the later changes, all in
+/// memory, taken back); "database": an instant before it (the later changes before the snapshot read from the log, or the
+/// nearest snapshot before the instant and the log up to it, read from PostgreSQL — <paramref name="Source"/> says which).</param>
 /// <param name="ChangesAfter">Structural changes committed after the instant (what the memory path takes back).</param>
 /// <param name="Source">Where the structure of the instant came from, as the log and snapshots in the database say.</param>
 /// <param name="JournalQuery">The engine's own query for every key result's latest facts dated by the instant
@@ -205,45 +206,64 @@ public static class StructureFigures
         if (latest is { } l && l.At > atMemory) failures.Add($"time travel: a snapshot was written after the 'memory' instant (at {l.At:O}); it is not the memory path");
         var facts = await JournalFacts.ReadAsync(connectionString);
         var figures = ImmutableArray.CreateBuilder<TimeTravelFigure>();
-        foreach (var (path, at, structure) in new[] { ("memory", atMemory, structureAtMemory), ("database", atDatabase, structureAtDatabase) })
+        var nodes = structureAtMemory.Objectives.Length + structureAtMemory.KeyResults.Length;
+        // First with every key result active (their check-ins in memory), then with the silo's idle activations
+        // collected (the key results' facts come from the journal, as for a cycle nobody has looked at lately).
+        foreach (var asleep in new[] { false, true })
         {
-            var reference = facts.Reference(structure, at, at);
-            var latency = new Latency();
-            for (int i = -1; i < (options.Quick ? 2 : 5); i++)
+            var awake = -1;
+            if (asleep)
             {
-                var t0 = Stopwatch.GetTimestamp();
-                var past = await cycle.GetSnapshotAtAsync(at);
-                if (i >= 0) latency.Record(Stopwatch.GetElapsedTime(t0));
-                var diffs = LargeOrgFigures.Differences(past, structure, reference);
-                if (diffs.Count > 0)
+                var management = client.GetGrain<IManagementGrain>(0);
+                await management.ForceActivationCollection(TimeSpan.Zero);
+                awake = (await management.GetSimpleGrainStatistics()).Where(g => g.GrainType.Contains("KeyResultGrain")).Sum(g => g.ActivationCount);
+            }
+            foreach (var (path, at, structure) in new[] { ("memory", atMemory, structureAtMemory), ("database", atDatabase, structureAtDatabase) })
+            {
+                var reference = facts.Reference(structure, at, at);
+                var latency = new Latency();
+                for (int i = -1; i < (options.Quick ? 2 : 5); i++)
                 {
-                    failures.Add($"time travel ({path}, run {i + 2}): {diffs.Count:N0} difference(s) from the structure recorded then and the reference");
-                    failures.AddRange(diffs.Take(5).Select(d => $"time travel ({path}): {d}"));
+                    var t0 = Stopwatch.GetTimestamp();
+                    var past = await cycle.GetSnapshotAtAsync(at);
+                    if (i >= 0) latency.Record(Stopwatch.GetElapsedTime(t0));
+                    var diffs = LargeOrgFigures.Differences(past, structure, reference);
+                    if (diffs.Count > 0)
+                    {
+                        failures.Add($"time travel ({path}, run {i + 2}): {diffs.Count:N0} difference(s) from the structure recorded then and the reference");
+                        failures.AddRange(diffs.Take(5).Select(d => $"time travel ({path}): {d}"));
+                    }
                 }
+                // Where the time goes: the journal query alone, as the engine makes it when no key result is active here.
+                var sources = structure.KeyResults.Select(k => k.KpiId ?? k.Id).Distinct().ToList();
+                var query = new Latency();
+                for (int i = 0; i < 2; i++)
+                {
+                    var t0 = Stopwatch.GetTimestamp();
+                    await journal.LatestAsync(sources, at);
+                    query.Record(Stopwatch.GetElapsedTime(t0));
+                }
+                var source = await SourceAsync(connectionString, cycleId, at, nodes);
+                var factsFrom = asleep ? $"key results asleep ({awake:N0} active left): their facts from the journal" : "every key result active: their facts in memory";
+                figures.Add(new TimeTravelFigure(path, at, structure.Objectives.Length + structure.KeyResults.Length,
+                    await CountChangesAsync(connectionString, cycleId, "at > @at", at), $"{source}; {factsFrom}", latency.Summary(), query.Summary(), facts.Entries));
+                say($"Structure: snapshot as of a past instant ({path}; {source}; {factsFrom}): {latency.Summary()}; the journal query alone " +
+                    $"p50 {query.Summary().P50Ms:F0} ms ({sources.Count:N0} nodes, {facts.Entries:N0} journal entries).");
             }
-            // Where the time goes: the same journal query alone (what the engine asks for every key result of the instant).
-            var sources = structure.KeyResults.Select(k => k.KpiId ?? k.Id).Distinct().ToList();
-            var query = new Latency();
-            for (int i = 0; i < 2; i++)
-            {
-                var t0 = Stopwatch.GetTimestamp();
-                await journal.LatestAsync(sources, at);
-                query.Record(Stopwatch.GetElapsedTime(t0));
-            }
-            var source = await SourceAsync(connectionString, cycleId, path, at);
-            figures.Add(new TimeTravelFigure(path, at, structure.Objectives.Length + structure.KeyResults.Length,
-                await CountChangesAsync(connectionString, cycleId, "at > @at", at), source, latency.Summary(), query.Summary(), facts.Entries));
-            say($"Structure: snapshot as of a past instant ({path}; {source}): {latency.Summary()}; the journal query alone " +
-                $"p50 {query.Summary().P50Ms:F0} ms ({sources.Count:N0} nodes, {facts.Entries:N0} journal entries).");
         }
         return figures.ToImmutable();
     }
 
     /// <summary>What the engine reads for an instant, by the rule it follows (see CycleGrain.TimeTravel).</summary>
-    private static async Task<string> SourceAsync(string connectionString, string cycleId, string path, DateTimeOffset at)
+    private static async Task<string> SourceAsync(string connectionString, string cycleId, DateTimeOffset at, int nodes)
     {
-        if (path == "memory")
-            return $"the live structure, {await CountChangesAsync(connectionString, cycleId, "at > @at", at):N0} later changes taken back";
+        var later = await CountChangesAsync(connectionString, cycleId, "at > @at", at);
+        var latest = await LatestSnapshotAsync(connectionString, cycleId);
+        if (latest is null || latest.Value.At <= at)
+            return $"the live structure, {later:N0} later changes taken back (all in memory)";
+        var fromLog = await CountChangesAsync(connectionString, cycleId, $"at > @at and seq <= {latest.Value.Seq}", at);
+        if (fromLog <= Math.Max(new EngineOptions().SnapshotEvery, nodes / 4))
+            return $"the live structure, {later:N0} later changes taken back ({fromLog:N0} of them read from the log)";
         var snapshot = await SnapshotAtOrBeforeAsync(connectionString, cycleId, at);
         var replayed = await CountChangesAsync(connectionString, cycleId, $"seq > {snapshot?.Seq ?? 0} and at <= @at", at);
         return snapshot is { } s

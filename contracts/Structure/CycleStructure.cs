@@ -210,8 +210,10 @@ public sealed class CycleStructure
 
     private void AddEdge(Edge e)
     {
-        (_childrenOf.TryGetValue(e.ParentId, out var c) ? c : _childrenOf[e.ParentId] = []).Add(e);
-        (_parentsOf.TryGetValue(e.ChildId, out var p) ? p : _parentsOf[e.ChildId] = []).Add(e);
+        // Lists start with room for one edge: nearly every node has one parent, and a list of four held a hundred
+        // thousand empty slots in a large cycle.
+        (_childrenOf.TryGetValue(e.ParentId, out var c) ? c : _childrenOf[e.ParentId] = new(1)).Add(e);
+        (_parentsOf.TryGetValue(e.ChildId, out var p) ? p : _parentsOf[e.ChildId] = new(1)).Add(e);
         EdgeCount++;
     }
 

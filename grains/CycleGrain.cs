@@ -129,7 +129,15 @@ public sealed partial class CycleGrain(
         return OkrRejectedException.NotFound("cycleId", CycleId);
     }
 
-    private CycleWindow Window => new(Definition.Start, Definition.End, S.Closed);
+    private CycleWindow? _window;
+
+    /// <summary>
+    /// One instance for every node's setup while the cycle's dates and closing stay as they are: a setup reaches a node
+    /// in this silo by reference, so a hundred thousand active nodes hold one window, not one each.
+    /// </summary>
+    private CycleWindow Window =>
+        _window is { } w && w.Start == Definition.Start && w.End == Definition.End && w.Closed == S.Closed
+            ? w : _window = new(Definition.Start, Definition.End, S.Closed);
 
     private CycleInfo Info => new(Definition, S.Closed, S.ClosedAt);
 

@@ -176,6 +176,10 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
         return _latest is null ? KeyResultInput.Initial(kr) : new KeyResultInput(_latest.Value, true, _latestConfident?.Confidence);
     }
 
+    /// <summary>Only a status against the moving pace moves: not without a value, not frozen, not a level to hold.</summary>
+    protected override bool MovesWithTime(NodeScore score) =>
+        _setup is { Frozen: null } setup && !score.NoData && Rules.PaceMoves(setup.Definition.Kind);
+
     protected override NodeScore? Compute()
     {
         if (_setup is not { } setup) return null;

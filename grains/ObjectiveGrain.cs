@@ -93,6 +93,9 @@ public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock
         }
     }
 
+    /// <summary>A rolled-up status moves with the pace; no status (no data) and a frozen grade do not.</summary>
+    protected override bool MovesWithTime(NodeScore score) => _setup is { Frozen: null } && !score.NoData;
+
     protected override NodeScore? Compute()
     {
         if (_setup is not { } setup) return null;

@@ -49,7 +49,9 @@ public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock
         if (stale && childScore.Traces is null) return Task.CompletedTask;
         // A stale score is dropped, but its traces still go up: the newer score it lost to reflects them too.
         AddTraces(childScore.Traces);
-        if (!stale) _children[childScore.NodeId] = childScore with { Traces = null };
+        // The child's own published score when it carries no traces (the usual case): a copy of it for every edge
+        // was a hundred bytes of every active node.
+        if (!stale) _children[childScore.NodeId] = childScore.Traces is null ? childScore : childScore with { Traces = null };
         Touch();
         return Task.CompletedTask;
     }

@@ -60,6 +60,7 @@ public sealed partial class CycleGrain(
         try
         {
             S = stored.Snapshot is null ? new CycleStructure() : CycleStructure.FromState(stored.Snapshot);
+            S.ShareRepeatedValues(); // a snapshot written before values were shared holds a copy per node
         }
         catch (InvalidDataException ex)
         {
@@ -69,10 +70,13 @@ public sealed partial class CycleGrain(
         _snapshotAt = stored.Snapshot?.At ?? DateTimeOffset.MinValue;
         foreach (var row in stored.Tail)
         {
-            try { S.Apply(row.Change); }
+            // Each row decodes with copies of its own (the cycle id, owners, ids its edges name): the structure and
+            // the tail keep the shared instances instead.
+            StructureChange change;
+            try { S.Apply(change = S.Canonical(row.Change)); }
             catch (InvalidDataException ex) { throw StructureLogCorruption.Error(CycleId, row.Change.Seq, "log row", ex); }
-            _tail.Add(row.Change);
-            _tailOps += row.Change.Ops.Length;
+            _tail.Add(change);
+            _tailOps += change.Ops.Length;
         }
         // Entries of changes committed just before a crash reach the audit table now (it keeps each (source, seq) once).
         var audited = await audit.LastSeqAsync(AuditSource);
@@ -91,6 +95,7 @@ public sealed partial class CycleGrain(
         var at = Micros(Min(r.Definition!.Start, clock.UtcNow));
         S = CycleStructure.FromParts(r.CompanyId, r.Definition, r.Policy, r.Closed, r.ClosedAt, r.Objectives.Values, r.KeyResults.Values,
             r.Edges, r.Frozen.Values, r.NextId, r.AuditSeq, at);
+        S.ShareRepeatedValues();
         await store.WriteSnapshotAsync(CycleId, S.ToState());
         _snapshotSeq = S.Seq;
         _snapshotAt = S.At;
@@ -100,7 +105,21 @@ public sealed partial class CycleGrain(
             CycleId, S.NodeCount, S.EdgeCount);
     }
 
-    private string CycleId => this.GetPrimaryKeyString();
+    private string? _key;
+
+    /// <summary>
+    /// The cycle's id — the instance its definition holds, once there is one: it goes into every node defined here,
+    /// and the grain key is decoded into a new string each time it is asked for (a hundred thousand copies of the
+    /// same few bytes after an import).
+    /// </summary>
+    private string CycleId
+    {
+        get
+        {
+            var key = _key ??= this.GetPrimaryKeyString();
+            return S.Definition?.Id is { } id && id == key ? id : key;
+        }
+    }
 
     private CycleDefinition Definition => S.Definition ?? throw NoSuchCycle();
 
@@ -110,7 +129,15 @@ public sealed partial class CycleGrain(
         return OkrRejectedException.NotFound("cycleId", CycleId);
     }
 
-    private CycleWindow Window => new(Definition.Start, Definition.End, S.Closed);
+    private CycleWindow? _window;
+
+    /// <summary>
+    /// One instance for every node's setup while the cycle's dates and closing stay as they are: a setup reaches a node
+    /// in this silo by reference, so a hundred thousand active nodes hold one window, not one each.
+    /// </summary>
+    private CycleWindow Window =>
+        _window is { } w && w.Start == Definition.Start && w.End == Definition.End && w.Closed == S.Closed
+            ? w : _window = new(Definition.Start, Definition.End, S.Closed);
 
     private CycleInfo Info => new(Definition, S.Closed, S.ClosedAt);
 
@@ -157,7 +184,8 @@ public sealed partial class CycleGrain(
         // A change never takes effect before the one it follows; whole microseconds, as PostgreSQL keeps them, so an
         // instant compares the same in memory and in the log.
         var at = Micros(Max(effectiveAt ?? clock.UtcNow, S.At));
-        var change = new StructureChange(S.Seq + 1, at, [.. ops]);
+        // Shared instances in the structure and the tail (a client's import brings a copy of every repeated value).
+        var change = S.Canonical(new StructureChange(S.Seq + 1, at, [.. ops]));
         S.Apply(change); // an op that does not fit is a bug here: it throws before anything is queued
         AuditEntry? auditEntry = null;
         if (entry is { } e)

@@ -17,7 +17,8 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
     private KeyResultSetup? _setup;
     /// <summary>Durable check-ins in commit order; replaced, never changed in place (see <see cref="LocalScores.SetCheckIns"/>).</summary>
     private CheckIn[] _checkIns = [];
-    private readonly Dictionary<string, CheckIn> _checkInsById = [];
+    /// <summary>Made at the first check-in: early in a cycle most key results have none, and an empty dictionary was 80 bytes of every active one.</summary>
+    private Dictionary<string, CheckIn>? _checkInsById;
     private CheckIn? _latest;
     private CheckIn? _latestConfident;
     private KpiState? _kpi;
@@ -48,7 +49,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
         if (actor is not null) checkIn = checkIn with { Author = actor.Name, AuthorId = actor.Id, Via = actor.Via };
         // A retry (same client id) is answered with the score as it is, and applies nothing; the same id with other
         // content is a client bug that must not pass for a retry: its new value would silently be dropped.
-        if (_checkInsById.TryGetValue(Check.ClientId("clientId", checkIn.ClientId), out var earlier))
+        if (_checkInsById is not null && _checkInsById.TryGetValue(Check.ClientId("clientId", checkIn.ClientId), out var earlier))
         {
             Idempotent.EnsureSame(earlier.ClientId, (earlier.Value, earlier.Confidence, earlier.Note, earlier.At),
                 (checkIn.Value, checkIn.Confidence, checkIn.Note, checkIn.At));
@@ -106,7 +107,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
         var added = new List<CheckIn>(checkIns.Count);
         foreach (var c in checkIns)
         {
-            if (!_checkInsById.TryAdd(c.ClientId, c)) continue;
+            if (!(_checkInsById ??= []).TryAdd(c.ClientId, c)) continue;
             added.Add(c);
             // The same rule as KeyResultInput.FromCheckIns, kept incrementally: latest by time, later arrival wins ties.
             if (_latest is null || c.At >= _latest.At) _latest = c;
@@ -175,6 +176,10 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
         if (kr.Kind == KeyResultKind.KpiLinked) return KeyResultInput.FromKpi(kr, _kpi?.Latest, null);
         return _latest is null ? KeyResultInput.Initial(kr) : new KeyResultInput(_latest.Value, true, _latestConfident?.Confidence);
     }
+
+    /// <summary>Only a status against the moving pace moves: not without a value, not frozen, not a level to hold.</summary>
+    protected override bool MovesWithTime(NodeScore score) =>
+        _setup is { Frozen: null } setup && !score.NoData && Rules.PaceMoves(setup.Definition.Kind);
 
     protected override NodeScore? Compute()
     {

@@ -42,6 +42,13 @@ public abstract class NodeGrainBase : Grain
     protected abstract NodeScore? Compute();
 
     /// <summary>
+    /// Whether <paramref name="score"/>, as <see cref="Compute"/> gives it now, can come out different later with no
+    /// new input: its status is measured against the cycle's expected pace, which moves with the clock. Not for a
+    /// node without data (no status), a frozen grade, or a key result held to a fixed level.
+    /// </summary>
+    protected abstract bool MovesWithTime(NodeScore score);
+
+    /// <summary>
     /// Sets the first score on activation and tells the parents. A parent may hold a score for this node that its
     /// cycle computed while the node was asleep; if the node woke up because a child pushed news, the score it
     /// starts with already includes that news, which it would otherwise never forward.
@@ -51,12 +58,25 @@ public abstract class NodeGrainBase : Grain
         Published = Compute() is { } s ? s with { Version = Versions.Next(0) } : null;
         if (Published is null) return;
         _localScores.Set(Published);
-        EnsureStatusRefresh();
+        UpdateStatusRefresh(Published);
         Send(Published, ParentIds);
     }
 
-    private void EnsureStatusRefresh() =>
-        _statusRefresh ??= this.RegisterGrainTimer(RefreshStatus, new GrainTimerCreationOptions(Options.StatusRefresh, Options.StatusRefresh));
+    /// <summary>
+    /// Keeps the status-refresh timer while the score moves with time, and only then: a refresh of any other score
+    /// computes the same score and publishes nothing. A grain timer and the bookkeeping Orleans keeps for it cost an
+    /// activation about 800 bytes — a fifth of an active node — and most nodes early in a cycle have no data yet.
+    /// </summary>
+    private void UpdateStatusRefresh(NodeScore? score)
+    {
+        if (score is not null && MovesWithTime(score))
+            _statusRefresh ??= this.RegisterGrainTimer(RefreshStatus, new GrainTimerCreationOptions(Options.StatusRefresh, Options.StatusRefresh));
+        else if (_statusRefresh is not null)
+        {
+            _statusRefresh.Dispose();
+            _statusRefresh = null;
+        }
+    }
 
     /// <summary>The node's inputs changed: forward now, or at the end of this tick under a burst.</summary>
     protected void Touch()
@@ -69,6 +89,9 @@ public abstract class NodeGrainBase : Grain
     protected void Flush()
     {
         var next = Compute();
+        // Before the early returns: a new setup (another kind, a closing) can change whether the score moves with
+        // time without changing the score.
+        UpdateStatusRefresh(next);
         if (next is null) return;
         var traces = _pendingTraces is { Count: > 0 } t ? t.ToArray() : null;
         // Unchanged: nothing to publish — unless a traced change must still be carried up.
@@ -76,7 +99,6 @@ public abstract class NodeGrainBase : Grain
         _pendingTraces?.Clear();
         Published = next with { Version = Versions.Next(Published?.Version ?? 0), Traces = traces };
         _localScores.Set(Published);
-        EnsureStatusRefresh();
         _feed.Publish(new NodeChange(Id, Published.Kind, CycleId, Published.Version, Published, null, Clock.UtcNow));
         Send(Published, ParentIds);
     }

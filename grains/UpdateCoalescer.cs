@@ -9,6 +9,12 @@ namespace OkrGrid.Grains;
 /// </summary>
 internal sealed class UpdateCoalescer(IGrainBase grain, TimeSpan tick, Action flush) : IDisposable
 {
+    /// <summary>
+    /// Ticks of quiet after which the timer is given back: a grain timer with what Orleans keeps for it is ~500 bytes,
+    /// and after a burst (an import, a wave of check-ins) every objective it reached kept one for the rest of its life.
+    /// </summary>
+    private const int QuietTicks = 50;
+
     private IGrainTimer? _timer;
     private long _lastFlush;
     private bool _armed;
@@ -30,8 +36,17 @@ internal sealed class UpdateCoalescer(IGrainBase grain, TimeSpan tick, Action fl
 
     private Task OnTimer()
     {
+        if (!_armed)
+        {
+            // The check after a flush found nothing more to do for QuietTicks: the next burst makes a new timer.
+            _timer?.Dispose();
+            _timer = null;
+            return Task.CompletedTask;
+        }
         _armed = false;
         Run();
+        // Once more after a quiet spell, to give the timer back; a touch before then re-arms it for its tick instead.
+        _timer?.Change(tick * QuietTicks, Timeout.InfiniteTimeSpan);
         return Task.CompletedTask;
     }
 

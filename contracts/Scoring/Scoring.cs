@@ -44,8 +44,10 @@ public static class Rules
     /// The pace a key result is measured against. A "stay at or above/below" key result must hold at every
     /// moment of the cycle, so it is measured against full progress rather than the elapsed fraction.
     /// </summary>
-    public static double ExpectedFor(KeyResultKind kind, double elapsed) =>
-        kind is KeyResultKind.StayAtOrAbove or KeyResultKind.StayAtOrBelow ? 1.0 : elapsed;
+    public static double ExpectedFor(KeyResultKind kind, double elapsed) => PaceMoves(kind) ? elapsed : 1.0;
+
+    /// <summary>Whether the pace a key result of this kind is measured against moves as the cycle goes by.</summary>
+    public static bool PaceMoves(KeyResultKind kind) => kind is not (KeyResultKind.StayAtOrAbove or KeyResultKind.StayAtOrBelow);
 
     /// <summary>
     /// On track when progress ≥ expected − on-track margin; at risk when the gap is at most the at-risk

@@ -210,8 +210,10 @@ public sealed class CycleStructure
 
     private void AddEdge(Edge e)
     {
-        (_childrenOf.TryGetValue(e.ParentId, out var c) ? c : _childrenOf[e.ParentId] = []).Add(e);
-        (_parentsOf.TryGetValue(e.ChildId, out var p) ? p : _parentsOf[e.ChildId] = []).Add(e);
+        // Lists start with room for one edge: nearly every node has one parent, and a list of four held a hundred
+        // thousand empty slots in a large cycle.
+        (_childrenOf.TryGetValue(e.ParentId, out var c) ? c : _childrenOf[e.ParentId] = new(1)).Add(e);
+        (_parentsOf.TryGetValue(e.ChildId, out var p) ? p : _parentsOf[e.ChildId] = new(1)).Add(e);
         EdgeCount++;
     }
 
@@ -226,6 +228,199 @@ public sealed class CycleStructure
         }
         EdgeCount--;
         return true;
+    }
+
+    // ---- Shared instances --------------------------------------------------------------------------------
+    // Every node repeats a few values — the cycle's id, its owner, its unit and KPI — and every edge names two nodes.
+    // Decoded from the log (each row on its own), from a snapshot written before values were shared, or sent by a
+    // client as JSON, each copy is an object of its own: at 100k nodes, megabytes of equal strings and owners held for
+    // as long as the cycle is. The live structure keeps one instance of each. Only instances change, never values: a
+    // change made canonical is equal, op by op, to the change it was made from, and applies the same.
+
+    private Dictionary<Owner, Owner>? _owners;
+    private Dictionary<string, string>? _words;
+
+    /// <summary>
+    /// <paramref name="change"/> with the values it repeats replaced by the instances this structure holds (or, for
+    /// nodes it creates, by the instances it brings); the same change when nothing needs replacing. Apply what it
+    /// returns, and keep that: the change given may hold the only other copies.
+    /// </summary>
+    public StructureChange Canonical(StructureChange change)
+    {
+        StructureOp[]? ops = null;
+        Dictionary<string, string>? created = null;
+        for (int i = 0; i < change.Ops.Length; i++)
+        {
+            var op = change.Ops[i];
+            var shared = Canonical(op, ref created);
+            if (ReferenceEquals(shared, op)) continue;
+            ops ??= [.. change.Ops];
+            ops[i] = shared;
+        }
+        return ops is null ? change : change with { Ops = [.. ops] };
+    }
+
+    /// <summary>
+    /// Makes the whole structure share its repeated values, as <see cref="Canonical(StructureChange)"/> does for one
+    /// change: for a structure read from a snapshot (a snapshot written from shared values decodes shared, so this
+    /// only replaces anything in one written before).
+    /// </summary>
+    public void ShareRepeatedValues()
+    {
+        const Dictionary<string, string>? none = null;
+        foreach (var o in _objectives.Values.ToList())
+            if (Shared(o, o.Id) is var s && !ReferenceEquals(s, o)) _objectives[o.Id] = s;
+        foreach (var k in _keyResults.Values.ToList())
+            if (Shared(k, k.Id) is var s && !ReferenceEquals(s, k)) _keyResults[k.Id] = s;
+        foreach (var f in _frozen.Values.ToList())
+            if (Shared(f, none) is var s && !ReferenceEquals(s, f))
+            {
+                _frozen.Remove(f.NodeId); // the key is the copy too
+                _frozen[s.NodeId] = s;
+            }
+        // An edge is in two lists, under keys that are its ends' ids: rebuilt when any edge or key is a copy.
+        var copies = false;
+        foreach (var (id, list) in _childrenOf)
+        {
+            copies |= !ReferenceEquals(id, IdOf(id, none));
+            foreach (var e in list) copies |= !ReferenceEquals(Shared(e, none), e);
+        }
+        foreach (var id in _parentsOf.Keys) copies |= !ReferenceEquals(id, IdOf(id, none));
+        if (!copies) return;
+        var edges = Edges.ToList();
+        _childrenOf.Clear();
+        _parentsOf.Clear();
+        EdgeCount = 0;
+        foreach (var e in edges) AddEdge(Shared(e, none));
+    }
+
+    private StructureOp Canonical(StructureOp op, ref Dictionary<string, string>? created)
+    {
+        switch (op)
+        {
+            case ObjectivePut p:
+            {
+                var current = _objectives.GetValueOrDefault(p.Objective.Id);
+                var objective = Shared(p.Objective, current?.Id ?? Created(p.Objective.Id, ref created));
+                var before = current is not null && current.Equals(p.Before) ? current : p.Before;
+                return ReferenceEquals(objective, p.Objective) && ReferenceEquals(before, p.Before) ? op : new ObjectivePut(objective, before);
+            }
+            case KeyResultPut p:
+            {
+                var current = _keyResults.GetValueOrDefault(p.KeyResult.Id);
+                var keyResult = Shared(p.KeyResult, current?.Id ?? Created(p.KeyResult.Id, ref created));
+                var before = current is not null && current.Equals(p.Before) ? current : p.Before;
+                return ReferenceEquals(keyResult, p.KeyResult) && ReferenceEquals(before, p.Before) ? op : new KeyResultPut(keyResult, before);
+            }
+            case NodeRemoved r:
+            {
+                // What a removal carries for its undo is what the structure holds now.
+                var id = IdOf(r.NodeId, created);
+                var objective = _objectives.GetValueOrDefault(r.NodeId) is { } o && o.Equals(r.Objective) ? o : r.Objective;
+                var keyResult = _keyResults.GetValueOrDefault(r.NodeId) is { } k && k.Equals(r.KeyResult) ? k : r.KeyResult;
+                var frozen = _frozen.GetValueOrDefault(r.NodeId) is { } f && f.Equals(r.Frozen) ? f : r.Frozen;
+                return ReferenceEquals(id, r.NodeId) && ReferenceEquals(objective, r.Objective) && ReferenceEquals(keyResult, r.KeyResult)
+                    && ReferenceEquals(frozen, r.Frozen) ? op : new NodeRemoved(id, objective, keyResult, frozen);
+            }
+            case EdgeAdded a:
+                return Shared(a.Edge, created) is var added && ReferenceEquals(added, a.Edge) ? op : new EdgeAdded(added);
+            case EdgeRemoved r:
+            {
+                var edge = Shared(r.Edge, created);
+                foreach (var e in ParentsOf(r.Edge.ChildId))
+                    if (e.Equals(r.Edge)) { edge = e; break; }
+                return ReferenceEquals(edge, r.Edge) ? op : new EdgeRemoved(edge);
+            }
+            case PolicySet p:
+                return Policy.Equals(p.Before) && !ReferenceEquals(Policy, p.Before) ? p with { Before = Policy } : op;
+            case CycleClosed c:
+                return Shared(c.Frozen, created) is var grades && grades == c.Frozen ? op : c with { Frozen = grades };
+            case CycleReopened r:
+                return Shared(r.Frozen, created) is var undone && undone == r.Frozen ? op : r with { Frozen = undone };
+            default:
+                return op;
+        }
+    }
+
+    private ObjectiveDefinition Shared(ObjectiveDefinition o, string id)
+    {
+        var (cycleId, owner, description) = (CycleIdOf(o.CycleId), Shared(o.Owner), o.Description is "" ? "" : o.Description);
+        return ReferenceEquals(id, o.Id) && ReferenceEquals(cycleId, o.CycleId) && ReferenceEquals(owner, o.Owner) && ReferenceEquals(description, o.Description)
+            ? o : o with { Id = id, CycleId = cycleId, Owner = owner, Description = description };
+    }
+
+    private KeyResultDefinition Shared(KeyResultDefinition k, string id)
+    {
+        var (cycleId, owner, unit, kpiId) = (CycleIdOf(k.CycleId), Shared(k.Owner), Word(k.Unit), Word(k.KpiId));
+        return ReferenceEquals(id, k.Id) && ReferenceEquals(cycleId, k.CycleId) && ReferenceEquals(owner, k.Owner)
+            && ReferenceEquals(unit, k.Unit) && ReferenceEquals(kpiId, k.KpiId)
+            ? k : k with { Id = id, CycleId = cycleId, Owner = owner, Unit = unit!, KpiId = kpiId };
+    }
+
+    private Edge Shared(Edge e, Dictionary<string, string>? created)
+    {
+        var (parentId, childId) = (IdOf(e.ParentId, created), IdOf(e.ChildId, created));
+        return ReferenceEquals(parentId, e.ParentId) && ReferenceEquals(childId, e.ChildId) ? e : e with { ParentId = parentId, ChildId = childId };
+    }
+
+    private NodeScore Shared(NodeScore s, Dictionary<string, string>? created)
+    {
+        var id = IdOf(s.NodeId, created);
+        return ReferenceEquals(id, s.NodeId) ? s : s with { NodeId = id };
+    }
+
+    /// <summary>Grades with shared node ids; those equal to a grade held now (what a reopening undoes) are that grade.</summary>
+    private ImmutableArray<NodeScore> Shared(ImmutableArray<NodeScore> scores, Dictionary<string, string>? created)
+    {
+        if (scores.IsDefault) return scores;
+        NodeScore[]? shared = null;
+        for (int i = 0; i < scores.Length; i++)
+        {
+            var s = scores[i];
+            var held = s is null ? null : _frozen.GetValueOrDefault(s.NodeId);
+            var one = s is null ? s : held is not null && held.Equals(s) ? held : Shared(s, created);
+            if (ReferenceEquals(one, s)) continue;
+            shared ??= [.. scores];
+            shared[i] = one!;
+        }
+        return shared is null ? scores : [.. shared];
+    }
+
+    private Owner Shared(Owner owner)
+    {
+        if (owner is null) return owner!; // not in a valid op; left for Apply and the grain to meet as it is
+        _owners ??= [];
+        if (_owners.TryGetValue(owner, out var shared)) return shared;
+        _owners[owner] = owner;
+        return owner;
+    }
+
+    /// <summary>One instance of each unit and KPI id (few distinct values, each in many key results).</summary>
+    private string? Word(string? word)
+    {
+        if (word is null) return null;
+        if (word.Length == 0) return "";
+        _words ??= [];
+        if (_words.TryGetValue(word, out var shared)) return shared;
+        _words[word] = word;
+        return word;
+    }
+
+    private string CycleIdOf(string cycleId) => Definition?.Id is { } id && id == cycleId ? id : cycleId;
+
+    /// <summary>The instance of a node's id its definition holds (here, or created earlier in the same change).</summary>
+    private string IdOf(string id, Dictionary<string, string>? created) =>
+        _objectives.TryGetValue(id, out var o) ? o.Id
+        : _keyResults.TryGetValue(id, out var k) ? k.Id
+        : created is not null && created.TryGetValue(id, out var c) ? c
+        : id;
+
+    private static string Created(string id, ref Dictionary<string, string>? created)
+    {
+        created ??= [];
+        if (created.TryGetValue(id, out var first)) return first;
+        created[id] = id;
+        return id;
     }
 
     // ---- Stored form -------------------------------------------------------------------------------------

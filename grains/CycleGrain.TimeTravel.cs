@@ -98,7 +98,8 @@ public sealed partial class CycleGrain
             var upTo = _snapshotSeq;
             var older = await store.LoadRangeAsync(CycleId, seqAt, upTo);
             // A snapshot written meanwhile dropped from the tail what follows these rows: read them again up to it.
-            if (upTo == _snapshotSeq) return ReadUndone(at, older, read);
+            // Redone on the live structure, the rows bring the values it shares, not the copies they were decoded with.
+            if (upTo == _snapshotSeq) return ReadUndone(at, [.. older.Select(S.Canonical)], read);
         }
         var (snapshot, changes) = await store.LoadAsOfAsync(CycleId, at);
         var structure = snapshot is null ? new CycleStructure() : CycleStructure.FromState(snapshot);

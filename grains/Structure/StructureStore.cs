@@ -43,7 +43,7 @@ public sealed class StructureStore(NpgsqlDataSource dataSource, Serializer seria
             seqs[i] = c.Change.Seq;
             ats[i] = c.Change.At.UtcDateTime;
             ops[i] = Encode(c.Change.Ops, c.Change.Ops.Length).ToArray();
-            audits[i] = c.Audit is null ? null : serializer.SerializeToArray(c.Audit);
+            audits[i] = c.Audit is null ? null : Encode(c.Audit, 1).ToArray(); // an import's entry names every node: megabytes, like its ops
         }
         await using var cmd = dataSource.CreateCommand("""
             insert into okr_structure_log (cycle_id, seq, at, ops, audit)

@@ -520,7 +520,7 @@ public sealed partial class CycleGrain(
         {
             if (asOf is not null && kr.Kind != KeyResultKind.KpiLinked && localScores.TryGetCheckIns(kr.Id, out var checkIns))
             {
-                var input = KeyResultInput.FromCheckIns(kr, checkIns, asOf);
+                var input = checkIns.InputOf(kr, asOf);
                 live[kr.Id] = Rules.ScoreKeyResult(kr, input.Current, input.HasValue, input.Confidence, elapsed, policy);
             }
             else

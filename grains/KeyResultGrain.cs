@@ -15,8 +15,10 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
     private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
 
     private KeyResultSetup? _setup;
-    /// <summary>Durable check-ins in commit order; replaced, never changed in place (see <see cref="LocalScores.SetCheckIns"/>).</summary>
+    /// <summary>Durable check-ins in commit order (the history); replaced, never changed in place.</summary>
     private CheckIn[] _checkIns = [];
+    /// <summary>The same check-ins as the compact timeline a scorecard as of an instant reads (see <see cref="LocalScores.SetCheckIns"/>).</summary>
+    private CheckInTimeline _timeline = CheckInTimeline.Empty;
     /// <summary>Made at the first check-in: early in a cycle most key results have none, and an empty dictionary was 80 bytes of every active one.</summary>
     private Dictionary<string, CheckIn>? _checkInsById;
     private CheckIn? _latest;
@@ -115,7 +117,8 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
         }
         if (added.Count == 0) return;
         _checkIns = [.. _checkIns, .. added];
-        LocalScores.SetCheckIns(Id, _checkIns);
+        _timeline = _timeline.Append(added);
+        LocalScores.SetCheckIns(Id, _timeline);
     }
 
     Task<KeyResultView> IKeyResultGrain.GetViewAsync()

@@ -12,15 +12,15 @@ namespace OkrGrid.Grains;
 public sealed class LocalScores
 {
     private readonly ConcurrentDictionary<string, NodeScore> _scores = new();
-    private readonly ConcurrentDictionary<string, CheckIn[]> _checkIns = new();
+    private readonly ConcurrentDictionary<string, CheckInTimeline> _checkIns = new();
 
     public void Set(NodeScore score) => _scores[score.NodeId] = score;
 
     /// <summary>
-    /// A key result's durable check-ins, in the order they were committed. The array is the grain's own, which it
-    /// replaces on every check-in and never changes afterwards, so other threads may read it while the grain goes on.
+    /// A key result's durable check-ins as a timeline (date, value, confidence in commit order). The timeline is
+    /// immutable and the grain replaces it on every check-in, so other threads may read it while the grain goes on.
     /// </summary>
-    public void SetCheckIns(string keyResultId, CheckIn[] checkIns) => _checkIns[keyResultId] = checkIns;
+    public void SetCheckIns(string keyResultId, CheckInTimeline checkIns) => _checkIns[keyResultId] = checkIns;
 
     public void Remove(string nodeId)
     {
@@ -30,5 +30,5 @@ public sealed class LocalScores
 
     public bool TryGet(string nodeId, out NodeScore score) => _scores.TryGetValue(nodeId, out score!);
 
-    public bool TryGetCheckIns(string keyResultId, out CheckIn[] checkIns) => _checkIns.TryGetValue(keyResultId, out checkIns!);
+    public bool TryGetCheckIns(string keyResultId, out CheckInTimeline checkIns) => _checkIns.TryGetValue(keyResultId, out checkIns!);
 }

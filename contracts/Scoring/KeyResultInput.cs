@@ -17,20 +17,13 @@ public readonly record struct KeyResultInput(double Current, bool HasValue, doub
     {
         var until = asOf ?? DateTimeOffset.MaxValue;
         CheckIn? latest = null, latestConfident = null;
-        // An array (a key result's own list, read for every key result of a cycle as of an instant) is walked without
-        // an enumerator; anything else through one. Same rule either way.
-        if (checkIns is CheckIn[] array)
-            foreach (var c in array) Step(c);
-        else
-            foreach (var c in checkIns) Step(c);
-        return latest is null ? Initial(kr) : new(latest.Value, true, latestConfident?.Confidence);
-
-        void Step(CheckIn c)
+        foreach (var c in checkIns)
         {
-            if (c.At > until) return;
+            if (c.At > until) continue;
             if (latest is null || c.At >= latest.At) latest = c;
             if (c.Confidence is not null && (latestConfident is null || c.At >= latestConfident.At)) latestConfident = c;
         }
+        return latest is null ? Initial(kr) : new(latest.Value, true, latestConfident?.Confidence);
     }
 
     /// <summary>A KPI-linked key result's input from the KPI's latest measurement.</summary>

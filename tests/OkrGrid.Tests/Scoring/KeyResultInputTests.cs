@@ -108,4 +108,42 @@ public class KeyResultInputTests
         Assert.Equal(20.0, input.Current, Precision);
         RulesTests.AssertClose(0.3, input.Confidence);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void A_timeline_gives_the_input_of_its_check_ins_as_of_any_instant(int seed)
+    {
+        // Random check-ins in commit order — dates out of order, many ties (same hour, in other time zones too),
+        // confidence given or not — appended in random chunks, asked as of every hour around them: the timeline
+        // must answer exactly as the rule over the records (FromCheckIns).
+        var random = new Random(seed);
+        for (int round = 0; round < 200; round++)
+        {
+            var checkIns = new List<CheckIn>();
+            var timeline = CheckInTimeline.Empty;
+            var count = random.Next(0, 12);
+            while (checkIns.Count < count)
+            {
+                var chunk = new List<CheckIn>();
+                for (int i = random.Next(1, 4); i > 0 && checkIns.Count + chunk.Count < count; i--)
+                {
+                    var at = T0.AddHours(random.Next(0, 6)).ToOffset(TimeSpan.FromHours(random.Next(-3, 4)));
+                    double? confidence = random.Next(3) == 0 ? null : Math.Round(random.NextDouble(), 2);
+                    chunk.Add(new CheckIn($"ci-{checkIns.Count + chunk.Count}", random.Next(0, 120), confidence, "", "ann", at));
+                }
+                checkIns.AddRange(chunk);
+                timeline = timeline.Append(chunk);
+            }
+            Assert.Equal(checkIns.Count, timeline.Count);
+            Assert.Equal(KeyResultInput.FromCheckIns(Kr, checkIns), timeline.InputOf(Kr));
+            for (int hour = -1; hour <= 6; hour++)
+            {
+                var asOf = T0.AddHours(hour).AddTicks(random.Next(-1, 2));
+                Assert.Equal(KeyResultInput.FromCheckIns(Kr, checkIns, asOf), timeline.InputOf(Kr, asOf));
+            }
+        }
+    }
 }

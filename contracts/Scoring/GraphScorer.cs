@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OkrGrid.Model;
 
 namespace OkrGrid.Scoring;
@@ -54,29 +55,34 @@ public static class GraphScorer
         double elapsed,
         ScoringPolicy policy)
     {
-        var objectivesById = new Dictionary<string, ObjectiveDefinition>();
+        var objectivesById = new Dictionary<string, ObjectiveDefinition>(objectives.TryGetNonEnumeratedCount(out var count) ? count : 0);
         foreach (var o in objectives) objectivesById[o.Id] = o;
         var childrenOf = new Dictionary<string, List<Edge>>(objectivesById.Count);
         foreach (var e in edges)
         {
-            if (!childrenOf.TryGetValue(e.ParentId, out var list)) childrenOf[e.ParentId] = list = [];
+            if (!childrenOf.TryGetValue(e.ParentId, out var list)) childrenOf[e.ParentId] = list = new List<Edge>(2);
             list.Add(e);
         }
         var visiting = new HashSet<string>();
+        // One buffer for every objective's contributions: an objective's are appended after its ancestors' (the
+        // recursion is depth-first) and taken off again once it is scored — a whole cycle's roll-up allocates no list
+        // per objective.
+        var contributions = new List<Contribution>();
 
         NodeScore ScoreOf(ObjectiveDefinition o)
         {
             if (scores.TryGetValue(o.Id, out var done)) return done;
             if (!visiting.Add(o.Id)) throw new InvalidOperationException($"Alignment cycle through {o.Id}.");
-            var children = childrenOf.GetValueOrDefault(o.Id);
-            var contributions = new List<Contribution>(children?.Count ?? 0);
-            foreach (var e in children ?? [])
-            {
-                var child = objectivesById.TryGetValue(e.ChildId, out var co) ? ScoreOf(co) : scores.GetValueOrDefault(e.ChildId);
-                if (child is null) continue;
-                contributions.Add(new Contribution(child.Kind, e.Weight, child.Progress, child.Confidence));
-            }
-            var s = Rules.ScoreObjective(o, contributions, elapsed, policy);
+            var from = contributions.Count;
+            if (childrenOf.TryGetValue(o.Id, out var children))
+                foreach (var e in children)
+                {
+                    var child = objectivesById.TryGetValue(e.ChildId, out var co) ? ScoreOf(co) : scores.GetValueOrDefault(e.ChildId);
+                    if (child is null) continue;
+                    contributions.Add(new Contribution(child.Kind, e.Weight, child.Progress, child.Confidence));
+                }
+            var s = Rules.ScoreObjective(o, CollectionsMarshal.AsSpan(contributions)[from..], elapsed, policy);
+            contributions.RemoveRange(from, contributions.Count - from);
             visiting.Remove(o.Id);
             scores[o.Id] = s;
             return s;

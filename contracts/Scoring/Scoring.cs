@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using OkrGrid.Model;
 
 namespace OkrGrid.Scoring;
@@ -76,7 +77,18 @@ public static class Rules
     /// contributing child, or only zero weights, gives 0 marked "no data". Confidence is the weighted
     /// mean over the children that report one.
     /// </summary>
-    public static RollUpResult RollUp(RollUpMode mode, IEnumerable<Contribution> children)
+    public static RollUpResult RollUp(RollUpMode mode, IEnumerable<Contribution> children) => RollUp(mode, AsSpan(children));
+
+    /// <summary>An array's or a list's own items (no copy: an objective grain rolls up on every forwarded change).</summary>
+    private static ReadOnlySpan<Contribution> AsSpan(IEnumerable<Contribution> children) => children switch
+    {
+        Contribution[] array => array,
+        List<Contribution> list => CollectionsMarshal.AsSpan(list),
+        _ => children.ToArray(),
+    };
+
+    /// <inheritdoc cref="RollUp(RollUpMode, IEnumerable{Contribution})"/>
+    public static RollUpResult RollUp(RollUpMode mode, ReadOnlySpan<Contribution> children)
     {
         double weightSum = 0, sum = 0, confWeight = 0, confSum = 0;
         foreach (var c in children)
@@ -127,6 +139,12 @@ public static class Rules
     /// <summary>The score of an objective from its children's contributions.</summary>
     public static NodeScore ScoreObjective(
         ObjectiveDefinition objective, IEnumerable<Contribution> children,
+        double elapsed, ScoringPolicy policy, long version = 0) =>
+        ScoreObjective(objective, AsSpan(children), elapsed, policy, version);
+
+    /// <inheritdoc cref="ScoreObjective(ObjectiveDefinition, IEnumerable{Contribution}, double, ScoringPolicy, long)"/>
+    public static NodeScore ScoreObjective(
+        ObjectiveDefinition objective, ReadOnlySpan<Contribution> children,
         double elapsed, ScoringPolicy policy, long version = 0)
     {
         var r = RollUp(objective.RollUp, children);

@@ -512,21 +512,29 @@ public sealed partial class CycleGrain(
             return live;
         }
         var elapsed = Rules.ExpectedProgress(info.Definition.Start, info.Definition.End, asOf ?? clock.UtcNow);
-        // As of an instant, a key result active in this silo has its durable check-ins in memory (by the same rule as
-        // the journal's query, whose latest-arrival tie-break is its commit order); the journal is asked for the rest.
+        // As of an instant, a key result active in this silo has its durable check-ins in memory, and a KPI its
+        // measurements (by the same rule as the journal's query, whose latest-arrival tie-break is their commit order);
+        // the journal is asked for the rest.
         var fromJournal = new List<KeyResultDefinition>();
         var sources = new HashSet<string>();
         foreach (var kr in inactive)
         {
-            if (asOf is not null && kr.Kind != KeyResultKind.KpiLinked && localScores.TryGetCheckIns(kr.Id, out var checkIns))
+            var factsOf = kr.Kind == KeyResultKind.KpiLinked ? kr.KpiId! : kr.Id;
+            if (asOf is not null && localScores.TryGetCheckIns(factsOf, out var facts))
             {
-                var input = checkIns.InputOf(kr, asOf);
+                KeyResultInput input;
+                if (kr.Kind == KeyResultKind.KpiLinked)
+                {
+                    var (hasValue, value, _) = facts.LatestAsOf(asOf);
+                    input = KeyResultInput.FromKpi(kr, hasValue ? value : null, null);
+                }
+                else input = facts.InputOf(kr, asOf);
                 live[kr.Id] = Rules.ScoreKeyResult(kr, input.Current, input.HasValue, input.Confidence, elapsed, policy);
             }
             else
             {
                 fromJournal.Add(kr);
-                sources.Add(kr.KpiId ?? kr.Id);
+                sources.Add(factsOf);
             }
         }
         var latest = await journal.LatestAsync(sources, asOf);

@@ -37,6 +37,8 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
                 ParentIds = _setup.ObjectiveId is { } p ? [p] : [];
                 if (_setup.Definition.KpiId is { } kpiId) _kpi = await LinkKpiAsync(kpiId);
                 Apply([.. (await journal.LoadAsync(Id)).Select(e => new CheckIn(e.EntryId, e.Value, e.Confidence, e.Note, e.Author, e.At, null, e.Actor, e.Via))]);
+                // Published even when empty: "no check-in yet" is a fact too, and saves time travel a journal probe.
+                LocalScores.SetCheckIns(Id, _timeline);
             }
         }
         Initialize();

@@ -19,7 +19,7 @@ public sealed class KpiRecord
 /// </summary>
 public sealed class KpiGrain(
     [PersistentState("kpi", StorageNames.Okr)] IPersistentState<KpiRecord> state,
-    IJournal journal, ChangeFeedPublisher feed, IEngineClock clock)
+    IJournal journal, ChangeFeedPublisher feed, IEngineClock clock, LocalScores localScores)
     : Grain, IKpiGrain
 {
     private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
@@ -28,6 +28,8 @@ public sealed class KpiGrain(
     private readonly List<Measurement> _measurements = [];
     private readonly Dictionary<string, Measurement> _byId = [];
     private Measurement? _latest;
+    /// <summary>The measurements as the timeline a scorecard as of an instant reads for the key results linked here.</summary>
+    private CheckInTimeline _timeline = CheckInTimeline.Empty;
     private KpiState _state = null!;
 
     private string Id => this.GetPrimaryKeyString();
@@ -38,8 +40,15 @@ public sealed class KpiGrain(
         {
             foreach (var e in await journal.LoadAsync(Id))
                 Apply(new Measurement(e.EntryId, e.Value, e.At, e.Note, e.Author, e.Actor, e.Via));
+            localScores.SetCheckIns(Id, _timeline);
         }
         _state = Derive(Versions.Next(0));
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        localScores.Remove(Id);
+        return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     private KpiDefinition Definition => state.State.Definition ?? throw NoSuchKpi();
@@ -112,6 +121,8 @@ public sealed class KpiGrain(
         if (!_byId.TryAdd(m.ClientId, m)) return;
         _measurements.Add(m);
         if (_latest is null || m.At >= _latest.At) _latest = m;
+        _timeline = _timeline.Append(m.At, m.Value);
+        localScores.SetCheckIns(Id, _timeline);
     }
 
     private KpiState Derive(long version)

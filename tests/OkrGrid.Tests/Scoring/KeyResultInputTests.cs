@@ -146,4 +146,21 @@ public class KeyResultInputTests
             }
         }
     }
+
+    [Fact]
+    public void An_older_timeline_appended_to_again_leaves_the_newer_one_as_it_was()
+    {
+        // Timelines share their items while appended in a line (room doubles: 1, 2, 4); appending to an older one
+        // must not write over the item a newer one reads in the same room.
+        var three = CheckInTimeline.Empty.Append(T0.AddHours(1), 10).Append(T0.AddHours(2), 20).Append(T0.AddHours(3), 30);
+        var four = three.Append(T0.AddHours(4), 40);
+        var branch = three.Append(T0.AddHours(5), 99);
+        Assert.Equal((true, 40.0, (double?)null), four.LatestAsOf());
+        Assert.Equal((true, 99.0, (double?)null), branch.LatestAsOf());
+        Assert.Equal((true, 30.0, (double?)null), three.LatestAsOf());
+        Assert.Equal((true, 20.0, (double?)null), four.LatestAsOf(T0.AddHours(2.5)));
+        Assert.Equal((false, 0.0, (double?)null), four.LatestAsOf(T0));
+        Assert.Equal(4, four.Count);
+        Assert.Equal(4, branch.Count);
+    }
 }

@@ -238,7 +238,8 @@ public static class Report
             sb.AppendLine($"| 11 | snapshot as of a past instant (GetSnapshotAtAsync), {t.Nodes:N0} nodes, {t.Path} path: " +
                           $"{(t.Path == "memory" ? "after the latest snapshot" : "before the latest snapshot")}, {t.ChangesAfter:N0} changes since | " +
                           $"**{Ms(t.Latency)}** ({t.Latency.Count} runs) | {t.Source}; the journal's latest facts by then (IJournal.LatestAsync, " +
-                          $"{t.JournalEntries:N0} entries) alone: p50 {t.JournalQuery.P50Ms:F0} ms | ≤ {StructureResult.TimeTravelTargetMs:F0} ms |");
+                          $"{t.JournalEntries:N0} entries) alone: p50 {t.JournalQuery.P50Ms:F0} ms; a run allocated {t.AllocatedMbPerRun:F0} MB in this process " +
+                          $"and the GC paused it {t.GcPauseMsPerRun:F0} ms on average | ≤ {StructureResult.TimeTravelTargetMs:F0} ms |");
         sb.AppendLine($"| 11 | the cycle's log at the end | {s.LogChanges:N0} changes, {s.Snapshots:N0} snapshots | | |");
     }
 

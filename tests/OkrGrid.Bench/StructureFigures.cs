@@ -11,7 +11,7 @@ namespace OkrGrid.Bench;
 /// <param name="JournalQuery">The engine's own query for every key result's latest facts dated by the instant
 /// (<see cref="IJournal.LatestAsync"/>, the call the time travel makes, with the same nodes) timed alone, right after.</param>
 public sealed record TimeTravelFigure(string Path, DateTimeOffset At, int Nodes, long ChangesAfter, string Source, LatencySummary Latency,
-    LatencySummary JournalQuery, long JournalEntries);
+    LatencySummary JournalQuery, long JournalEntries, double AllocatedMbPerRun = 0, double GcPauseMsPerRun = 0);
 
 /// <summary>Durable check-ins/s in alternating runs: alone, then with a planning burst on the same cycle.</summary>
 /// <param name="AloneCores">Cores this process (silo and clients; PostgreSQL apart) kept busy in each run alone; <paramref name="WithBurstCores"/> beside a burst.</param>
@@ -52,6 +52,8 @@ public sealed record StructureResult(int Nodes, ChangeLatency OneChange, BurstRe
 public static class StructureFigures
 {
     private static readonly TimeSpan FillTimeout = TimeSpan.FromMinutes(5);
+    /// <summary>Timed runs per instant and route: enough that p99 is not just the slowest of a handful (a GC can land in any run).</summary>
+    private const int TimeTravelRuns = 20;
 
     public static async Task<StructureResult> RunAsync(IClusterClient client, IJournal journal, string connectionString, SteppedClock clock,
         SyntheticOrg org, EngineFigures checkIns, Ledger ledger, DateTimeOffset now, BenchOptions options, Action<string> say)
@@ -222,11 +224,22 @@ public static class StructureFigures
             {
                 var reference = facts.Reference(structure, at, at);
                 var latency = new Latency();
-                for (int i = -1; i < (options.Quick ? 2 : 5); i++)
+                // What the timed calls allocate in this process (the silo's and the client's sides) and how long the GC
+                // paused it meanwhile: where a slow run's time goes when it is not the work itself.
+                long allocated = 0;
+                var paused = TimeSpan.Zero;
+                for (int i = -1; i < (options.Quick ? 2 : TimeTravelRuns); i++)
                 {
+                    var allocatedBefore = GC.GetTotalAllocatedBytes();
+                    var pausedBefore = GC.GetTotalPauseDuration();
                     var t0 = Stopwatch.GetTimestamp();
                     var past = await cycle.GetSnapshotAtAsync(at);
-                    if (i >= 0) latency.Record(Stopwatch.GetElapsedTime(t0));
+                    if (i >= 0)
+                    {
+                        latency.Record(Stopwatch.GetElapsedTime(t0));
+                        allocated += GC.GetTotalAllocatedBytes() - allocatedBefore;
+                        paused += GC.GetTotalPauseDuration() - pausedBefore;
+                    }
                     var diffs = LargeOrgFigures.Differences(past, structure, reference);
                     if (diffs.Count > 0)
                     {
@@ -246,9 +259,11 @@ public static class StructureFigures
                 var source = await SourceAsync(connectionString, cycleId, at, nodes);
                 var factsFrom = asleep ? $"key results asleep ({awake:N0} active left): their facts from the journal" : "every key result active: their facts in memory";
                 figures.Add(new TimeTravelFigure(path, at, structure.Objectives.Length + structure.KeyResults.Length,
-                    await CountChangesAsync(connectionString, cycleId, "at > @at", at), $"{source}; {factsFrom}", latency.Summary(), query.Summary(), facts.Entries));
+                    await CountChangesAsync(connectionString, cycleId, "at > @at", at), $"{source}; {factsFrom}", latency.Summary(), query.Summary(), facts.Entries,
+                    allocated / 1048576.0 / latency.Count, paused.TotalMilliseconds / latency.Count));
                 say($"Structure: snapshot as of a past instant ({path}; {source}; {factsFrom}): {latency.Summary()}; the journal query alone " +
-                    $"p50 {query.Summary().P50Ms:F0} ms ({sources.Count:N0} nodes, {facts.Entries:N0} journal entries).");
+                    $"p50 {query.Summary().P50Ms:F0} ms ({sources.Count:N0} nodes, {facts.Entries:N0} journal entries); " +
+                    $"{allocated / 1048576.0 / latency.Count:F0} MB allocated and {paused.TotalMilliseconds / latency.Count:F0} ms of GC pauses a run.");
             }
         }
         return figures.ToImmutable();

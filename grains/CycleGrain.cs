@@ -24,7 +24,7 @@ namespace OkrGrid.Grains;
 [Orleans.Concurrency.Reentrant]
 public sealed partial class CycleGrain(
     [PersistentState("cycle", StorageNames.Okr)] IPersistentState<CycleRecord> legacy,
-    StructureStore store, IOptions<EngineOptions> options,
+    IStructureStore store, IOptions<EngineOptions> options,
     IEngineClock clock, LocalScores localScores, IJournal journal, IAuditLog audit, ChangeFeedPublisher feed, ILogger<CycleGrain> logger)
     : Grain, ICycleGrain
 {

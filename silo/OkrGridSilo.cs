@@ -45,6 +45,7 @@ public static class OkrGridSilo
         services.AddHostedService(sp => sp.GetRequiredService<PostgresJournal>());
         services.TryAddSingleton<IAuditLog, PostgresAuditLog>();
         services.AddSingleton<OkrGrid.Grains.Structure.StructureStore>();
+        services.AddSingleton<OkrGrid.Grains.Structure.IStructureStore>(sp => sp.GetRequiredService<OkrGrid.Grains.Structure.StructureStore>());
         services.AddSingleton<LocalScores>();
         services.AddSingleton<ChangeFeedPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeFeedPublisher>());

@@ -25,11 +25,45 @@ public static class StructureLogCorruption
 }
 
 /// <summary>
+/// Where cycles' structures live: an append-only log of changes and occasional whole snapshots. An interface so the
+/// tests can stand between the cycle and the real store (e.g. lose the answer to a commit that went through).
+/// </summary>
+public interface IStructureStore
+{
+    /// <summary>Appends changes in one statement (one commit). A sequence already taken fails the whole append.</summary>
+    Task AppendAsync(string cycleId, IReadOnlyList<LoggedChange> changes);
+
+    /// <summary>Writes a whole structure (idempotent: a snapshot of the same sequence is written once).</summary>
+    Task WriteSnapshotAsync(string cycleId, CycleStructureState state);
+
+    /// <summary>The latest snapshot and every change after it, with their audit entries.</summary>
+    Task<StoredStructure> LoadLatestAsync(string cycleId);
+
+    /// <summary>The latest snapshot taken at or before <paramref name="at"/> and the changes after it up to that instant.</summary>
+    Task<(CycleStructureState? Snapshot, IReadOnlyList<StructureChange> Changes)> LoadAsOfAsync(string cycleId, DateTimeOffset at);
+
+    /// <summary>Changes after <paramref name="afterSeq"/> up to <paramref name="until"/> (null: all), in order.</summary>
+    Task<IReadOnlyList<StructureChange>> LoadChangesAsync(string cycleId, long afterSeq, DateTimeOffset? until);
+
+    /// <summary>Changes with sequences in (<paramref name="afterSeq"/>, <paramref name="upToSeq"/>], in order.</summary>
+    Task<IReadOnlyList<StructureChange>> LoadRangeAsync(string cycleId, long afterSeq, long upToSeq);
+
+    /// <summary>The sequence of the last change in effect at <paramref name="at"/>; 0 when none was.</summary>
+    Task<long> SeqAtAsync(string cycleId, DateTimeOffset at);
+
+    /// <summary>The sequence of the cycle's last log row (or of its snapshot when the log is empty; 0: neither).</summary>
+    Task<long> LastSeqAsync(string cycleId);
+
+    /// <summary>The instant of the cycle's first recorded structure (its creation, or the snapshot it was migrated to).</summary>
+    Task<DateTimeOffset?> FirstAtAsync(string cycleId);
+}
+
+/// <summary>
 /// Where cycles' structures live (migration 0005): an append-only log of changes and occasional whole snapshots.
 /// Payloads are Orleans binary — compact and fast for a snapshot of a million nodes, and tolerant of added fields
 /// through the [Id]s; the op types carry aliases, so renaming a class never makes a stored row unreadable.
 /// </summary>
-public sealed class StructureStore(NpgsqlDataSource dataSource, Serializer serializer)
+public sealed class StructureStore(NpgsqlDataSource dataSource, Serializer serializer) : IStructureStore
 {
     /// <summary>Appends changes in one statement (one commit). A sequence already taken fails the whole append.</summary>
     public async Task AppendAsync(string cycleId, IReadOnlyList<LoggedChange> changes)

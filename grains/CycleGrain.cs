@@ -537,7 +537,8 @@ public sealed partial class CycleGrain(
                 sources.Add(factsOf);
             }
         }
-        var latest = await journal.LatestAsync(sources, asOf);
+        // Most of the cycle from the journal (a cold cycle): it may read the cycle's entries in one scan.
+        var latest = await journal.LatestAsync(sources, asOf, fromJournal.Count * 2 >= S.KeyResults.Count ? CycleId : null);
         foreach (var kr in fromJournal)
         {
             var input = kr.Kind == KeyResultKind.KpiLinked ? KeyResultInput.FromKpi(kr, latest.GetValueOrDefault(kr.KpiId!)?.Value, null)

@@ -6,11 +6,14 @@ namespace OkrGrid.Model;
 /// </summary>
 public static class NodeIds
 {
-    public static string Compose(string cycleId, string local) => $"{cycleId}:{local}";
+    /// <summary>Between the cycle and the node (a cycle id has none): the journal reads a cycle's nodes as one range of ids.</summary>
+    public const char Separator = ':';
+
+    public static string Compose(string cycleId, string local) => $"{cycleId}{Separator}{local}";
 
     public static string? CycleOf(string nodeId)
     {
-        var i = nodeId.IndexOf(':');
+        var i = nodeId.IndexOf(Separator);
         return i > 0 ? nodeId[..i] : null;
     }
 }

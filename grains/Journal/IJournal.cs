@@ -31,8 +31,10 @@ public interface IJournal
     /// wins a tie) and the confidence of the latest entry that gave one. Nodes with no entry are left out. With
     /// <paramref name="asOf"/>, only entries dated at or before it count — whenever they were recorded: a check-in
     /// back-dated later changes the answer for an instant only if its own time is not after that instant.
+    /// <paramref name="mostOfCycle"/> says the ids are most of that cycle's key results (a cold cycle's scorecard), so the
+    /// journal may read the cycle's entries in one scan instead of a probe per node; the answer is the same.
     /// </summary>
-    Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds, DateTimeOffset? asOf = null);
+    Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds, DateTimeOffset? asOf = null, string? mostOfCycle = null);
 }
 
 /// <summary>A node's latest value and latest confidence, as <see cref="IJournal.LatestAsync"/> finds them.</summary>

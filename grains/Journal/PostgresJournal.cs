@@ -24,7 +24,19 @@ public sealed class JournalOptions
     /// or a cold cycle's snapshot): each part is one database backend's work.
     /// </summary>
     public int LatestParallelism { get; set; } = 2;
+
+    /// <summary>
+    /// When most of a cycle's key results are read at once (see <see cref="IJournal.LatestAsync"/>'s cycle), read the
+    /// cycle's entries in one ordered scan instead of a probe per node: Auto when the journal's statistics say nodes
+    /// have few entries each (the scan reads every entry, a probe one); Always and Never for tests and comparisons.
+    /// </summary>
+    public CycleScan CycleScan { get; set; } = CycleScan.Auto;
+
+    /// <summary>Fewest of a cycle's nodes read at once for the scan to be considered.</summary>
+    public int CycleScanMin { get; set; } = 10_000;
 }
+
+public enum CycleScan { Auto, Always, Never }
 
 /// <summary>
 /// The journal on PostgreSQL. Appends from every grain of the silo are queued and committed in batches — one
@@ -155,10 +167,30 @@ public sealed class PostgresJournal : IJournal, IHostedService
         reader.IsDBNull(3) ? null : reader.GetDouble(3), reader.GetString(4), reader.GetString(5),
         new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero), reader.GetString(7), reader.GetString(8));
 
-    public async Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds, DateTimeOffset? asOf = null)
+    public async Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds, DateTimeOffset? asOf = null,
+        string? mostOfCycle = null)
     {
         var ids = nodeIds.ToArray();
         if (ids.Length == 0) return new Dictionary<string, LatestEntry>();
+        if (mostOfCycle is not null && ids.Length >= _options.CycleScanMin && await CycleScanPaysAsync())
+        {
+            var prefix = mostOfCycle + NodeIds.Separator;
+            var inCycle = ids.Where(id => id.StartsWith(prefix, StringComparison.Ordinal)).ToArray();
+            if (inCycle.Length >= _options.CycleScanMin)
+            {
+                var others = ids.Where(id => !id.StartsWith(prefix, StringComparison.Ordinal)).ToArray();
+                var scanned = ScanCycleAsync(mostOfCycle, inCycle, asOf);
+                var probed = others.Length == 0 ? Task.FromResult<IReadOnlyDictionary<string, LatestEntry>>(new Dictionary<string, LatestEntry>()) : ProbeAsync(others, asOf);
+                var merged = await scanned;
+                foreach (var (id, entry) in await probed) merged[id] = entry;
+                return merged;
+            }
+        }
+        return await ProbeAsync(ids, asOf);
+    }
+
+    private async Task<IReadOnlyDictionary<string, LatestEntry>> ProbeAsync(string[] ids, DateTimeOffset? asOf)
+    {
         // Each node costs the database one index probe (a few µs of its CPU), so a whole large cycle — time travel, the
         // snapshot of a cold cycle — is split into parts queried side by side on separate connections.
         var parts = Math.Clamp(ids.Length / LatestPartMin, 1, Math.Max(1, _options.LatestParallelism));
@@ -169,6 +201,115 @@ public sealed class PostgresJournal : IJournal, IHostedService
         foreach (var part in results)
             foreach (var (id, entry) in part) merged[id] = entry;
         return merged;
+    }
+
+    /// <summary>
+    /// The latest facts of <paramref name="ids"/> (all of one cycle) from one backward scan of the as-of index over the
+    /// cycle's range of node ids (they all start "cycle:"; the column sorts bytewise, 0007), split at the ids' median
+    /// into parts read side by side. The latest entry of each node comes first in its run; where it gave no
+    /// confidence, the latest that did is probed for those nodes alone. Same answer as the probes (tested).
+    /// </summary>
+    private async Task<Dictionary<string, LatestEntry>> ScanCycleAsync(string cycleId, string[] ids, DateTimeOffset? asOf)
+    {
+        Interlocked.Increment(ref _cycleScans);
+        var sorted = ids.Order(StringComparer.Ordinal).ToArray();
+        var parts = Math.Max(1, _options.LatestParallelism);
+        var bounds = new string[parts + 1];
+        bounds[0] = cycleId + NodeIds.Separator;
+        bounds[parts] = cycleId + (char)(NodeIds.Separator + 1);
+        for (int i = 1; i < parts; i++) bounds[i] = sorted[sorted.Length * i / parts];
+        var wanted = new HashSet<string>(ids, StringComparer.Ordinal);
+        var results = await Task.WhenAll(Enumerable.Range(0, parts).Select(i => ScanRangeAsync(bounds[i], bounds[i + 1], asOf, wanted)));
+        var merged = new Dictionary<string, LatestEntry>(ids.Length);
+        var unconfident = new List<string>();
+        foreach (var part in results)
+            foreach (var (id, entry) in part)
+            {
+                merged[id] = entry;
+                if (entry.Confidence is null) unconfident.Add(id);
+            }
+        if (unconfident.Count > 0)
+            foreach (var (id, confidence) in await LatestConfidenceAsync([.. unconfident], asOf))
+                merged[id] = merged[id] with { Confidence = confidence };
+        return merged;
+    }
+
+    private async Task<List<(string Id, LatestEntry Entry)>> ScanRangeAsync(string from, string to, DateTimeOffset? asOf, HashSet<string> wanted)
+    {
+        var result = new List<(string, LatestEntry)>();
+        if (string.CompareOrdinal(from, to) >= 0) return result;
+        await using var cmd = dataSource.CreateCommand("""
+            select distinct on (node_id) node_id, value, at, confidence
+            from okr_journal
+            where node_id >= @from and node_id < @to and at <= @asOf
+            order by node_id desc, at desc, seq desc
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter<string>("from", NpgsqlDbType.Text) { TypedValue = from });
+        cmd.Parameters.Add(new NpgsqlParameter<string>("to", NpgsqlDbType.Text) { TypedValue = to });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTime>("asOf", NpgsqlDbType.TimestampTz) { TypedValue = (asOf ?? DateTimeOffset.MaxValue).UtcDateTime });
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var id = reader.GetString(0);
+            if (!wanted.Contains(id)) continue; // nodes of the cycle not asked for: active elsewhere, or not in the structure then
+            result.Add((id, new LatestEntry(reader.GetDouble(1), new DateTimeOffset(reader.GetFieldValue<DateTime>(2), TimeSpan.Zero),
+                reader.IsDBNull(3) ? null : reader.GetDouble(3))));
+        }
+        return result;
+    }
+
+    private async Task<Dictionary<string, double>> LatestConfidenceAsync(string[] ids, DateTimeOffset? asOf)
+    {
+        var result = new Dictionary<string, double>(ids.Length);
+        await using var cmd = dataSource.CreateCommand("""
+            select n.id, c.confidence
+            from unnest(@nodes) as n(id)
+            cross join lateral (select confidence from okr_journal
+                                where node_id = n.id and at <= @asOf and confidence is not null
+                                order by at desc, seq desc limit 1) c
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter<DateTime>("asOf", NpgsqlDbType.TimestampTz) { TypedValue = (asOf ?? DateTimeOffset.MaxValue).UtcDateTime });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]>("nodes", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = ids });
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) result[reader.GetString(0)] = reader.GetDouble(1);
+        return result;
+    }
+
+    private (DateTimeOffset At, bool Pays)? _cycleScanPays;
+    private long _cycleScans;
+
+    /// <summary>How many times a cycle's facts were read by one scan rather than probes (since the start).</summary>
+    public long CycleScans => Interlocked.Read(ref _cycleScans);
+
+    /// <summary>
+    /// Whether a cycle's scan costs less than its probes: it reads every entry (~0.2 µs each), a probe one node (~4 µs),
+    /// so it pays while nodes average no more than 20 entries — by the table's statistics, re-read every 5 minutes.
+    /// Unknown statistics (never analysed): probes.
+    /// </summary>
+    private async Task<bool> CycleScanPaysAsync()
+    {
+        if (_options.CycleScan != CycleScan.Auto) return _options.CycleScan == CycleScan.Always;
+        if (_cycleScanPays is { } known && DateTimeOffset.UtcNow - known.At < TimeSpan.FromMinutes(5)) return known.Pays;
+        // The range of a cycle's ids is its nodes only where node_id sorts bytewise (0007 makes it so).
+        await using var cmd = dataSource.CreateCommand("""
+            select c.reltuples::float8, s.n_distinct::float8,
+                   (select a.attcollation = 'pg_catalog."C"'::regcollation from pg_attribute a
+                    where a.attrelid = c.oid and a.attname = 'node_id')
+            from pg_class c
+            left join pg_stats s on s.schemaname = current_schema() and s.tablename = 'okr_journal' and s.attname = 'node_id'
+            where c.oid = 'okr_journal'::regclass
+            """);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var pays = false;
+        if (await reader.ReadAsync() && !reader.IsDBNull(1) && reader.GetBoolean(2))
+        {
+            double rows = reader.GetDouble(0), distinct = reader.GetDouble(1);
+            // n_distinct: a count when positive, minus a fraction of the rows when negative.
+            var entriesPerNode = distinct > 0 ? rows / distinct : distinct < 0 ? 1 / -distinct : double.NaN;
+            pays = rows > 0 && entriesPerNode <= 20;
+        }
+        _cycleScanPays = (DateTimeOffset.UtcNow, pays);
+        return pays;
     }
 
     /// <summary>Below this many nodes a second query costs more than it saves.</summary>

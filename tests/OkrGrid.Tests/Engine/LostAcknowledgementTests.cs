@@ -73,5 +73,6 @@ public sealed class AckLosingJournal(PostgresJournal journal, AckLosingJournal.S
 
     public Task<JournalEntry?> GetAsync(string nodeId, string entryId) => journal.GetAsync(nodeId, entryId);
     public Task<IReadOnlyList<JournalEntry>> LoadAsync(string nodeId) => journal.LoadAsync(nodeId);
-    public Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds, DateTimeOffset? asOf = null) => journal.LatestAsync(nodeIds, asOf);
+    public Task<IReadOnlyDictionary<string, LatestEntry>> LatestAsync(IReadOnlyCollection<string> nodeIds, DateTimeOffset? asOf = null, string? mostOfCycle = null) =>
+        journal.LatestAsync(nodeIds, asOf, mostOfCycle);
 }

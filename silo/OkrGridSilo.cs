@@ -72,6 +72,24 @@ public static class OkrGridSilo
     }
 
     /// <summary>
+    /// The configured connection string as given (null or blank: none), refused at start-up naming the setting when
+    /// Npgsql cannot read it — rather than at the first query, with the provider's stack trace.
+    /// </summary>
+    public static string? CheckConnectionString(string? configured)
+    {
+        if (string.IsNullOrWhiteSpace(configured)) return null;
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(configured);
+            return configured;
+        }
+        catch (ArgumentException e)
+        {
+            throw new Hosting.OkrGridConfigurationException($"{ConnectionStringKey} is not a PostgreSQL connection string Npgsql can read ({e.Message}); expected e.g. Host=db;Username=okrgrid;Password=…;Database=okrgrid.");
+        }
+    }
+
+    /// <summary>
     /// The connection string to use: OKRGRID_POSTGRES from configuration or the environment when given, else the
     /// embedded PostgreSQL of deploy/pg.sh, started if needed.
     /// </summary>

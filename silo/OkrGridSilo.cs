@@ -46,8 +46,12 @@ public static class OkrGridSilo
         services.TryAddSingleton<IAuditLog, PostgresAuditLog>();
         services.AddSingleton<OkrGrid.Grains.Structure.StructureStore>();
         services.AddSingleton<LocalScores>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ChangeFeedPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeFeedPublisher>());
+        // In a cluster: objectives here re-read their children when another silo dies (see SiloLossRepair).
+        services.AddSingleton<ActiveObjectives>();
+        services.AddHostedService<SiloLossRepair>();
 
         // A whole organisation stays in memory while it is used; idle nodes leave after an hour.
         silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(1));

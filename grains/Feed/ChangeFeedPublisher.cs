@@ -123,6 +123,11 @@ public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOpt
     /// <summary>Delivers batches to one observer in order, merging what piled up while a delivery was under way.</summary>
     private sealed class ObserverPipe
     {
+        /// <summary>A delivery that takes longer is treated as failed and retried (with whatever came meanwhile).</summary>
+        private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(2);
+        private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(250);
+        private const int MaxCarried = 100_000;
+
         private readonly Channel<ImmutableArray<NodeChange>> _channel = Channel.CreateUnbounded<ImmutableArray<NodeChange>>(new() { SingleReader = true });
         private readonly IChangeFeedObserver _observer;
         private readonly ILogger _logger;
@@ -141,18 +146,39 @@ public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOpt
         private async Task DeliverAsync()
         {
             var reader = _channel.Reader;
-            while (await reader.WaitToReadAsync())
+            // A batch whose delivery failed or timed out goes again with the next one: the observer keeps the newest
+            // version per node, so a repeat is harmless, and dropping it could leave a screen wrong.
+            var carried = ImmutableArray<NodeChange>.Empty;
+            while (true)
             {
+                if (carried.IsEmpty)
+                {
+                    if (!await reader.WaitToReadAsync()) return;
+                }
+                else
+                {
+                    // After a failure: retry on new data or after a short pause, whichever comes first.
+                    using var pause = new CancellationTokenSource(RetryPause);
+                    try { if (!await reader.WaitToReadAsync(pause.Token)) return; }
+                    catch (OperationCanceledException) { }
+                }
                 var merged = ImmutableArray.CreateBuilder<NodeChange>();
+                merged.AddRange(carried);
                 while (reader.TryRead(out var batch)) merged.AddRange(batch);
+                var changes = merged.ToImmutable();
                 try
                 {
-                    await _observer.OnChangesAsync(merged.ToImmutable());
+                    // Not Orleans' 30 s response timeout: a delivery routed through a gateway that just died waits for
+                    // that, and every later batch of this silo would wait behind it.
+                    await _observer.OnChangesAsync(changes).WaitAsync(DeliveryTimeout);
+                    carried = ImmutableArray<NodeChange>.Empty;
                 }
                 catch (Exception ex)
                 {
-                    // A gone observer expires from the registry; until then its deliveries fail quietly.
-                    _logger.LogDebug(ex, "Change feed delivery to an observer failed.");
+                    // A gone observer expires from the registry; until then its deliveries fail quietly. Keep the
+                    // newest of what failed for the next attempt, bounded so a dead observer cannot grow it for ever.
+                    _logger.LogDebug(ex, "Change feed delivery to an observer failed; it is retried with the next batch.");
+                    carried = changes.Length <= MaxCarried ? changes : changes[^MaxCarried..];
                 }
             }
         }

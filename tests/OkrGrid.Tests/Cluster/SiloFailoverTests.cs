@@ -156,6 +156,32 @@ public sealed class SiloFailoverTests(ITestOutputHelper output) : IAsyncLifetime
             }
         }, CancellationToken.None)).ToList();
 
+        // A probe per company objective: a key result below it (one that lived on the victim where there is one) checked
+        // in every 200 ms, alternating between two values, so every company objective changes all the time and the
+        // resume time measures the cluster, not how often the random load happens to reach an objective.
+        var parentOf = org.Edges.GroupBy(e => e.ChildId).ToDictionary(g => g.Key, g => g.First().ParentId);
+        string RootOf(string id) { while (parentOf.TryGetValue(id, out var p)) id = p; return id; }
+        var probes = companyObjectives.Select(root => manual.Where(k => RootOf(k.Id) == root)
+            .OrderByDescending(k => onVictim.Contains(k.Id)).FirstOrDefault()).OfType<KeyResultDefinition>().ToList();
+        workers.AddRange(probes.Select((kr, p) => Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var value = i % 2 == 0 ? kr.Target : kr.Start;
+                var id = $"probe-{p}-{i}";
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/key-results/{kr.Id}/check-ins") { Content = JsonContent.Create(new { value }) };
+                request.Headers.Add("Idempotency-Key", id);
+                try
+                {
+                    using var response = await web.Client.SendAsync(request, CancellationToken.None);
+                    if (response.StatusCode is HttpStatusCode.Created) acknowledged.Add((kr.Id, id, value));
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+                await Task.Delay(200, CancellationToken.None);
+            }
+        }, CancellationToken.None)));
+        output.WriteLine($"probes: {string.Join(", ", probes.Select(k => $"{k.Id} under {RootOf(k.Id)}{(onVictim.Contains(k.Id) ? " (on the victim)" : "")}"))}");
+
         var teamObjectives = org.Objectives.Where(o => o.Owner.Kind == OwnerKind.Team).Select(o => o.Id).ToList();
         var mover = Task.Run(async () =>
         {

@@ -2,17 +2,20 @@ namespace OkrGrid.Grains;
 
 /// <summary>
 /// The cluster's list of change-feed observers (one per web host or listener). Not persisted: observers
-/// re-subscribe periodically, and one that stops renewing expires.
+/// re-subscribe periodically, and one that stops renewing expires. If the silo it runs on dies, it starts again
+/// empty elsewhere; the silos' publishers keep delivering to the observers they knew meanwhile
+/// (<see cref="Feed.ChangeFeedPublisher"/>), and each host learns from its next renewal that it must re-read.
 /// </summary>
-public sealed class ChangeFeedRegistryGrain : Grain, IChangeFeedRegistryGrain
+public sealed class ChangeFeedRegistryGrain(IClusterMembershipService membership, TimeProvider time) : Grain, IChangeFeedRegistryGrain
 {
     public static readonly TimeSpan Expiry = TimeSpan.FromMinutes(2);
-    private readonly Dictionary<IChangeFeedObserver, DateTime> _observers = new();
+    private readonly Dictionary<IChangeFeedObserver, DateTimeOffset> _observers = new();
 
-    Task IChangeFeedRegistryGrain.SubscribeAsync(IChangeFeedObserver observer)
+    Task<FeedSubscription> IChangeFeedRegistryGrain.SubscribeAsync(IChangeFeedObserver observer)
     {
-        _observers[observer] = DateTime.UtcNow;
-        return Task.CompletedTask;
+        var isNew = !_observers.ContainsKey(observer);
+        _observers[observer] = time.GetUtcNow();
+        return Task.FromResult(new FeedSubscription(isNew, membership.CurrentSnapshot.Version.Value));
     }
 
     Task IChangeFeedRegistryGrain.UnsubscribeAsync(IChangeFeedObserver observer)
@@ -23,7 +26,7 @@ public sealed class ChangeFeedRegistryGrain : Grain, IChangeFeedRegistryGrain
 
     Task<ImmutableArray<IChangeFeedObserver>> IChangeFeedRegistryGrain.GetObserversAsync()
     {
-        var now = DateTime.UtcNow;
+        var now = time.GetUtcNow();
         foreach (var expired in _observers.Where(o => now - o.Value > Expiry).Select(o => o.Key).ToList())
             _observers.Remove(expired);
         return Task.FromResult(_observers.Keys.ToImmutableArray());

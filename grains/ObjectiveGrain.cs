@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Grains.Feed;
 
 namespace OkrGrid.Grains;
@@ -22,6 +23,7 @@ public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        ServiceProvider.GetRequiredService<ActiveObjectives>().Add(Id);
         if (NodeIds.CycleOf(Id) is { } cycleId)
         {
             _setup = await GrainFactory.GetGrain<ICycleGrain>(cycleId).GetObjectiveSetupAsync(Id);
@@ -77,6 +79,32 @@ public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock
         Flush();
         // A new parent pulled this node's score when it gained it; send again in case it changed since.
         SendToParents(setup.Parents.Except(oldParents));
+    }
+
+    async Task IObjectiveGrain.RefreshChildrenAsync()
+    {
+        if (_setup is null || _children.Count == 0) return;
+        // What the cycle says now is what the children's facts give (or their live scores where it sees them): a child
+        // that lived on the dead silo may have published its last change into a queue that died with it. The score
+        // taken keeps the version this objective held, so the child's next publication still replaces it — unless the
+        // child published meanwhile (the version moved while asking): then that newer score stands.
+        var before = _children.ToDictionary(c => c.Key, c => c.Value?.Version);
+        var cycle = GrainFactory.GetGrain<ICycleGrain>(_setup.Definition.CycleId);
+        var changed = false;
+        foreach (var score in await Transient.RetryAsync(() => cycle.GetChildScoresAsync(Id, [.. _children.Keys])))
+        {
+            if (!_children.TryGetValue(score.NodeId, out var known) || !before.TryGetValue(score.NodeId, out var version)
+                || known?.Version != version || (known is not null && known.SameAs(score))) continue;
+            _children[score.NodeId] = score with { Version = known?.Version ?? 0, Traces = null };
+            changed = true;
+        }
+        if (changed) Touch();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        ServiceProvider.GetRequiredService<ActiveObjectives>().Remove(Id);
+        return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     /// <summary>

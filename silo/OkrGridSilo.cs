@@ -47,8 +47,12 @@ public static class OkrGridSilo
         services.AddSingleton<OkrGrid.Grains.Structure.StructureStore>();
         services.AddSingleton<OkrGrid.Grains.Structure.IStructureStore>(sp => sp.GetRequiredService<OkrGrid.Grains.Structure.StructureStore>());
         services.AddSingleton<LocalScores>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ChangeFeedPublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeFeedPublisher>());
+        // In a cluster: objectives here re-read their children when another silo dies (see SiloLossRepair).
+        services.AddSingleton<ActiveObjectives>();
+        services.AddHostedService<SiloLossRepair>();
 
         // A whole organisation stays in memory while it is used; idle nodes leave after an hour.
         silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(1));
@@ -70,6 +74,24 @@ public static class OkrGridSilo
             && !connectionString.Contains("Max Pool Size", StringComparison.OrdinalIgnoreCase))
             builder.ConnectionStringBuilder.MaxPoolSize = 32;
         return builder.Build();
+    }
+
+    /// <summary>
+    /// The configured connection string as given (null or blank: none), refused at start-up naming the setting when
+    /// Npgsql cannot read it — rather than at the first query, with the provider's stack trace.
+    /// </summary>
+    public static string? CheckConnectionString(string? configured)
+    {
+        if (string.IsNullOrWhiteSpace(configured)) return null;
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(configured);
+            return configured;
+        }
+        catch (ArgumentException e)
+        {
+            throw new Hosting.OkrGridConfigurationException($"{ConnectionStringKey} is not a PostgreSQL connection string Npgsql can read ({e.Message}); expected e.g. Host=db;Username=okrgrid;Password=…;Database=okrgrid.");
+        }
     }
 
     /// <summary>

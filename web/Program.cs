@@ -6,7 +6,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets();
 
 // The engine first: the silo is co-hosted in this process (embedded mode), on PostgreSQL.
-await builder.AddOkrGridEngineAsync();
+// A setting that cannot work stops the start with one line naming it (OkrGrid.Silo.Hosting.StartupErrors).
+await OkrGrid.Silo.Hosting.StartupErrors.GuardAsync(() => builder.AddOkrGridEngineAsync());
 
 builder.Services.AddOkrGridApi();
 builder.Services.AddOkrGridLive(builder.Configuration);

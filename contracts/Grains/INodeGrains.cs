@@ -19,6 +19,12 @@ public interface IObjectiveGrain : IGrainWithStringKey, IScoredNode
 
     /// <summary>From the cycle after a structural change (null: the objective was deleted).</summary>
     Task ApplySetupAsync(ObjectiveSetup? setup);
+
+    /// <summary>
+    /// After a silo of the cluster died: re-reads every child's score from the cycle (its facts), since the last
+    /// changes of children that lived there may never have arrived. One-way: a silo tells its objectives and moves on.
+    /// </summary>
+    [OneWay] Task RefreshChildrenAsync();
 }
 
 /// <summary>A key result. Key: "{cycleId}:{local}".</summary>

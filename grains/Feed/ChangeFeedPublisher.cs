@@ -11,52 +11,104 @@ namespace OkrGrid.Grains.Feed;
 /// reach it in order, one call at a time, and a slow observer gets the batches that piled up merged into one —
 /// it never holds up the feed or another observer.
 /// </summary>
-public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOptions> options, ILogger<ChangeFeedPublisher> logger)
+/// <remarks>
+/// In a cluster the registry grain lives on one silo, and that silo can die. So the registry is read beside the
+/// flushes, never in their way (a call to a dead silo's activation can take until the silo is declared dead), and an
+/// observer the registry no longer lists keeps its pipe for <see cref="ObserverGrace"/>: a registry that restarted
+/// empty elsewhere hears from every host again within one renewal (5 s), and changes published meanwhile still
+/// reach them.
+/// </remarks>
+public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOptions> options, TimeProvider time, ILogger<ChangeFeedPublisher> logger)
     : BackgroundService
 {
     private static readonly TimeSpan ObserverRefresh = TimeSpan.FromSeconds(1);
+
+    /// <summary>A registry call that takes longer is abandoned and tried again at the next refresh.</summary>
+    private static readonly TimeSpan RegistryTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long an observer the registry stopped listing is still delivered to (3 of the hosts' renewals).</summary>
+    public static readonly TimeSpan ObserverGrace = TimeSpan.FromSeconds(15);
+
     private readonly ConcurrentQueue<NodeChange> _queue = new();
-    private readonly Dictionary<IChangeFeedObserver, ObserverPipe> _pipes = [];
-    private DateTime _observersFetched = DateTime.MinValue;
+    /// <summary>Replaced as a whole by the refresh loop; read by flushes and publishers on other threads.</summary>
+    private volatile Dictionary<IChangeFeedObserver, ObserverPipe> _pipes = [];
+    private readonly Dictionary<IChangeFeedObserver, DateTimeOffset> _lastListed = [];
+    private long _observersFetchedTicks;
+
+    private DateTimeOffset ObserversFetched => new(Interlocked.Read(ref _observersFetchedTicks), TimeSpan.Zero);
 
     public void Publish(NodeChange change)
     {
         // Nobody listening: nothing to keep. The registry is re-read every second, so a new observer gets changes
         // within a second of subscribing (and reads current state when it subscribes anyway).
-        if (_pipes.Count == 0 && DateTime.UtcNow - _observersFetched < ObserverRefresh) return;
+        if (_pipes.Count == 0 && time.GetUtcNow() - ObserversFetched < ObserverRefresh) return;
         _queue.Enqueue(change);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.FeedFlushInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        var refresh = Task.Run(() => RefreshLoopAsync(stoppingToken), CancellationToken.None);
+        using var timer = new PeriodicTimer(options.Value.FeedFlushInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    Flush();
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogWarning(ex, "Change feed flush failed; will retry.");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+        await refresh.ConfigureAwait(false);
+        foreach (var pipe in _pipes.Values) pipe.Complete();
+    }
+
+    private async Task RefreshLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(ObserverRefresh, time);
+        do
         {
             try
             {
-                await RefreshObserversAsync();
-                Flush();
+                await RefreshObserversAsync().WaitAsync(RegistryTimeout, time, stoppingToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            catch (Exception ex)
             {
-                logger.LogWarning(ex, "Change feed flush failed; will retry.");
+                // The registry's silo may be dying: keep delivering to the observers known, and ask again in a second.
+                logger.LogDebug(ex, "Reading the change-feed registry failed; delivering to the observers known.");
             }
         }
-        foreach (var pipe in _pipes.Values) pipe.Complete();
+        while (await WaitTickAsync(timer, stoppingToken).ConfigureAwait(false));
+    }
+
+    private static async Task<bool> WaitTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try { return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false); }
+        catch (OperationCanceledException) { return false; }
     }
 
     private async Task RefreshObserversAsync()
     {
-        if (DateTime.UtcNow - _observersFetched < ObserverRefresh) return;
         var current = await grains.GetGrain<IChangeFeedRegistryGrain>(0).GetObserversAsync();
-        _observersFetched = DateTime.UtcNow;
-        foreach (var gone in _pipes.Keys.Except(current).ToList())
+        var now = time.GetUtcNow();
+        Interlocked.Exchange(ref _observersFetchedTicks, now.UtcTicks);
+        foreach (var observer in current) _lastListed[observer] = now;
+        var next = new Dictionary<IChangeFeedObserver, ObserverPipe>(_pipes);
+        foreach (var (observer, listed) in _lastListed.ToList())
         {
-            _pipes[gone].Complete();
-            _pipes.Remove(gone);
+            if (now - listed <= ObserverGrace) continue;
+            _lastListed.Remove(observer);
+            if (next.Remove(observer, out var gone)) gone.Complete();
         }
-        foreach (var observer in current.Where(o => !_pipes.ContainsKey(o)))
-            _pipes[observer] = new ObserverPipe(observer, logger);
+        foreach (var observer in current.Where(o => !next.ContainsKey(o)))
+            next[observer] = new ObserverPipe(observer, logger);
+        _pipes = next;
     }
 
     private void Flush()
@@ -71,6 +123,11 @@ public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOpt
     /// <summary>Delivers batches to one observer in order, merging what piled up while a delivery was under way.</summary>
     private sealed class ObserverPipe
     {
+        /// <summary>A delivery that takes longer is treated as failed and retried (with whatever came meanwhile).</summary>
+        private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(2);
+        private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(250);
+        private const int MaxCarried = 100_000;
+
         private readonly Channel<ImmutableArray<NodeChange>> _channel = Channel.CreateUnbounded<ImmutableArray<NodeChange>>(new() { SingleReader = true });
         private readonly IChangeFeedObserver _observer;
         private readonly ILogger _logger;
@@ -89,18 +146,39 @@ public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOpt
         private async Task DeliverAsync()
         {
             var reader = _channel.Reader;
-            while (await reader.WaitToReadAsync())
+            // A batch whose delivery failed or timed out goes again with the next one: the observer keeps the newest
+            // version per node, so a repeat is harmless, and dropping it could leave a screen wrong.
+            var carried = ImmutableArray<NodeChange>.Empty;
+            while (true)
             {
+                if (carried.IsEmpty)
+                {
+                    if (!await reader.WaitToReadAsync()) return;
+                }
+                else
+                {
+                    // After a failure: retry on new data or after a short pause, whichever comes first.
+                    using var pause = new CancellationTokenSource(RetryPause);
+                    try { if (!await reader.WaitToReadAsync(pause.Token)) return; }
+                    catch (OperationCanceledException) { }
+                }
                 var merged = ImmutableArray.CreateBuilder<NodeChange>();
+                merged.AddRange(carried);
                 while (reader.TryRead(out var batch)) merged.AddRange(batch);
+                var changes = merged.ToImmutable();
                 try
                 {
-                    await _observer.OnChangesAsync(merged.ToImmutable());
+                    // Not Orleans' 30 s response timeout: a delivery routed through a gateway that just died waits for
+                    // that, and every later batch of this silo would wait behind it.
+                    await _observer.OnChangesAsync(changes).WaitAsync(DeliveryTimeout);
+                    carried = ImmutableArray<NodeChange>.Empty;
                 }
                 catch (Exception ex)
                 {
-                    // A gone observer expires from the registry; until then its deliveries fail quietly.
-                    _logger.LogDebug(ex, "Change feed delivery to an observer failed.");
+                    // A gone observer expires from the registry; until then its deliveries fail quietly. Keep the
+                    // newest of what failed for the next attempt, bounded so a dead observer cannot grow it for ever.
+                    _logger.LogDebug(ex, "Change feed delivery to an observer failed; it is retried with the next batch.");
+                    carried = changes.Length <= MaxCarried ? changes : changes[^MaxCarried..];
                 }
             }
         }

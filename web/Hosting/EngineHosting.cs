@@ -1,3 +1,4 @@
+using OkrGrid.Silo.Hosting;
 using OkrGrid.Silo.Storage;
 namespace OkrGrid.Web.Hosting;
 
@@ -23,7 +24,7 @@ public static class EngineHosting
             .AddSimpleConsole(o => o.SingleLine = true));
         var logger = bootstrapLogging.CreateLogger("OkrGrid.Web.Startup");
 
-        var configuredDatabase = builder.Configuration[OkrGridSilo.ConnectionStringKey];
+        var configuredDatabase = OkrGridSilo.CheckConnectionString(builder.Configuration[OkrGridSilo.ConnectionStringKey]);
         var seedDemo = cluster.Mode == ClusterMode.Embedded
             && builder.Configuration.GetValue(SeedDemoKey, defaultValue: string.IsNullOrWhiteSpace(configuredDatabase));
         builder.Services.AddSingleton(new DemoSettings(seedDemo));
@@ -31,28 +32,29 @@ public static class EngineHosting
         switch (cluster.Mode)
         {
             case ClusterMode.Client:
-                var gateways = cluster.GatewayEndpoints();
-                logger.LogInformation("Cluster mode {Mode}: joining cluster {ClusterId} through {Gateways}.",
-                    cluster.Mode, cluster.ClusterId, string.Join(", ", gateways.Select(g => g.ToString())));
                 // Accounts, tokens and the audit trail live in the service's PostgreSQL: a client host needs it too.
                 if (string.IsNullOrWhiteSpace(configuredDatabase))
-                    throw new InvalidOperationException(
+                    throw new OkrGridConfigurationException(
                         $"Cluster:Mode=Client needs {OkrGridSilo.ConnectionStringKey}: accounts, API tokens and the audit trail are in the service's PostgreSQL.");
-                builder.Services.AddSingleton(_ => OkrGridSilo.CreateDataSource(configuredDatabase));
-                builder.UseOrleansClient(client => client
-                    .UseStaticClustering(gateways)
-                    .Configure<Orleans.Configuration.ClusterOptions>(o => { o.ServiceId = cluster.ServiceId; o.ClusterId = cluster.ClusterId; }));
+                var gateways = cluster.GatewayEndpoints();
+                logger.LogInformation("Cluster mode {Mode}: joining cluster {ClusterId} through {Gateways}.", cluster.Mode, cluster.ClusterId,
+                    gateways.Length > 0 ? string.Join(", ", gateways.Select(g => g.ToString())) : "the gateways in the membership table");
+                var dataSource = OkrGridSilo.CreateDataSource(configuredDatabase);
+                // The schema this host reads (accounts, the membership table's queries) may be newer than what the
+                // silos applied, or not there yet if this host starts first: migrating is idempotent and locked.
+                await DatabaseMigrator.MigrateAsync(dataSource, logger, CancellationToken.None);
+                builder.Services.AddSingleton(dataSource);
+                builder.UseOrleansClient(client => client.UseOkrGridClustering(cluster, configuredDatabase));
                 builder.Services.AddSingleton<IEngineClock, SystemEngineClock>();
                 break;
             case ClusterMode.Embedded:
                 var (connectionString, startedEmbedded) = await OkrGridSilo.ResolveDatabaseAsync(configuredDatabase, logger);
                 if (startedEmbedded) builder.Services.AddHostedService<EmbeddedPostgresOwner>();
-                logger.LogInformation("Cluster mode {Mode}: co-hosting a silo (silo port {SiloPort}, gateway port {GatewayPort}).",
-                    cluster.Mode, cluster.SiloPort, cluster.GatewayPort);
+                logger.LogInformation("Cluster mode {Mode}: co-hosting silo {SiloName} ({Membership} membership, silo port {SiloPort}, gateway port {GatewayPort}).",
+                    cluster.Mode, cluster.EffectiveSiloName, cluster.EffectiveMembership(standalone: false), cluster.SiloPort, cluster.GatewayPort);
                 builder.UseOrleans(silo =>
                 {
-                    silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort,
-                            serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
+                    silo.UseOkrGridClustering(cluster, connectionString, standalone: false)
                         .AddOkrGrid(connectionString);
                     if (seedDemo) silo.AddStartupTask<DemoSeeder>();
                 });

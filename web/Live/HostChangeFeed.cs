@@ -9,8 +9,15 @@ namespace OkrGrid.Web.Live;
 public sealed class HostChangeFeed(IGrainFactory grains, LiveBoard board, ILogger<HostChangeFeed> logger)
     : BackgroundService, IChangeFeedObserver
 {
-    /// <summary>The registry drops observers not renewed within 2 minutes.</summary>
-    private static readonly TimeSpan Renewal = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The registry drops observers not renewed within 2 minutes; renewing often matters in a cluster, where the registry
+    /// restarts empty when its silo dies and silos keep delivering to observers they knew for 15 s
+    /// (ChangeFeedPublisher.ObserverGrace). A renewal is one small call.
+    /// </summary>
+    private static readonly TimeSpan Renewal = TimeSpan.FromSeconds(5);
+
+    /// <summary>A renewal that takes longer is treated as lost (the registry's silo may be dying) and retried.</summary>
+    private static readonly TimeSpan RenewalTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>A safety net besides the resync after (re)subscribing: the board re-reads what it shows this often.</summary>
     private static readonly TimeSpan Reconcile = TimeSpan.FromSeconds(60);
@@ -30,12 +37,27 @@ public sealed class HostChangeFeed(IGrainFactory grains, LiveBoard board, ILogge
     {
         var registry = grains.GetGrain<IChangeFeedRegistryGrain>(0);
         var lastReconcile = DateTime.UtcNow;
+        long? membershipVersion = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 _reference ??= grains.CreateObjectReference<IChangeFeedObserver>(this);
-                await registry.SubscribeAsync(_reference).WaitAsync(stoppingToken);
+                var subscription = await registry.SubscribeAsync(_reference).WaitAsync(RenewalTimeout, stoppingToken);
+                // Changes may have been missed: the registry did not list this host (it restarted on another silo after
+                // its own died), or a silo joined or died since the last renewal (changes queued on a dead silo never
+                // left it). Re-read once the silos have re-read the registry and repaired their roll-ups.
+                var missed = board.FeedConnected
+                    && (subscription.New || (membershipVersion is { } known && known != subscription.MembershipVersion));
+                membershipVersion = subscription.MembershipVersion;
+                if (missed)
+                {
+                    logger.LogInformation("The cluster changed (registry restarted: {New}, membership version {Version}); re-reading the board.",
+                        subscription.New, subscription.MembershipVersion);
+                    await Task.Delay(SubscriptionSettles, stoppingToken);
+                    board.Resync();
+                    lastReconcile = DateTime.UtcNow;
+                }
                 if (!board.FeedConnected)
                 {
                     logger.LogInformation("Subscribed to the change feed.");

@@ -71,6 +71,11 @@ public sealed class MigrationTests(MigrationDatabase db) : IClassFixture<Migrati
     private static readonly string[] StorageQueryKeys =
         ["ClearStorageKey", "DeleteStorageKey", "ReadFromStorageKey", "WriteToStorageKey"];
 
+    /// <summary>Every key Microsoft.Orleans.Clustering.AdoNet refuses to start without (migration 0008).</summary>
+    private static readonly string[] ClusteringQueryKeys =
+        ["CleanupDefunctSiloEntriesKey", "DeleteMembershipTableEntriesKey", "GatewaysQueryKey", "InsertMembershipKey", "InsertMembershipVersionKey",
+         "MembershipReadAllKey", "MembershipReadRowKey", "UpdateIAmAlivetimeKey", "UpdateMembershipKey"];
+
     [Fact]
     public void Embedded_migrations_are_found_in_order()
     {
@@ -110,7 +115,8 @@ public sealed class MigrationTests(MigrationDatabase db) : IClassFixture<Migrati
         }
 
         Assert.Equal(StorageQueryKeys, keys.Intersect(StorageQueryKeys).Order(StringComparer.Ordinal));
-        foreach (var table in new[] { "orleansquery", "okr_grain_state", "okr_journal", "okr_schema_migrations" })
+        Assert.Equal(ClusteringQueryKeys, keys.Intersect(ClusteringQueryKeys).Order(StringComparer.Ordinal));
+        foreach (var table in new[] { "orleansquery", "okr_grain_state", "okr_journal", "okr_schema_migrations", "orleansmembershiptable", "orleansmembershipversiontable" })
         {
             await using var exists = db.DataSource.CreateCommand("select to_regclass(@t) is not null");
             exists.Parameters.AddWithValue("t", table);

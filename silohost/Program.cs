@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OkrGrid.Silo;
+using OkrGrid.Silo.Hosting;
+
+// The standalone silo: the engine alone — the same grains, storage, journal, change feed and migrations as a web host's
+// embedded silo (OkrGridSilo.AddOkrGrid), no API, pages or hub. Web hosts in Cluster:Mode=Client serve users from a
+// cluster of these; they find the silos' gateways in the membership table in PostgreSQL.
+var builder = Host.CreateApplicationBuilder(args);
+builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+
+await StartupErrors.GuardAsync(async () =>
+{
+    var cluster = ClusterSettings.Read(builder.Configuration);
+    if (cluster.Mode == ClusterMode.Client)
+        throw new OkrGridConfigurationException("Cluster:Mode is Client, but this is the silo host: it always runs a silo (use the web host for a client).");
+
+    using var bootstrapLogging = LoggerFactory.Create(logging => logging
+        .AddConfiguration(builder.Configuration.GetSection("Logging"))
+        .AddSimpleConsole(o => o.SingleLine = true));
+    var logger = bootstrapLogging.CreateLogger("OkrGrid.SiloHost.Startup");
+    var connectionString = await OkrGridSilo.ResolveConnectionStringAsync(
+        OkrGridSilo.CheckConnectionString(builder.Configuration[OkrGridSilo.ConnectionStringKey]), logger);
+    logger.LogInformation("Starting silo {SiloName} of cluster {ClusterId} ({Membership} membership, silo port {SiloPort}, gateway port {GatewayPort}).",
+        cluster.EffectiveSiloName, cluster.ClusterId, cluster.EffectiveMembership(standalone: true), cluster.SiloPort, cluster.GatewayPort);
+
+    builder.UseOrleans(silo => silo
+        .UseOkrGridClustering(cluster, connectionString, standalone: true)
+        .AddOkrGrid(connectionString));
+});
+
+await builder.Build().RunAsync();

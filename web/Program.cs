@@ -13,6 +13,7 @@ builder.Services.AddOkrGridLive(builder.Configuration);
 builder.AddOkrGridAccess();
 builder.AddDemoActivity();
 builder.Services.AddOkrGridDashboards();
+builder.AddOkrGridObservability();
 
 var app = builder.Build();
 

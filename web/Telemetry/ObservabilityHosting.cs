@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Routing;
 using OkrGrid.Silo.Telemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -47,7 +48,9 @@ public static class ObservabilityHosting
     public static IEndpointRouteBuilder MapOkrGridOperations(this IEndpointRouteBuilder app)
     {
         var settings = app.ServiceProvider.GetRequiredService<TelemetrySettings>();
-        if (settings.Metrics) app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAuthorization(Policies.Metrics);
+        // The exporter maps every method; a scrape is a GET (anything else: 405).
+        if (settings.Metrics)
+            app.MapPrometheusScrapingEndpoint(MetricsPath).WithMetadata(new HttpMethodMetadata([HttpMethods.Get])).RequireAuthorization(Policies.Metrics);
         // Every asset and API route of the dashboard, not only its page: the group carries the policy.
         if (settings.Dashboard) app.MapOrleansDashboard(DashboardPath).RequireAuthorization(Policies.Admin);
         return app;

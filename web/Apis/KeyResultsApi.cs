@@ -133,7 +133,7 @@ public static class KeyResultsApi
         [FromHeader(Name = Idempotency.HeaderName)] string? idempotencyKey,
         IGrainFactory grains,
         ApiCaller caller,
-        OkrGrid.Web.Telemetry.PropagationTracker propagation)
+        [FromServices] OkrGrid.Web.Telemetry.PropagationTracker propagation)
     {
         if (!Idempotency.TryResolve(idempotencyKey, request.ClientId, out var clientId, out var problem)) return problem;
         if (request.Value is not { } value) return OkrProblems.Invalid("value", "is required.");

@@ -21,8 +21,6 @@ public static class ObservabilityHosting
         var configuration = builder.Configuration;
         var settings = TelemetrySettings.Read(configuration);
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton<PropagationTracker>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<PropagationTracker>());
 
         builder.Services.AddOkrGridTelemetry(configuration, "okrgrid-web",
             metrics: m => m
@@ -50,9 +48,11 @@ public static class ObservabilityHosting
         var settings = app.ServiceProvider.GetRequiredService<TelemetrySettings>();
         // The exporter maps every method; a scrape is a GET (anything else: 405).
         if (settings.Metrics)
-            app.MapPrometheusScrapingEndpoint(MetricsPath).WithMetadata(new HttpMethodMetadata([HttpMethods.Get])).RequireAuthorization(Policies.Metrics);
-        // Every asset and API route of the dashboard, not only its page: the group carries the policy.
-        if (settings.Dashboard) app.MapOrleansDashboard(DashboardPath).RequireAuthorization(Policies.Admin);
+            app.MapPrometheusScrapingEndpoint(MetricsPath).WithMetadata(new HttpMethodMetadata([HttpMethods.Get]))
+                .RequireAuthorization(Policies.Metrics).ExcludeFromDescription();
+        // Every asset and API route of the dashboard, not only its page: the group carries the policy. Neither is part of
+        // OkrGrid's API, so neither is in its OpenAPI document.
+        if (settings.Dashboard) app.MapOrleansDashboard(DashboardPath).RequireAuthorization(Policies.Admin).ExcludeFromDescription();
         return app;
     }
 }

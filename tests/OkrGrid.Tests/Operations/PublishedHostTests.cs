@@ -11,6 +11,7 @@ namespace OkrGrid.Tests.Operations;
 /// (a given database, no demo), answers /healthz/live and /healthz/ready and serves /metrics to the scrape token, and
 /// stops in order on SIGTERM within the shutdown timeout the image sets.
 /// </summary>
+[Collection(PublishCollection.Name)]
 public sealed class PublishedHostTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -122,4 +123,14 @@ public sealed class PublishedHostTests
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OkrGrid.sln"))) dir = dir.Parent;
         return dir?.FullName ?? throw new InvalidOperationException("Cannot find the repository root (OkrGrid.sln).");
     }
+}
+
+/// <summary>
+/// A Release build and publish takes both cores for a minute or more: run alone, after the parallel tests, so that it
+/// does not stretch their timings.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PublishCollection
+{
+    public const string Name = "Publish (alone)";
 }

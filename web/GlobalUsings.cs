@@ -14,3 +14,4 @@ global using Microsoft.Extensions.Options;
 global using OkrGrid.Web.Hubs;
 global using OkrGrid.Web.Live;
 global using OkrGrid.Web.Access;
+global using OkrGrid.Web.Telemetry;

@@ -14,6 +14,7 @@ builder.Services.AddOkrGridLive(builder.Configuration);
 builder.AddOkrGridAccess();
 builder.AddDemoActivity();
 builder.Services.AddOkrGridDashboards();
+builder.AddOkrGridObservability();
 
 var app = builder.Build();
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using OkrGrid.Grains;
+using OkrGrid.Grains.Telemetry;
 
 namespace OkrGrid.Grains.Feed;
 
@@ -43,6 +44,7 @@ public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOpt
         // within a second of subscribing (and reads current state when it subscribes anyway).
         if (_pipes.Count == 0 && time.GetUtcNow() - ObserversFetched < ObserverRefresh) return;
         _queue.Enqueue(change);
+        OkrGridMetrics.FeedBacklog.Add(1);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -117,6 +119,8 @@ public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOpt
         var batch = ImmutableArray.CreateBuilder<NodeChange>(_queue.Count);
         while (_queue.TryDequeue(out var c)) batch.Add(c);
         var changes = batch.ToImmutable();
+        // The backlog moves from the outbox to each observer's pipe (counted once per observer it is for).
+        OkrGridMetrics.FeedBacklog.Add(changes.Length * (long)_pipes.Count - changes.Length);
         foreach (var pipe in _pipes.Values) pipe.Send(changes);
     }
 
@@ -179,6 +183,10 @@ public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOpt
                     // newest of what failed for the next attempt, bounded so a dead observer cannot grow it for ever.
                     _logger.LogDebug(ex, "Change feed delivery to an observer failed; it is retried with the next batch.");
                     carried = changes.Length <= MaxCarried ? changes : changes[^MaxCarried..];
+                }
+                finally
+                {
+                    OkrGridMetrics.FeedBacklog.Add(-merged.Count);
                 }
             }
         }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using OkrGrid.Grains.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using NpgsqlTypes;
@@ -104,17 +106,39 @@ public sealed class PostgresJournal : IJournal, IHostedService
             batch.Clear();
             while (batch.Count < _options.MaxBatch && reader.TryRead(out var item)) batch.Add(item);
             if (batch.Count == 0) continue;
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 var inserted = await InsertBatchAsync(batch);
+                RecordCommit(batch, inserted, started, OkrGridMetrics.OutcomeOk);
                 foreach (var p in batch) p.Done.TrySetResult(inserted.Remove((p.Entry.NodeId, p.Entry.EntryId)));
             }
             catch (Exception ex)
             {
+                RecordCommit(batch, null, started, OkrGridMetrics.OutcomeError);
                 logger.LogError(ex, "Journal batch of {Count} entries failed; none was acknowledged.", batch.Count);
                 foreach (var p in batch) p.Done.TrySetException(ex);
             }
         }
+    }
+
+    /// <summary>
+    /// The commit's size and time, and the facts it made durable: a check-in counts once, when its row is new (a retry
+    /// of a committed one inserts nothing). A KPI's node id has no cycle prefix; a key result's has.
+    /// </summary>
+    private static void RecordCommit(List<PendingAppend> batch, HashSet<(string, string)>? inserted, long started, KeyValuePair<string, object?> outcome)
+    {
+        OkrGridMetrics.JournalCommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, outcome);
+        OkrGridMetrics.JournalBatchSize.Record(batch.Count, outcome);
+        if (inserted is null) return;
+        long checkIns = 0, measurements = 0;
+        foreach (var (nodeId, _) in inserted)
+        {
+            if (NodeIds.CycleOf(nodeId) is null) measurements++;
+            else checkIns++;
+        }
+        if (checkIns > 0) OkrGridMetrics.CheckIns.Add(checkIns);
+        if (measurements > 0) OkrGridMetrics.Measurements.Add(measurements);
     }
 
     /// <summary>One statement, one commit; returns the keys that were new (a duplicate inserts nothing).</summary>

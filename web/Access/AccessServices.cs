@@ -73,7 +73,8 @@ public static class AccessServices
             })
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, WallLinkHandler>(WallLinkHandler.SchemeName, null)
-            .AddScheme<AuthenticationSchemeOptions, AnonymousHandler>(AnonymousHandler.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, AnonymousHandler>(AnonymousHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, ScrapeTokenHandler>(ScrapeTokenHandler.SchemeName, null);
         authentication.AddIdentityCookies(cookies =>
         {
             cookies.ApplicationCookie?.Configure(o =>
@@ -157,6 +158,11 @@ public static class AccessServices
     private static string SchemeOf(HttpContext context, bool anonymous)
     {
         var request = context.Request;
+        // Health probes need no one: a credential a caller happens to send is not checked (checking a token can need
+        // the database, and /healthz/live must answer while the database is down).
+        if (request.Path.StartsWithSegments("/healthz")) return AnonymousHandler.SchemeName;
+        // /metrics with a bearer that is not an OkrGrid token: a scraper's secret (an admin's okrp_/okrs_ token goes on as usual).
+        if (ScrapeTokenHandler.Presented(request) is not null) return ScrapeTokenHandler.SchemeName;
         if (request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return BearerTokenHandler.SchemeName;
         if (request.Path.StartsWithSegments(ScorecardHub.Path))
         {

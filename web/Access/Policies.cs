@@ -27,6 +27,11 @@ public static class Policies
     public const string Share = "okr.share";
     /// <summary>The hub: anyone signed in, and wall links (which may follow their scorecard only).</summary>
     public const string Hub = "okr.hub";
+    /// <summary>
+    /// /metrics: admins with the admin scope (a person looking), or a scraper with the host's scrape token
+    /// (Telemetry:ScrapeToken) — a Prometheus needs no account, and its secret opens nothing else.
+    /// </summary>
+    public const string Metrics = "okr.metrics";
 
     public static AuthorizationBuilder AddOkrGridPolicies(this AuthorizationBuilder builder) => builder
         .AddPolicy(Read, p => p.AddRequirements(new OkrAccessRequirement(AccessScope.Read, Role.Viewer)))
@@ -36,12 +41,14 @@ public static class Policies
         .AddPolicy(Admin, p => p.AddRequirements(new OkrAccessRequirement(AccessScope.Admin, Role.Admin)))
         .AddPolicy(Account, p => p.AddRequirements(new OkrAccessRequirement(AccessScope.Admin, Role.Viewer, PeopleOnly: true)))
         .AddPolicy(Share, p => p.AddRequirements(new OkrAccessRequirement(AccessScope.Admin, Role.Lead)))
-        .AddPolicy(Hub, p => p.AddRequirements(new OkrAccessRequirement(AccessScope.Read, Role.Viewer, WallLinks: true)));
+        .AddPolicy(Hub, p => p.AddRequirements(new OkrAccessRequirement(AccessScope.Read, Role.Viewer, WallLinks: true)))
+        .AddPolicy(Metrics, p => p.AddRequirements(new OkrAccessRequirement(AccessScope.Admin, Role.Admin, Scrapers: true)));
 }
 
 /// <param name="PeopleOnly">Only a person (a session or personal token), not a service token.</param>
 /// <param name="WallLinks">A wall link may pass too (it reads its own scorecard only; the hub checks which).</param>
-public sealed record OkrAccessRequirement(AccessScope Scope, Role Role, bool PeopleOnly = false, bool WallLinks = false) : IAuthorizationRequirement;
+/// <param name="Scrapers">A metrics scraper with the scrape token may pass too.</param>
+public sealed record OkrAccessRequirement(AccessScope Scope, Role Role, bool PeopleOnly = false, bool WallLinks = false, bool Scrapers = false) : IAuthorizationRequirement;
 
 public sealed class OkrAccessHandler : AuthorizationHandler<OkrAccessRequirement>
 {
@@ -54,6 +61,8 @@ public sealed class OkrAccessHandler : AuthorizationHandler<OkrAccessRequirement
         {
             OkrClaims.KindWall when need.WallLinks => null,
             OkrClaims.KindWall => "A wall link reads its scorecard on /wall and on the hub; nothing else.",
+            OkrClaims.KindScraper when need.Scrapers => null,
+            OkrClaims.KindScraper => "A scrape token reads /metrics; nothing else.",
             OkrClaims.KindService when need.PeopleOnly => "This is for a person's own account; a service token cannot use it.",
             OkrClaims.KindAnonymous when need.PeopleOnly => "This is for a person's own account: sign in.",
             _ => Check(user, need),
@@ -86,7 +95,9 @@ public sealed class AccessResultHandler : IAuthorizationMiddlewareResultHandler
 
     public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
     {
-        if (!AccessProblems.IsMachinePath(context.Request.Path)) return _default.HandleAsync(next, context, policy, result);
+        // Pages keep their redirects; a caller with a bearer token (a script, the dashboard's JSON read by one) is told why.
+        if (!AccessProblems.IsMachinePath(context.Request.Path) && BearerTokenHandler.Presented(context.Request) is null)
+            return _default.HandleAsync(next, context, policy, result);
         if (result.Challenged) return AccessProblems.WriteUnauthenticatedAsync(context);
         if (result.Forbidden)
         {
@@ -103,7 +114,8 @@ public static class AccessProblems
     private const string FailureKey = "okr.authenticationFailure";
 
     public static bool IsMachinePath(PathString path) =>
-        path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/openapi");
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/openapi")
+        || path.StartsWithSegments(ScrapeTokenHandler.MetricsPath);
 
     /// <summary>Keeps why a presented credential failed, for the 401 that follows.</summary>
     public static void RememberAuthenticationFailure(HttpContext context, string field, string reason) =>

@@ -28,6 +28,8 @@ public static class OkrClaims
     public const string KindWall = "wall";
     /// <summary>Nobody in particular: a request without a credential, where anonymous access is on.</summary>
     public const string KindAnonymous = "anonymous";
+    /// <summary>A metrics scraper (Prometheus) with the host's scrape token: it reads /metrics and nothing else.</summary>
+    public const string KindScraper = "scraper";
 
     public static string? Get(this ClaimsPrincipal principal, string type) => principal.FindFirst(type)?.Value;
 

@@ -132,7 +132,8 @@ public static class KeyResultsApi
         CheckInRequest request,
         [FromHeader(Name = Idempotency.HeaderName)] string? idempotencyKey,
         IGrainFactory grains,
-        ApiCaller caller)
+        ApiCaller caller,
+        [FromServices] OkrGrid.Web.Telemetry.PropagationTracker propagation)
     {
         if (!Idempotency.TryResolve(idempotencyKey, request.ClientId, out var clientId, out var problem)) return problem;
         if (request.Value is not { } value) return OkrProblems.Invalid("value", "is required.");
@@ -144,6 +145,8 @@ public static class KeyResultsApi
 
         var checkIn = new CheckIn(clientId, value, request.Confidence, request.Note ?? "", "", request.At ?? default, request.TraceId);
         var result = await Idempotency.NamedAsync(idempotencyKey, () => grains.GetGrain<IKeyResultGrain>(id).CheckInAsync(checkIn, caller.Actor));
+        // Acknowledged now: the propagation lag of a traced check-in is timed from here (a retry's is not timed again).
+        if (result.Applied && request.TraceId is { Length: > 0 } traceId) propagation.Acknowledged(traceId);
         return result.Applied ? TypedResults.Created($"/api/key-results/{id}/check-ins", result) : TypedResults.Ok(result);
     }
 }

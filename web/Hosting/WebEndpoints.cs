@@ -1,4 +1,5 @@
 using OkrGrid.Web.Components;
+using OkrGrid.Web.Telemetry;
 
 namespace OkrGrid.Web.Hosting;
 
@@ -13,6 +14,7 @@ public static class WebEndpoints
         app.MapOkrGridApi();
         app.MapOkrGridHubs();
         app.MapOkrGridDashboards();
+        app.MapOkrGridOperations();
         return app;
     }
 

@@ -74,11 +74,13 @@ public sealed class ScorecardHub(LiveBoard board, HubPushes pushes, HubAccess ac
         // A connection made with a token or wall link closes when that stops working (revoked, expired).
         if (Context.GetHttpContext()?.Request is { } request)
             access.Opened(Context, BearerTokenHandler.Presented(request) ?? request.Query[WallLinkHandler.QueryKey].FirstOrDefault());
+        OkrGrid.Web.Telemetry.WebMetrics.HubConnections.Add(1);
         return base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        OkrGrid.Web.Telemetry.WebMetrics.HubConnections.Add(-1);
         access.Closed(Context.ConnectionId);
         pushes.Remove(Context.ConnectionId);
         return base.OnDisconnectedAsync(exception);

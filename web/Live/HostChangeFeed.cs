@@ -6,7 +6,7 @@ namespace OkrGrid.Web.Live;
 /// read). Every web host has its own, so a change on any silo reaches the clients of every host; a hub context is
 /// never used inside a grain. Orleans holds observers weakly: this service keeps its reference alive.
 /// </summary>
-public sealed class HostChangeFeed(IGrainFactory grains, LiveBoard board, ILogger<HostChangeFeed> logger)
+public sealed class HostChangeFeed(IGrainFactory grains, LiveBoard board, OkrGrid.Web.Telemetry.PropagationTracker propagation, ILogger<HostChangeFeed> logger)
     : BackgroundService, IChangeFeedObserver
 {
     /// <summary>
@@ -29,6 +29,7 @@ public sealed class HostChangeFeed(IGrainFactory grains, LiveBoard board, ILogge
 
     Task IChangeFeedObserver.OnChangesAsync(ImmutableArray<NodeChange> changes)
     {
+        propagation.Observe(changes);
         board.Apply(changes);
         return Task.CompletedTask;
     }

@@ -13,6 +13,9 @@ public static class LiveServices
     public static IServiceCollection AddOkrGridLive(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<LiveBoard>();
+        // Times traced check-ins from the API's 201 to the top of their chain, from what the change feed brings.
+        services.AddSingleton<OkrGrid.Web.Telemetry.PropagationTracker>();
+        services.AddHostedService(sp => sp.GetRequiredService<OkrGrid.Web.Telemetry.PropagationTracker>());
         services.AddSingleton<HostChangeFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<HostChangeFeed>());
         services.Configure<LiveOptions>(configuration.GetSection(LiveOptions.SectionName));

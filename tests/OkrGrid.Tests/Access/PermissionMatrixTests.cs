@@ -14,6 +14,7 @@ using OkrGrid.Web.Apis;
 using OkrGrid.Web.Components;
 using OkrGrid.Web.Hosting;
 using OkrGrid.Web.Live;
+using OkrGrid.Web.Telemetry;
 using static OkrGrid.Tests.Access.Caller;
 
 namespace OkrGrid.Tests.Access;
@@ -186,6 +187,8 @@ public sealed class PermissionMatrixTests(AccessHost host)
             ["GET /api/activity/{nodeId}"] = new("read", async _ => new(HttpMethod.Get, $"/api/activity/{await JonasKeyResultAsync()}")),
             ["POST /api/demo/tokens"] = new("anyone", _ => Task.FromResult(new Call(HttpMethod.Post, "/api/demo/tokens", new { userId = "board-observer" }))),
             ["GET /openapi/v1.json"] = new("read", _ => Get("/openapi/v1.json")),
+            // Prometheus text: admins with the admin scope (and the scrape token, a caller of its own: ObservabilityTests).
+            ["GET /metrics"] = new("admin", _ => Get("/metrics")),
         };
     }
 
@@ -194,7 +197,8 @@ public sealed class PermissionMatrixTests(AccessHost host)
     {
         var rows = Rows();
         var routes = await RouteTableAsync();
-        var machine = routes.Where(r => r.Path.StartsWith("/api", StringComparison.Ordinal) || r.Path.StartsWith("/openapi", StringComparison.Ordinal)).ToList();
+        var machine = routes.Where(r => r.Path.StartsWith("/api", StringComparison.Ordinal) || r.Path.StartsWith("/openapi", StringComparison.Ordinal)
+            || r.Path.StartsWith("/metrics", StringComparison.Ordinal)).ToList();
         var missing = machine.Select(r => r.Key).Where(k => !rows.ContainsKey(k)).ToList();
         Assert.True(missing.Count == 0, $"endpoints without a row in the permission matrix (decide who may use them): {string.Join(", ", missing)}");
         Assert.Empty(rows.Keys.Except(machine.Select(r => r.Key))); // and no row for an endpoint that is gone
@@ -377,6 +381,7 @@ public sealed class PermissionMatrixTests(AccessHost host)
         builder.Services.AddOkrGridLive(builder.Configuration);
         builder.AddOkrGridAccess();
         builder.Services.AddOkrGridDashboards();
+        builder.AddOkrGridObservability();
         await using var app = builder.Build();
         app.MapOkrGrid();
         return [.. ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()

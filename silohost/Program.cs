@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OkrGrid.Silo;
 using OkrGrid.Silo.Hosting;
+using OkrGrid.Silo.Telemetry;
 
 // The standalone silo: the engine alone — the same grains, storage, journal, change feed and migrations as a web host's
 // embedded silo (OkrGridSilo.AddOkrGrid), no API, pages or hub. Web hosts in Cluster:Mode=Client serve users from a
@@ -26,9 +27,13 @@ await StartupErrors.GuardAsync(async () =>
     logger.LogInformation("Starting silo {SiloName} of cluster {ClusterId} ({Membership} membership, silo port {SiloPort}, gateway port {GatewayPort}).",
         cluster.EffectiveSiloName, cluster.ClusterId, cluster.EffectiveMembership(standalone: true), cluster.SiloPort, cluster.GatewayPort);
 
+    // Metrics and traces over OTLP when configured (a silo serves no HTTP, so no /metrics here), and the dashboard's
+    // silo part, which every silo needs for the dashboard on the web hosts to see it.
+    builder.Services.AddOkrGridTelemetry(builder.Configuration, "okrgrid-silo");
     builder.UseOrleans(silo => silo
         .UseOkrGridClustering(cluster, connectionString, standalone: true)
-        .AddOkrGrid(connectionString));
+        .AddOkrGrid(connectionString)
+        .AddOkrGridOperations(builder.Configuration));
 });
 
 await builder.Build().RunAsync();

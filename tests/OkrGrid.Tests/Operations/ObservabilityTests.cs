@@ -204,7 +204,18 @@ public sealed class ObservabilityTests : IAsyncLifetime
         if (_memberUser is not null) return _memberUser;
         await PostOkAsync("/api/teams", new { id = "members", name = "Members" });
         await PostOkAsync("/api/people", new { id = "mia", name = "Mia Member", teamId = "members" });
-        await PostOkAsync("/api/users", new { userName = "mia", displayName = "Mia Member", role = "member", personId = "mia", password = MemberPassword });
+        // The host learns of the new person from the change feed, a few milliseconds later: until then the account's
+        // person is unknown to it (404).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            using var response = await Admin.PostAsJsonAsync("/api/users",
+                new { userName = "mia", displayName = "Mia Member", role = "member", personId = "mia", password = MemberPassword }, Json, Ct);
+            if (response.IsSuccessStatusCode) break;
+            if (response.StatusCode != HttpStatusCode.NotFound || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"POST /api/users: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}");
+            await Task.Delay(100, Ct);
+        }
         return _memberUser = "mia";
     }
 

@@ -86,21 +86,8 @@ public sealed class UserPathHost : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The synthetic organisation as the web host's own company: the same teams, people, KPIs and graph, with the
-    /// company owner renamed (the engine checks that a company owner is the organisation it is imported into).
-    /// </summary>
-    public static SyntheticOrg AsHostCompany(SyntheticOrg org)
-    {
-        Owner Map(Owner o) => o.Kind == OwnerKind.Company ? Owner.Company(CompanyId) : o;
-        return org with
-        {
-            CompanyId = CompanyId,
-            Kpis = [.. org.Kpis.Select(k => k with { Owner = Map(k.Owner) })],
-            Objectives = [.. org.Objectives.Select(o => o with { Owner = Map(o.Owner) })],
-            KeyResults = [.. org.KeyResults.Select(k => k with { Owner = Map(k.Owner) })],
-        };
-    }
+    /// <summary>The synthetic organisation as the web host's own company.</summary>
+    public static SyntheticOrg AsHostCompany(SyntheticOrg org) => org.AsCompany(CompanyId);
 
     public async ValueTask DisposeAsync()
     {

@@ -21,4 +21,20 @@ public sealed record SyntheticOrg(
 
     /// <summary>The company objectives: the roots every check-in flows up to.</summary>
     public IEnumerable<ObjectiveDefinition> Roots => Objectives.Where(o => o.Owner.Kind == OwnerKind.Company);
+
+    /// <summary>
+    /// The same organisation as company <paramref name="companyId"/>: the same teams, people, KPIs and graph, with the
+    /// company owner renamed (the engine checks that a company owner is the organisation it is imported into).
+    /// </summary>
+    public SyntheticOrg AsCompany(string companyId)
+    {
+        Owner Map(Owner o) => o.Kind == OwnerKind.Company ? Owner.Company(companyId) : o;
+        return this with
+        {
+            CompanyId = companyId,
+            Kpis = [.. Kpis.Select(k => k with { Owner = Map(k.Owner) })],
+            Objectives = [.. Objectives.Select(o => o with { Owner = Map(o.Owner) })],
+            KeyResults = [.. KeyResults.Select(k => k with { Owner = Map(k.Owner) })],
+        };
+    }
 }

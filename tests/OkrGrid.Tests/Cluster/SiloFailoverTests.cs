@@ -81,7 +81,7 @@ public sealed class SiloFailoverTests(ITestOutputHelper output) : IAsyncLifetime
 
         // The organisation, imported as the web host's company through the grain client; every node activated, so the
         // graph is spread over the three silos.
-        var org = AsHostCompany(OrgGenerator.Generate(Nodes, seed: 14, OrgGenerator.QuarterAround(DateTimeOffset.UtcNow, "failover")));
+        var org = OrgGenerator.Generate(Nodes, seed: 14, OrgGenerator.QuarterAround(DateTimeOffset.UtcNow, "failover")).AsCompany(CompanyId);
         await EngineImport.ImportAsync(Grains, org);
         await EngineImport.ActivateAllAsync(Grains, org);
         var cycleId = org.Cycle.Id;
@@ -270,19 +270,6 @@ public sealed class SiloFailoverTests(ITestOutputHelper output) : IAsyncLifetime
         await WaitUntilAsync(() => companyObjectives.All(id => latest.TryGetValue(id, out var s) && ReferenceCheck.Same(s, snapshot.Scores[id])),
             TimeSpan.FromSeconds(30), "the hub client's company objectives equal the engine's");
         Assert.True(resumed <= ResumeLimit, $"propagation resumed only after {resumed.TotalSeconds:F1} s");
-    }
-
-    /// <summary>The synthetic organisation as the web host's own company (bench UserPathHost.AsHostCompany).</summary>
-    private static SyntheticOrg AsHostCompany(SyntheticOrg org)
-    {
-        Owner Map(Owner o) => o.Kind == OwnerKind.Company ? Owner.Company(CompanyId) : o;
-        return org with
-        {
-            CompanyId = CompanyId,
-            Kpis = [.. org.Kpis.Select(k => k with { Owner = Map(k.Owner) })],
-            Objectives = [.. org.Objectives.Select(o => o with { Owner = Map(o.Owner) })],
-            KeyResults = [.. org.KeyResults.Select(k => k with { Owner = Map(k.Owner) })],
-        };
     }
 
     private static string Tail(string text, int lines) => string.Join("\n", text.Split('\n').TakeLast(lines));

@@ -53,6 +53,9 @@ public static class OkrGridSilo
         // In a cluster: objectives here re-read their children when another silo dies (see SiloLossRepair).
         services.AddSingleton<ActiveObjectives>();
         services.AddHostedService<SiloLossRepair>();
+        // Calls to addresses users typed (webhooks, pull sources): the "Outbound" section, private networks refused.
+        services.AddOptions<OkrGrid.Grains.Integrations.OutboundOptions>().BindConfiguration("Outbound");
+        services.TryAddSingleton<OkrGrid.Grains.Integrations.OutboundHttp>();
 
         // A whole organisation stays in memory while it is used; idle nodes leave after an hour.
         silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(1));

@@ -53,6 +53,7 @@ public static class OkrGridSilo
         // In a cluster: objectives here re-read their children when another silo dies (see SiloLossRepair).
         services.AddSingleton<ActiveObjectives>();
         services.AddHostedService<SiloLossRepair>();
+        AllowDatabaseExceptionsOnTheWire(services);
         // Calls to addresses users typed (webhooks, pull sources): the "Outbound" section, private networks refused.
         services.AddOptions<OkrGrid.Grains.Integrations.OutboundOptions>().BindConfiguration("Outbound");
         services.TryAddSingleton<OkrGrid.Grains.Integrations.OutboundHttp>();
@@ -61,6 +62,15 @@ public static class OkrGridSilo
         silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(1));
         return silo;
     }
+
+    /// <summary>
+    /// A database failure inside a grain must reach the caller as what it is — the API answers it with 503 and
+    /// Retry-After. Orleans serializes exceptions only from the namespaces it is told of ("Microsoft", "System",
+    /// "Azure"); without "Npgsql" a silo could not send an NpgsqlException to a client in another process, and the web
+    /// host received "could not find a codec" — a 500 — for every check-in during a database outage.
+    /// </summary>
+    public static void AllowDatabaseExceptionsOnTheWire(IServiceCollection services) =>
+        services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
 
     /// <summary>
     /// One pool for the journal and grain storage. The same few statements run thousands of times a second, so

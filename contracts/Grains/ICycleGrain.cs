@@ -63,6 +63,7 @@ public interface ICycleGrain : IGrainWithStringKey
     /// </summary>
     /// With <paramref name="effectiveAt"/> (the system only: seeding, migrations) the import takes effect at that earlier
     /// instant — never before the cycle's previous change.
+    [ResponseTimeout("00:10:00")] // an organisation's import: far longer than an interactive call's limit
     Task ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges,
         Actor? actor = null, DateTimeOffset? effectiveAt = null);
 

@@ -15,6 +15,7 @@ public interface IOrganisationGrain : IGrainWithStringKey
     Task<Person> AddPersonAsync(string id, string name, string teamId, Actor? actor = null);
 
     /// <summary>Adds many teams (parents before children) and people at once, in one state write.</summary>
+    [ResponseTimeout("00:10:00")] // an organisation's import: far longer than an interactive call's limit
     Task ImportAsync(ImmutableArray<Team> teams, ImmutableArray<Person> people, Actor? actor = null);
     Task SetPolicyAsync(ScoringPolicy policy, Actor? actor = null);
     Task<CycleInfo> CreateCycleAsync(CycleDefinition cycle, Actor? actor = null);

@@ -41,6 +41,11 @@ public static class OkrGridCluster
                 o.ProbeTimeout = cluster.ProbeTimeout;
                 o.NumMissedProbesLimit = cluster.MissedProbesLimit;
             });
+            // Orleans counts the range lease from the estimated failure: the declaration less the detection window
+            // (the longest probe timeout, 4 × ProbeTimeout, times the missed probes). So the hold after the declaration
+            // is what is added to that window.
+            silo.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration =
+                cluster.ProbeTimeout * 4 * cluster.MissedProbesLimit + cluster.DeadSiloHold);
         }
         silo.Configure<SiloOptions>(o => o.SiloName = cluster.EffectiveSiloName);
         return silo;
@@ -58,6 +63,8 @@ public static class OkrGridCluster
         client.Configure<ClusterOptions>(o => { o.ServiceId = cluster.ServiceId; o.ClusterId = cluster.ClusterId; });
         // A gateway that died is dropped at once on its closed connection; the list is re-read this often to find new ones.
         client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10));
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = cluster.ResponseTimeout);
+        OkrGridSilo.AllowDatabaseExceptionsOnTheWire(client.Services);
         client.UseConnectionRetryFilter(new WaitForSilos());
         return client;
     }

@@ -87,6 +87,9 @@ public static class Outage
                 return "the database does not answer";
             if (e is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException)
                 return "the engine is not reachable";
+            // Orleans' response timeout: the call may have reached a silo that died with it (a retry with the same
+            // Idempotency-Key applies once), or the engine is overloaded. Either way, wait and retry — not a bug.
+            if (e is TimeoutException) return "the engine did not answer in time";
         }
         return null;
     }

@@ -10,6 +10,7 @@ public sealed class SiloHostConfigurationTests
 {
     [Theory]
     [InlineData("Cluster__SiloPort", "eleven", "Cluster:SiloPort is 'eleven'; expected a TCP port")]
+    [InlineData("Cluster__ResponseTimeout", "forever", "Cluster:ResponseTimeout is 'forever'; expected a duration such as 00:00:10")]
     [InlineData("Cluster__AdvertisedIP", "10.0.0.300", "Cluster:AdvertisedIP is '10.0.0.300'; expected an IP address")]
     [InlineData("Cluster__Membership", "Zookeeper", "Cluster:Membership is 'Zookeeper', which this build does not support. Supported: Localhost, Database")]
     [InlineData("Cluster__Mode", "Client", "Cluster:Mode is Client, but this is the silo host")]

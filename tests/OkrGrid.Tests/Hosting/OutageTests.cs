@@ -15,6 +15,14 @@ public sealed class OutageTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    public void AnEngineCallThatTimedOutIsAnOutageToWaitOutNotABug()
+    {
+        // What a grain call answers when the silo it was forwarded to died with it: Orleans' response timeout.
+        Assert.Equal("the engine did not answer in time", OkrGrid.Web.Apis.Outage.Of(new TimeoutException("Response did not arrive on time")));
+        Assert.Null(OkrGrid.Web.Apis.Outage.Of(new InvalidOperationException("a bug")));
+    }
+
+    [Fact]
     public async Task WithoutItsDatabaseTheHostAnswers503AndRecoversByItself()
     {
         await using var pg = new OwnPostgres();

@@ -82,6 +82,47 @@ public sealed partial class CycleGrain(
         var audited = await audit.LastSeqAsync(AuditSource);
         _pendingAudit.AddRange(stored.Tail.Select(r => r.Audit).OfType<AuditEntry>().Where(a => a.Seq > audited));
         await FlushAuditAsync();
+        RenotifyLatestChanges();
+    }
+
+    /// <summary>Changes whose nodes are told again when the cycle activates.</summary>
+    private const int RenotifiedChanges = 64;
+    private const int RenotifiedNodesAtMost = 2_000;
+
+    /// <summary>
+    /// A change is committed before its nodes are told. If the previous activation died in between (its silo was killed),
+    /// nodes active elsewhere kept their old setup — an objective its old children, a key result its old parent — and
+    /// nothing would correct them while they stay active: the cluster test found objectives off the reference for good
+    /// after a kill -9 under moves. So a new activation tells the nodes of its latest changes again, after activating
+    /// (telling is idempotent; a node not active reads its setup when it activates anyway).
+    /// </summary>
+    private void RenotifyLatestChanges()
+    {
+        if (_tail.Count == 0) return;
+        var nodes = new List<(string Id, NodeKind Kind)>();
+        foreach (var op in _tail.Skip(Math.Max(0, _tail.Count - RenotifiedChanges)).SelectMany(c => c.Ops))
+        {
+            if (nodes.Count > RenotifiedNodesAtMost) break; // an import: its nodes were told all at once, and are mostly asleep
+            switch (op)
+            {
+                case ObjectivePut put: nodes.Add((put.Objective.Id, NodeKind.Objective)); break;
+                case KeyResultPut put: nodes.Add((put.KeyResult.Id, NodeKind.KeyResult)); break;
+                case NodeRemoved removed: nodes.Add((removed.NodeId, removed.Objective is not null ? NodeKind.Objective : NodeKind.KeyResult)); break;
+                case EdgeAdded or EdgeRemoved:
+                    var edge = op is EdgeAdded a ? a.Edge : ((EdgeRemoved)op).Edge;
+                    nodes.Add((edge.ParentId, NodeKind.Objective));
+                    if (S.Objectives.ContainsKey(edge.ChildId)) nodes.Add((edge.ChildId, NodeKind.Objective));
+                    else if (S.KeyResults.ContainsKey(edge.ChildId)) nodes.Add((edge.ChildId, NodeKind.KeyResult));
+                    break;
+            }
+        }
+        if (nodes.Count == 0) return;
+        IGrainTimer? once = null;
+        once = this.RegisterGrainTimer(async () =>
+        {
+            once?.Dispose();
+            await NotifyAsync(nodes);
+        }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
     }
 
     /// <summary>

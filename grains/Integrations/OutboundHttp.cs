@@ -94,6 +94,9 @@ public sealed class OutboundHttp : IDisposable
                 || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
                 || (b[0] == 192 && b[1] == 168)
                 || (b[0] == 192 && b[1] == 0 && b[2] == 0) // IETF protocol assignments
+                || (b[0] == 192 && b[1] == 0 && b[2] == 2) // documentation (TEST-NET-1) — and some hosts' own address
+                || (b[0] == 198 && b[1] == 51 && b[2] == 100) // documentation (TEST-NET-2)
+                || (b[0] == 203 && b[1] == 0 && b[2] == 113) // documentation (TEST-NET-3)
                 || (b[0] == 198 && (b[1] == 18 || b[1] == 19)) // benchmarking
                 || b[0] >= 224); // multicast and reserved
         }

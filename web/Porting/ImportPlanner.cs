@@ -504,7 +504,7 @@ public static class ImportPlanner
                     var from = stack.FindIndex(s => s.Node == node);
                     var loop = stack.Skip(from).ToList();
                     var rows = loop.Skip(1).Select(s => s.Via).Append(via).OfType<RawRow>().ToList();
-                    var at = rows.OrderBy(r => r.Row).FirstOrDefault();
+                    var at = rows.OrderByDescending(r => r.Row).FirstOrDefault(); // the row that closes the loop
                     if (at is not null && reported.Add(at))
                     {
                         var titles = loop.Select(s => TitleOf(s.Node)).Append(TitleOf(node)).Reverse();
@@ -530,7 +530,8 @@ public static class ImportPlanner
                 var after = wanted.GetValueOrDefault(node.Id) ?? [];
                 var kind = node.IsObjective ? "objective" : "keyResult";
                 if (!before.Select(e => e.ParentId).ToHashSet().SetEquals(after.Select(e => e.ParentId)))
-                    _moves.Add(new PortMove(kind, node.Local, node.Title, [.. before.Select(Describe)], [.. after.Select(Describe)]));
+                    _moves.Add(new PortMove(kind, node.Local, node.Title, [.. before.Select(e => Describe(e, _objectives[e.ParentId].Title))],
+                        [.. after.Select(e => Describe(e, TitleOf(e.ParentId)))]));
                 else
                     foreach (var e in after)
                         if (before.First(b => b.ParentId == e.ParentId) is { } b && !b.Weight.Equals(e.Weight))
@@ -538,7 +539,8 @@ public static class ImportPlanner
             }
         }
 
-        private string Describe(Edge e) => $"{TitleOf(e.ParentId)} ({N(e.Weight)})";
+        /// <summary>A parent as a move shows it: its title then (before) or after, and the weight.</summary>
+        private static string Describe(Edge e, string title) => $"{title} ({N(e.Weight)})";
 
         // ---- Check-ins and measurements -----------------------------------------------------------------------
 

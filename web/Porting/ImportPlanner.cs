@@ -75,6 +75,7 @@ public static class ImportPlanner
         private readonly Dictionary<string, Node> _nodes = []; // by full id
         private readonly Dictionary<string, Node> _byPath = [];
         private Dictionary<string, string> _existingPaths = [];
+        private ILookup<string, string> _byExistingPath = Array.Empty<string>().ToLookup(x => x);
 
         public ImportPlan Run(bool dryRun)
         {
@@ -83,6 +84,7 @@ public static class ImportPlanner
             var people = PlanPeople();
             var kpis = PlanKpis();
             _existingPaths = Paths(_objectives.Values, _keyResults.Values, _edges);
+            _byExistingPath = _existingPaths.ToLookup(p => p.Value, p => p.Key);
             IdentifyNodes();
             DefineNodes();
             var edges = PlanAlignment();
@@ -340,8 +342,7 @@ public static class ImportPlanner
                     else if (path is { Length: > 0 })
                     {
                         if (_byPath.ContainsKey(path)) { c.Fail("path", $"\"{path}\" is listed twice; give the rows ids to tell them apart."); continue; }
-                        var match = _existingPaths.Where(p => p.Value == path && (isObjective ? _objectives.ContainsKey(p.Key) : _keyResults.ContainsKey(p.Key)))
-                            .Select(p => p.Key).ToList();
+                        var match = _byExistingPath[path].Where(id => isObjective ? _objectives.ContainsKey(id) : _keyResults.ContainsKey(id)).ToList();
                         if (match.Count > 1) { c.Fail("path", $"\"{path}\" names {match.Count} nodes of cycle '{_cycle}'; give the row an id."); continue; }
                         full = match.Count == 1 ? match[0] : Full(NewLocal(isObjective ? "o" : "kr", c.Text("title") ?? path, taken));
                     }
@@ -442,7 +443,7 @@ public static class ImportPlanner
                 if (_nodes.ContainsKey(full) || _objectives.ContainsKey(full) || _keyResults.ContainsKey(full)) return full;
             }
             if (_byPath.TryGetValue(reference, out var node)) return node.Id;
-            var existing = _existingPaths.Where(p => p.Value == reference).Select(p => p.Key).ToList();
+            var existing = _byExistingPath[reference].ToList();
             return existing.Count == 1 ? existing[0] : null;
         }
 
@@ -565,24 +566,24 @@ public static class ImportPlanner
                 if (id is null || IsObjective(id)) { c.Fail("key_result", $"'{reference}' is not a key result of this file or of cycle '{_cycle}'."); continue; }
                 var definition = _nodes.TryGetValue(id, out var node) ? node.KeyResult : _keyResults.GetValueOrDefault(id);
                 if (definition is null) continue; // its own row was refused
-                if (definition.Kind == KeyResultKind.KpiLinked) { c.Fail("key_result", $"'{reference}' takes its values from KPI '{definition.KpiId}'; import measurements of the KPI instead."); continue; }
-                if (definition.Kind == KeyResultKind.Milestone && value is not (0 or 1)) { c.Fail("value", "a milestone check-in is 0 (not done) or 1 (done)."); continue; }
                 var instant = Check.Instant(at.Value);
-                if (instant > target.Now + FutureSkew) { c.Fail("at", "must not be in the future."); continue; }
-                if (instant < cycleStart) { c.Fail("at", $"must not be before the cycle starts ({cycleStart:yyyy-MM-dd})."); continue; }
                 var clientId = c.Text("client_id") is { } given
                     ? c.Checked("client_id", () => Check.ClientId("client_id", given))
                     : ContentId(id, instant, value.Value, note);
                 if (clientId is null) continue;
                 var checkIn = new CheckIn(clientId, value.Value, confidence, note, author, instant, null, authorId, via);
                 if (!Same(c, inFile, (id, clientId), checkIn, (x, y) => x.Value.Equals(y.Value) && Nullable.Equals(x.Confidence, y.Confidence) && x.Note == y.Note && x.At == y.At)) continue;
-                var earlier = target.CheckIns.GetValueOrDefault(id).IsDefault ? null : target.CheckIns[id].FirstOrDefault(x => x.ClientId == clientId);
-                if (earlier is not null)
+                // One the key result holds already is left as it is (whatever rules a new one would meet today).
+                if (Recorded(_checkIns, target.CheckIns, id, x => x.ClientId).GetValueOrDefault(clientId) is { } earlier)
                 {
                     if (!(earlier.Value.Equals(checkIn.Value) && Nullable.Equals(earlier.Confidence, checkIn.Confidence) && earlier.Note == checkIn.Note && earlier.At == checkIn.At))
                         c.Fail("client_id", $"'{clientId}' is already recorded on this key result with other values (value {N(earlier.Value)} at {earlier.At:O}).");
                     continue;
                 }
+                if (definition.Kind == KeyResultKind.KpiLinked) { c.Fail("key_result", $"'{reference}' takes its values from KPI '{definition.KpiId}'; import measurements of the KPI instead."); continue; }
+                if (definition.Kind == KeyResultKind.Milestone && value is not (0 or 1)) { c.Fail("value", "a milestone check-in is 0 (not done) or 1 (done)."); continue; }
+                if (instant > target.Now + FutureSkew) { c.Fail("at", "must not be in the future."); continue; }
+                if (instant < cycleStart) { c.Fail("at", $"must not be before the cycle starts ({cycleStart:yyyy-MM-dd})."); continue; }
                 added.Add((id, checkIn));
             }
             return added;
@@ -605,23 +606,35 @@ public static class ImportPlanner
                 if (kpi is null || value is null || at is null || note is null || author is null || authorId is null || via is null) continue;
                 if (!_kpis.ContainsKey(kpi)) { c.Fail("kpi", $"'{kpi}' is not a KPI (of the company or of kpis.csv)."); continue; }
                 var instant = Check.Instant(at.Value);
-                if (instant > target.Now + FutureSkew) { c.Fail("at", "must not be in the future."); continue; }
                 var clientId = c.Text("client_id") is { } given
                     ? c.Checked("client_id", () => Check.ClientId("client_id", given))
                     : ContentId(kpi, instant, value.Value, note);
                 if (clientId is null) continue;
                 var measurement = new Measurement(clientId, value.Value, instant, note, author, authorId, via);
                 if (!Same(c, inFile, (kpi, clientId), measurement, (x, y) => x.Value.Equals(y.Value) && x.Note == y.Note && x.At == y.At)) continue;
-                var earlier = target.Measurements.GetValueOrDefault(kpi).IsDefault ? null : target.Measurements[kpi].FirstOrDefault(x => x.ClientId == clientId);
-                if (earlier is not null)
+                if (Recorded(_measurements, target.Measurements, kpi, x => x.ClientId).GetValueOrDefault(clientId) is { } earlier)
                 {
                     if (!(earlier.Value.Equals(value.Value) && earlier.Note == note && earlier.At == instant))
                         c.Fail("client_id", $"'{clientId}' is already recorded on this KPI with other values (value {N(earlier.Value)} at {earlier.At:O}).");
                     continue;
                 }
+                if (instant > target.Now + FutureSkew) { c.Fail("at", "must not be in the future."); continue; }
                 added.Add((kpi, measurement));
             }
             return added;
+        }
+
+        private readonly Dictionary<string, Dictionary<string, CheckIn>> _checkIns = [];
+        private readonly Dictionary<string, Dictionary<string, Measurement>> _measurements = [];
+
+        /// <summary>A node's recorded entries by client id, indexed once.</summary>
+        private static Dictionary<string, T> Recorded<T>(Dictionary<string, Dictionary<string, T>> cache, IReadOnlyDictionary<string, ImmutableArray<T>> all, string id, Func<T, string> key)
+        {
+            if (cache.TryGetValue(id, out var known)) return known;
+            var list = all.GetValueOrDefault(id);
+            var index = new Dictionary<string, T>();
+            if (!list.IsDefault) foreach (var x in list) index.TryAdd(key(x), x);
+            return cache[id] = index;
         }
 
         /// <summary>False for a row whose client id an earlier row of the file used (refused when the two differ, skipped when equal).</summary>

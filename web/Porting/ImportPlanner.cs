@@ -464,9 +464,10 @@ public static class ImportPlanner
                 if (parentRef is null || childRef is null) continue;
                 var parent = Resolve(parentRef);
                 var child = Resolve(childRef);
-                if (parent is null) { c.Fail("parent", $"'{parentRef}' is not an objective of this file or of cycle '{_cycle}' (unknown parent)."); continue; }
-                if (!IsObjective(parent)) { c.Fail("parent", $"'{parentRef}' is a key result; only objectives can be parents."); continue; }
-                if (child is null) { c.Fail("child", $"'{childRef}' is not an objective or key result of this file or of cycle '{_cycle}'."); continue; }
+                if (parent is null) c.Fail("parent", $"'{parentRef}' is not an objective of this file or of cycle '{_cycle}' (unknown parent).");
+                else if (!IsObjective(parent)) c.Fail("parent", $"'{parentRef}' is a key result; only objectives can be parents.");
+                if (child is null) c.Fail("child", $"'{childRef}' is not an objective or key result of this file or of cycle '{_cycle}'.");
+                if (parent is null || child is null || !IsObjective(parent)) continue;
                 if (!_nodes.ContainsKey(child)) { c.Fail("child", $"'{childRef}' is not listed in objectives.csv or key-results.csv: an import sets the parents of its own rows only."); continue; }
                 if (parent == child) { c.Fail("parent", "an objective cannot align to itself."); continue; }
                 if (!pairs.Add((parent, child))) { c.Fail("child", $"'{childRef}' is under '{parentRef}' twice."); continue; }

@@ -176,6 +176,17 @@ public sealed class CycleTransferTests(ApiHost host, EmptyHost empty) : ApiTestB
         Assert.Equal(42, (await GetAsync<ImmutableArray<CheckIn>>($"/api/key-results/{cycle}:quiet/check-ins")).Single().Value);
         // The file without ids, imported again, finds the new objective by its path: nothing new.
         Assert.True((await ImportAsync(Client, cycle, edited, "json", dryRun: true)).NoChange);
+        // A file of check-ins alone (no cycle part, no nodes) adds them; the structure stays as it was.
+        var structure = (await GetAsync<CycleSnapshot>($"/api/cycles/{cycle}/snapshot")) with { Scores = new Dictionary<string, NodeScore>(), TakenAt = default, StructureVersion = 0 };
+        var onlyCheckIns = $$"""{"format":"okrgrid.cycle/1","checkIns":[{"keyResult":"quiet","at":"{{DateTimeOffset.UtcNow.AddMinutes(-30):O}}","value":43.5,"note":"alone"}]}""";
+        var added = await ImportAsync(Client, cycle, Encoding.UTF8.GetBytes(onlyCheckIns), "json", dryRun: false);
+        Assert.True(added.Applied);
+        Assert.Equal(43.5, Assert.Single(added.CheckIns).Value);
+        Assert.Equal([42, 43.5], (await GetAsync<ImmutableArray<CheckIn>>($"/api/key-results/{cycle}:quiet/check-ins")).Select(c => c.Value));
+        var after = (await GetAsync<CycleSnapshot>($"/api/cycles/{cycle}/snapshot")) with { Scores = new Dictionary<string, NodeScore>(), TakenAt = default, StructureVersion = 0 };
+        Assert.Equal(structure.Objectives, after.Objectives);
+        Assert.Equal(structure.KeyResults, after.KeyResults);
+        Assert.Equal(structure.Edges, after.Edges);
         // The import is in the audit trail under the admin.
         var audit = await Client.GetStringAsync($"/api/audit?action=cycle.imported&limit=5", Ct);
         Assert.Contains(cycle, audit);

@@ -67,6 +67,14 @@ public interface ICycleGrain : IGrainWithStringKey
     Task ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges,
         Actor? actor = null, DateTimeOffset? effectiveAt = null);
 
+    /// <summary>
+    /// Creates or replaces the listed nodes and sets their parents, validated as a whole against the live structure and
+    /// committed as one change (a cycle's import; admins only). Refused whole, naming "objectives[i].field",
+    /// "keyResults[i].field" or "edges[i].field". See <see cref="OkrGrid.Structure.CycleUpsert"/>.
+    /// </summary>
+    [Alias("UpsertAsync")]
+    Task UpsertAsync(OkrGrid.Structure.CycleUpsert upsert, Actor? actor = null);
+
     Task SetPolicyAsync(ScoringPolicy policy, Actor? actor = null);
 
     /// <summary>Freezes every objective and key result with its final grade; check-ins are refused after.</summary>

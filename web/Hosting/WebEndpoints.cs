@@ -24,6 +24,7 @@ public static class WebEndpoints
         var api = app.MapGroup("/api").RequireAuthorization(Policies.Read).AddEndpointFilter<RouteValuesFilter>();
         api.MapOrganisationApi();
         api.MapCyclesApi();
+        api.MapPortingApi();
         api.MapTeamsApi();
         api.MapPeopleApi();
         api.MapObjectivesApi();

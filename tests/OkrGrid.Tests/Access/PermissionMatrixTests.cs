@@ -106,6 +106,10 @@ public sealed class PermissionMatrixTests(AccessHost host)
                 await AdminAsync(HttpMethod.Post, $"/api/cycles/{from}/close");
                 return new(HttpMethod.Post, $"/api/cycles/{from}/carry-over", new { targetCycleId = await NewCycleAsync(), objectiveIds = new[] { objective } });
             }),
+            // Import and export of a cycle: export for readers, import for admins.
+            ["GET /api/cycles/{cycleId}/export"] = new("read", _ => Get($"/api/cycles/{c}/export?format=csv")),
+            ["POST /api/cycles/{cycleId}/import"] = new("admin", _ => Task.FromResult(new Call(HttpMethod.Post, $"/api/cycles/{c}/import",
+                new { format = "okrgrid.cycle/1", objectives = new[] { new { id = Unique("imp"), title = "An imported objective", ownerKind = "person", ownerId = "jonas-berg" } } }))),
             ["GET /api/teams"] = new("read", _ => Get("/api/teams")),
             ["GET /api/teams/{teamId}"] = new("read", _ => Get("/api/teams/growth")),
             ["POST /api/teams"] = new("admin", _ => Task.FromResult(new Call(HttpMethod.Post, "/api/teams", new { id = Unique("team"), name = "A new team", parentTeamId = "growth" }))),

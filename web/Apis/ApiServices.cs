@@ -40,6 +40,8 @@ public static class ApiServices
         // One line per poll (and "fail" for a host that is merely starting) says less than one per change: HealthTransitions.
         services.AddLogging(logging => logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.None));
         services.AddSingleton<HistoryReader>();
+        // Data sources: the API lists a node's sources from okr_sources (their grains answer the rest).
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<OkrGrid.Grains.Integrations.SourceStore>(services);
         return services;
     }
 

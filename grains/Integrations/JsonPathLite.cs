@@ -139,6 +139,9 @@ public sealed class JsonPathLite
             case JsonValueKind.String when double.TryParse(at.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value):
                 error = null;
                 return true;
+            case JsonValueKind.Number:
+                error = $"{where} is {at.GetRawText()}, beyond what a number can hold";
+                return false;
             default:
                 error = $"{where} is {Describe(at)}, not a number";
                 return false;
@@ -154,7 +157,7 @@ public sealed class JsonPathLite
         JsonValueKind.String => $"the text \"{Short(e.GetString())}\"",
         JsonValueKind.True or JsonValueKind.False => e.GetRawText(),
         JsonValueKind.Null => "null",
-        JsonValueKind.Number => $"the number {e.GetRawText()} (out of range)",
+        JsonValueKind.Number => $"the number {e.GetRawText()}",
         _ => "nothing",
     };
 

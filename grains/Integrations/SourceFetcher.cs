@@ -81,6 +81,8 @@ public sealed class SourceFetcher(OutboundHttp http, IOptions<SourceOptions> opt
             if (host.StartsWith('/') || host.StartsWith('@')) return "points at a Unix socket on this machine; refused unless an admin allows private networks";
             if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
                 return "points at this machine (loopback addresses are refused unless an admin allows private networks)";
+            if (IPAddress.TryParse(host.Trim('[', ']'), out var loopback) && IPAddress.IsLoopback(loopback))
+                return "points at this machine (loopback addresses are refused unless an admin allows private networks)";
             if (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && !OutboundHttp.IsPublic(ip))
                 return $"points at a non-public address ({ip}); private, link-local and loopback addresses are refused unless an admin allows private networks";
         }

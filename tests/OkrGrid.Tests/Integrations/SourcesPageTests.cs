@@ -90,6 +90,32 @@ public sealed class SourcesPageTests(SourcesHost host) : IAsyncLifetime
         await live.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task AKpisSourceIsShownUnderItOnTheKpiList()
+    {
+        var created = await CreateAsync(new { kpiId = "wau", name = "Analytics export", kind = "push" });
+        using (var client = new HttpClient { BaseAddress = host.Web.BaseAddress })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/ingest/{(string)created["source"]!["id"]!}")
+            { Content = new StringContent("""{"value": 23456, "note": "nightly export"}""", Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = new("Bearer", (string)created["token"]!);
+            using var pushed = await client.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+        }
+        foreach (var (width, height) in new[] { (1920, 1080), (1366, 768) })
+        {
+            var page = await OpenAsync("/kpis", width, height);
+            var panel = page.Locator("[data-kpi=wau] [data-testid=sources]");
+            await Assertions.Expect(panel).ToContainTextAsync("Analytics export");
+            await Assertions.Expect(panel).ToContainTextAsync("Last value 23,456");
+            await panel.ScrollIntoViewIfNeededAsync();
+            await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir(), $"sources-kpi-{width}x{height}.png") });
+            var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+            Assert.True(overflow <= 0, $"the page is {overflow}px wider than the screen at {width}×{height}");
+            await page.Context.CloseAsync();
+        }
+    }
+
     private static string ScreenshotDir()
     {
         var dir = Path.Combine(AppContext.BaseDirectory, "screenshots");

@@ -89,6 +89,23 @@ public sealed class SourceFetcher(OutboundHttp http, IOptions<SourceOptions> opt
         return null;
     }
 
+    /// <summary>
+    /// Why a SQL source's hosts cannot be used once resolved (null: they can): a name that does not resolve, or resolves
+    /// only to non-public addresses while private networks are not allowed. Checked again at every pull, on the address dialled.
+    /// </summary>
+    public async Task<string?> ValidateResolvedHostsAsync(string connectionString, CancellationToken ct)
+    {
+        if (http.Options.AllowPrivateNetworks) return null;
+        try
+        {
+            await PublicHostsAsync(new NpgsqlConnectionStringBuilder(connectionString), ct);
+            return null;
+        }
+        catch (SourceFailure f) { return f.Message; }
+        catch (System.Net.Sockets.SocketException s) { return $"names a host that does not resolve ({s.Message})"; }
+        catch (OperationCanceledException) { return "names a host that does not resolve in time"; }
+    }
+
     /// <summary>"db.example.com:5432/sales" — where a SQL source reads, without its user or password.</summary>
     public static string? SqlTarget(string? connectionString)
     {

@@ -57,6 +57,7 @@ public sealed class SourceGrain(SourceStore store, SourceFetcher fetcher, IOptio
         var row = Validated(new SourceRow(Id, draft.NodeId, draft.NodeKind, companyId, draft.Name, draft.Kind, draft.IntervalSeconds,
             draft.Url, draft.JsonPath, draft.AuthHeaderName, draft.AuthHeaderValue, draft.ConnectionString, draft.Query,
             null, now, actor?.Id ?? Actor.System.Id, now, SourceStatus.None, null), creating: true);
+        await CheckResolvedAsync(row);
         string? token = null;
         if (row.Kind == SourceKind.Push) (token, row) = WithNewToken(row);
         if (!await store.InsertAsync(row, new SourceAudit(actor, SourceAuditActions.Created, row.NodeId, null, AuditOf(row))))
@@ -89,6 +90,7 @@ public sealed class SourceGrain(SourceStore store, SourceFetcher fetcher, IOptio
             Query = edit.Query ?? row.Query,
             UpdatedAt = time.GetUtcNow(),
         }, creating: false);
+        if (edit.ConnectionString is not null) await CheckResolvedAsync(edited);
         await store.UpdateSettingsAsync(edited, new SourceAudit(actor, SourceAuditActions.Edited, row.NodeId, AuditOf(row), AuditOf(edited)));
         _row = edited;
         // Where it reads from or how often changed: poll on the new settings now rather than at the old schedule.
@@ -386,6 +388,15 @@ public sealed class SourceGrain(SourceStore store, SourceFetcher fetcher, IOptio
             if (forCreate) throw OkrRejectedException.NotFound(field, nodeId);
             return (null, companyId);
         }
+    }
+
+    /// <summary>A SQL source's hosts resolved now (with private networks closed): a name that points inside is refused at once.</summary>
+    private async Task CheckResolvedAsync(SourceRow row)
+    {
+        if (row.Kind != SourceKind.Sql) return;
+        using var timeout = new CancellationTokenSource(fetcher.Outbound.Timeout);
+        if (await fetcher.ValidateResolvedHostsAsync(row.ConnectionString!, timeout.Token) is { } problem)
+            throw OkrRejectedException.Invalid("connectionString", problem + ".");
     }
 
     /// <summary>The row's settings checked for its kind (each refusal names the request field); normalised.</summary>

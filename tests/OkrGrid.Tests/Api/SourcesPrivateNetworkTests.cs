@@ -38,6 +38,31 @@ public sealed class SourcesPrivateNetworkTests(ApiHost host) : ApiTestBase(host)
             new { keyResultId = kr, name = "Internal DB", kind = "sql", connectionString, query = "select 1" }, alsoUnchanged: [$"/api/sources?nodeId={kr}"]);
     }
 
+    [Fact]
+    public async Task ASqlSourceWhoseHostNameResolvesToAPrivateAddressIsRefusedOnCreation()
+    {
+        // A name of this machine (its own, or one in /etc/hosts) that resolves only to loopback or private addresses —
+        // not "localhost", which is refused before any lookup.
+        string? name = null;
+        var candidates = new[] { Dns.GetHostName() }.Concat(File.Exists("/etc/hosts")
+            ? File.ReadLines("/etc/hosts").Where(l => !l.TrimStart().StartsWith('#')).SelectMany(l => l.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Skip(1))
+            : []);
+        foreach (var candidate in candidates.Distinct().Where(c => !c.Contains("localhost", StringComparison.OrdinalIgnoreCase)))
+        {
+            try
+            {
+                var addresses = await Dns.GetHostAddressesAsync(candidate, Ct);
+                if (addresses.Length > 0 && addresses.All(a => !OkrGrid.Grains.Integrations.OutboundHttp.IsPublic(a))) { name = candidate; break; }
+            }
+            catch (System.Net.Sockets.SocketException) { }
+        }
+        Assert.True(name is not null, "no name of this machine resolves only to private addresses");
+        var kr = await NewKeyResultAsync();
+        await RefusedAsync(HttpStatusCode.BadRequest, "connectionString", "resolves to a non-public address", HttpMethod.Post, "/api/sources",
+            new { keyResultId = kr, name = "By name", kind = "sql", connectionString = $"Host={name};Database=okr;Username=reader", query = "select 1" },
+            alsoUnchanged: [$"/api/sources?nodeId={kr}"]);
+    }
+
     private async Task<string> NewKeyResultAsync()
     {
         var local = NewId("srcpriv");

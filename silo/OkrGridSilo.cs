@@ -57,6 +57,9 @@ public static class OkrGridSilo
         // Calls to addresses users typed (webhooks, pull sources): the "Outbound" section, private networks refused.
         services.AddOptions<OkrGrid.Grains.Integrations.OutboundOptions>().BindConfiguration("Outbound");
         services.TryAddSingleton<OkrGrid.Grains.Integrations.OutboundHttp>();
+        // Data sources of key results and KPIs (push ingest, HTTP and SQL pulls): the "Sources" section.
+        services.AddOptions<OkrGrid.Grains.Integrations.SourceOptions>().BindConfiguration("Sources");
+        OkrGrid.Grains.Integrations.SourceServices.AddOkrGridSources(services);
 
         // A whole organisation stays in memory while it is used; idle nodes leave after an hour.
         silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(1));

@@ -19,7 +19,8 @@ public sealed record HistoryPoint(
 /// <summary>
 /// One entry of a node's check-in log: a check-in of a key result in its subtree, or a measurement of the KPI
 /// feeding a KPI-linked key result (confidence null). For a KPI's own history, <see cref="KeyResultId"/> and
-/// <see cref="KeyResultTitle"/> are the KPI's id and name.
+/// <see cref="KeyResultTitle"/> are the KPI's id and name. <see cref="AuthorId"/> and <see cref="Via"/> are the check-in's
+/// (e.g. "source:src_…" and "source:push" for one a data source wrote).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CheckInEntry(
@@ -29,7 +30,9 @@ public sealed record CheckInEntry(
     [property: Id(3)] double Value,
     [property: Id(4)] double? Confidence,
     [property: Id(5)] string Note,
-    [property: Id(6)] string Author);
+    [property: Id(6)] string Author,
+    [property: Id(7)] string AuthorId = "",
+    [property: Id(8)] string Via = "");
 
 /// <summary>
 /// How a node's progress developed over its cycle: points in time order, and the check-in log newest first.

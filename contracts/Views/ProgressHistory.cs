@@ -135,7 +135,7 @@ public static class ProgressHistory
 
         var log = streams.Values
             .SelectMany(s => s.Facts.Where(f => f.At >= start || !f.FromKpi).Select(f =>
-                new CheckInEntry(s.KeyResult.Id, s.KeyResult.Title, f.At, f.Value, f.Confidence, f.Note, f.Author)))
+                new CheckInEntry(s.KeyResult.Id, s.KeyResult.Title, f.At, f.Value, f.Confidence, f.Note, f.Author, f.AuthorId, f.Via)))
             .OrderBy(e => e.At)
             .Reverse() // newest first; of two at the same time, the later arrival first
             .ToImmutableArray();
@@ -177,7 +177,7 @@ public static class ProgressHistory
             .Select(m => new HistoryPoint(m.At, 0, 0, StatusOf(Rules.KpiHealth(kpi.Direction, kpi.Thresholds, m.Value)), m.Value, null))
             .ToImmutableArray();
         var log = Enumerable.Reverse(ordered)
-            .Select(m => new CheckInEntry(kpi.Id, kpi.Name, m.At, m.Value, null, m.Note, m.Author))
+            .Select(m => new CheckInEntry(kpi.Id, kpi.Name, m.At, m.Value, null, m.Note, m.Author, m.AuthorId, m.Via))
             .ToImmutableArray();
         var from = window?.Start ?? (ordered.Count > 0 ? ordered[0].At : default);
         var to = window?.End ?? (ordered.Count > 0 ? ordered[^1].At : default);
@@ -272,15 +272,15 @@ public static class ProgressHistory
     {
         IEnumerable<Fact> facts = kr.Kind == KeyResultKind.KpiLinked
             ? (kr.KpiId is { } kpi && measurements.TryGetValue(kpi, out var ms) && !ms.IsDefault ? ms : [])
-                .Select(m => new Fact(m.At, m.Value, null, m.Note, m.Author, FromKpi: true))
+                .Select(m => new Fact(m.At, m.Value, null, m.Note, m.Author, FromKpi: true, m.AuthorId, m.Via))
             : (checkIns.TryGetValue(kr.Id, out var cs) && !cs.IsDefault ? cs : [])
-                .Select(c => new Fact(c.At, c.Value, c.Confidence, c.Note, c.Author, FromKpi: false));
+                .Select(c => new Fact(c.At, c.Value, c.Confidence, c.Note, c.Author, FromKpi: false, c.AuthorId, c.Via));
         return facts.Where(f => f.At <= until).OrderBy(f => f.At).ToList();
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
 
-    private sealed record Fact(DateTimeOffset At, double Value, double? Confidence, string Note, string Author, bool FromKpi);
+    private sealed record Fact(DateTimeOffset At, double Value, double? Confidence, string Note, string Author, bool FromKpi, string AuthorId = "", string Via = "");
 
     /// <summary>A key result's facts, read forward in time: the input as of each moment of a rising timeline.</summary>
     private sealed class FactStream(KeyResultDefinition keyResult, List<Fact> facts)

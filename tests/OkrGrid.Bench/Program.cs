@@ -34,7 +34,7 @@ try
 {
     // ---- 1, 2, 5, 7, 11: the engine on the organisation -----------------------------------------------------
     // OKRGRID_BENCH_ONLY=engine stops after this section (and figure 11 at scale, if asked for); =user-path runs only
-    // figures 8 and 9, =planner only figure 10, =structure only figure 11 at scale (for working on them).
+    // figures 8 and 9, =planner only figure 10, =structure only figure 11 at scale, =ingest only figure 12 (for working on them).
     var db = await BenchDatabase.CreateAsync("engine");
     databases.Add(db);
     var machine = MachineInfo.Read(await BenchDatabase.DescribeAsync(db));
@@ -111,6 +111,15 @@ try
         userPath = await UserPathFigures.RunAsync(webDb, org, options, now, Say);
     }
 
+    // ---- 12: data sources' ingest URL on the real web host ---------------------------------------------------
+    IngestResult? ingest = null;
+    if (only is null or "ingest")
+    {
+        var ingestDb = await BenchDatabase.CreateAsync("ingest");
+        databases.Add(ingestDb);
+        ingest = await IngestFigures.RunAsync(ingestDb, options, Say);
+    }
+
     PeerResult? peer = null;
     LimitResult? limit = null;
     MemoryResult? memory = null;
@@ -167,7 +176,7 @@ try
 
     var results = new BenchResults(now, mode, machine, org.NodeCount, large.NodeCount, throughput.ToImmutable(), skewedResult,
         differences.Count, [.. differences.Take(10)], propagation, peer, limit, memory, snapshot, largeSnapshot, cold,
-        userPath, planner, importMemory, structure, structureImport, total.Elapsed.TotalSeconds);
+        userPath, planner, importMemory, structure, structureImport, total.Elapsed.TotalSeconds, ingest);
     Console.WriteLine(Report.Markdown(results));
     var written = await Report.WriteAsync(results, options.OutputDirectory);
     Say($"Results written to {written}.md and .json");

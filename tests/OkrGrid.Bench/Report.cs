@@ -40,11 +40,13 @@ public sealed record BenchResults(
     ImportMemoryResult? ImportMemory,
     StructureResult? Structure,
     StructureImportResult? StructureImport,
-    double TotalSeconds)
+    double TotalSeconds,
+    IngestResult? Ingest = null)
 {
     public bool Exact => Differences == 0 && (Peer?.Differences ?? 0) == 0 && (Limit?.Differences ?? 0) == 0
         && (ColdStart is null || (ColdStart.LostAcknowledged == 0 && ColdStart.DifferencesAfterRecovery == 0))
-        && (UserPath?.Passed ?? true) && (Planner?.Passed ?? true) && (Structure?.Passed ?? true) && (StructureImport?.Passed ?? true);
+        && (UserPath?.Passed ?? true) && (Planner?.Passed ?? true) && (Structure?.Passed ?? true) && (StructureImport?.Passed ?? true)
+        && (Ingest?.Passed ?? true);
 
     public ThroughputResult? Best => Throughput.IsDefaultOrEmpty ? null : Throughput.MaxBy(t => t.PerSecond);
 }
@@ -161,6 +163,14 @@ public static class Report
                           $"{h.TimeableAcknowledged:N0} traces reached all {h.Clients} clients, {h.PairsMissing:N0} pairs missing; due → client {h.DueToClient}; " +
                           $"201 {h.Acknowledgement}; {h.Messages:N0} pushes, {h.Disconnected} disconnects; {h.Cpu}) | | p99 ≤ 500 ms |");
         }
+        if (r.Ingest is { Passed: true } ingest)
+            sb.AppendLine($"| 12 | check-ins/s through data sources' ingest URLs (web host process, {ingest.Sources} push sources, bearer ingest token, " +
+                          $"JSON with an idempotency id), {ingest.Concurrency} clients, closed loop | **{ingest.PerSecond:N0}/s** (201 {ingest.Acknowledgement}; " +
+                          $"{ingest.Cpu}: {ingest.Cpu.HostMicrosecondsPer(ingest.PerSecond):N0} µs host CPU per push) | | |");
+        else if (r.Ingest is { } badIngest)
+            sb.AppendLine($"| 12 | **FAILED**: ingest: {badIngest.LostAcknowledged} acknowledged pushes missing from the journal, {badIngest.ErrorCount} errors " +
+                          $"({string.Join(", ", badIngest.Errors.Select(e => $"{e.Key}: {e.Value}"))}), {badIngest.Replayed} of {badIngest.ReplaysChecked} " +
+                          $"replays answered 200, a wrong token got {badIngest.WrongTokenStatus} | | | |");
         if (r.Planner is { } planner) PlannerRows(sb, planner);
         if (r.Structure is { Passed: true } st) StructureRows(sb, st, r.Throughput);
         if (r.StructureImport is { Passed: true } si) StructureImportRows(sb, si);

@@ -161,6 +161,8 @@ public static class AccessServices
         // Health probes need no one: a credential a caller happens to send is not checked (checking a token can need
         // the database, and /healthz/live must answer while the database is down).
         if (request.Path.StartsWithSegments("/healthz")) return AnonymousHandler.SchemeName;
+        // A data source's ingest URL checks its own token (okri_…), which is no OkrGrid credential.
+        if (request.Path.StartsWithSegments("/api/ingest")) return AnonymousHandler.SchemeName;
         // /metrics with a bearer that is not an OkrGrid token: a scraper's secret (an admin's okrp_/okrs_ token goes on as usual).
         if (ScrapeTokenHandler.Presented(request) is not null) return ScrapeTokenHandler.SchemeName;
         if (request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return BearerTokenHandler.SchemeName;

@@ -49,6 +49,13 @@ public static class AuditText
         AuditActions.SignIn => "signed in",
         AuditActions.SignInFailed => "failed to sign in",
         AuditActions.SetupCompleted => "completed the setup",
+        OkrGrid.Sources.SourceAuditActions.Created => "added a data source",
+        OkrGrid.Sources.SourceAuditActions.Edited => "changed a data source",
+        OkrGrid.Sources.SourceAuditActions.Deleted => "removed a data source",
+        OkrGrid.Sources.SourceAuditActions.TokenRotated => "made a new ingest token",
+        OkrGrid.Sources.SourceAuditActions.TokenRevoked => "revoked the ingest token",
+        OkrGrid.Sources.SourceAuditActions.Failing => "started failing",
+        OkrGrid.Sources.SourceAuditActions.Recovered => "works again",
         _ => action,
     };
 
@@ -62,6 +69,7 @@ public static class AuditText
         "system" => "system",
         "password" => "password",
         _ when via.StartsWith("token:", StringComparison.Ordinal) => $"token {via[6..]}",
+        _ when OkrGrid.Sources.SourceRules.KindOfVia(via) is { } kind => $"data source ({kind})",
         _ when via.StartsWith("oidc", StringComparison.Ordinal) => "single sign-on",
         _ => via,
     };

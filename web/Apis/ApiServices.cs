@@ -41,6 +41,8 @@ public static class ApiServices
         services.AddLogging(logging => logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.None));
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<OkrGrid.Web.Porting.CycleTransfer>();
+        // Data sources: the API lists a node's sources from okr_sources (their grains answer the rest).
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<OkrGrid.Grains.Integrations.SourceStore>(services);
         return services;
     }
 

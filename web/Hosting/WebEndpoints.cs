@@ -30,6 +30,7 @@ public static class WebEndpoints
         api.MapObjectivesApi();
         api.MapKeyResultsApi();
         api.MapKpisApi();
+        api.MapSourcesApi();
         api.MapAlignmentApi();
         api.MapHistoryApi();
         api.MapScenariosApi();

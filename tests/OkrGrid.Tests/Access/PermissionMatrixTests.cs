@@ -64,6 +64,8 @@ public sealed class PermissionMatrixTests(AccessHost host)
         ["share"] = Expect(Forbidden, (Admin, Ok), (LeadSession, Ok)),
         // Open to anyone (the demo's token for curl on a demo database).
         ["anyone"] = Expect(Ok, (Anonymous, Ok), (WallLink, Ok)),
+        // A data source's ingest URL: its own token only — no session, API token, service token or wall link opens it.
+        ["ingest"] = Expect(Unauthenticated),
     };
 
     private static Dictionary<Caller, int> Expect(int everyone, params (Caller Caller, int Status)[] except)
@@ -152,6 +154,19 @@ public sealed class PermissionMatrixTests(AccessHost host)
             ["GET /api/kpis/{id}/measurements"] = new("read", _ => Get("/api/kpis/wau/measurements")),
             ["POST /api/kpis/{id}/measurements"] = new("measure", _ => Task.FromResult(new Call(HttpMethod.Post, "/api/kpis/wau/measurements",
                 new { value = 21000, clientId = Unique("m") }))),
+
+            // Data sources of Jonas's key result: managed by Growth's lead, admins and the Growth service token (as for a
+            // team's KPI); a push source has nothing to test or pull, so those who may get past the permission check get 409.
+            ["GET /api/sources"] = new("read", async _ => new(HttpMethod.Get, $"/api/sources?nodeId={await JonasKeyResultAsync()}")),
+            ["POST /api/sources"] = new("changeTeam", async _ => new(HttpMethod.Post, "/api/sources", new { keyResultId = await JonasKeyResultAsync(), name = "CI", kind = "push" })),
+            ["GET /api/sources/{id}"] = new("read", async _ => new(HttpMethod.Get, $"/api/sources/{_jonasSource ??= await NewSourceAsync()}")),
+            ["PATCH /api/sources/{id}"] = new("changeTeam", async _ => new(HttpMethod.Patch, $"/api/sources/{await NewSourceAsync()}", new { name = "Renamed" })),
+            ["DELETE /api/sources/{id}"] = new("changeTeam", async _ => new(HttpMethod.Delete, $"/api/sources/{await NewSourceAsync()}")),
+            ["POST /api/sources/{id}/token"] = new("changeTeam", async _ => new(HttpMethod.Post, $"/api/sources/{await NewSourceAsync()}/token")),
+            ["DELETE /api/sources/{id}/token"] = new("changeTeam", async _ => new(HttpMethod.Delete, $"/api/sources/{await NewSourceAsync()}/token")),
+            ["POST /api/sources/{id}/test"] = new("changeTeam", async _ => new(HttpMethod.Post, $"/api/sources/{await NewSourceAsync()}/test"), SourceManagersGet(409)),
+            ["POST /api/sources/{id}/sync"] = new("changeTeam", async _ => new(HttpMethod.Post, $"/api/sources/{await NewSourceAsync()}/sync"), SourceManagersGet(409)),
+            ["POST /api/ingest/{sourceId}"] = new("ingest", async _ => new(HttpMethod.Post, $"/api/ingest/{_jonasSource ??= await NewSourceAsync()}", new { value = 1 })),
 
             ["GET /api/alignment"] = new("read", _ => Get("/api/alignment")),
             ["GET /api/history/{nodeId}"] = new("read", async _ => new(HttpMethod.Get, $"/api/history/{await JonasKeyResultAsync()}")),
@@ -287,6 +302,19 @@ public sealed class PermissionMatrixTests(AccessHost host)
 
     private async Task<string> JonasKeyResultAsync() => _jonasKeyResult ??= await NewKeyResultAsync(host.CycleId, await JonasObjectiveAsync());
 
+    private string? _jonasSource;
+
+    /// <summary>A push source of Jonas's key result, made by the admin.</summary>
+    private async Task<string> NewSourceAsync()
+    {
+        using var response = await host.Admin.PostAsJsonAsync("/api/sources", new { keyResultId = await JonasKeyResultAsync(), name = "Matrix source", kind = "push" }, Json, Ct);
+        return (await ReadCreatedAsync(response)).GetProperty("source").GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Who may manage a source of Jonas's key result (the "changeTeam" callers) gets this status instead of a 2xx.</summary>
+    private static Dictionary<Caller, int> SourceManagersGet(int status) =>
+        new() { [Admin] = status, [Lead] = status, [LeadSession] = status, [AdminWriteToken] = status, [GrowthService] = status };
+
     private async Task<string> NewObjectiveAsync(string cycle, object owner) =>
         await CreatedIdAsync(host.Admin, "/api/objectives", new { cycleId = cycle, title = "An objective of Jonas", owner });
 
@@ -413,7 +441,7 @@ public sealed class PermissionMatrixTests(AccessHost host)
             "* /healthz", "* /healthz/live", "* /healthz/ready",
             "GET /account/external", "GET /account/external/callback",
             "POST /account/demo", "POST /account/login", "POST /account/logout", "POST /account/setup",
-            "POST /api/demo/tokens",
+            "POST /api/demo/tokens", "POST /api/ingest/{sourceId}",
             "page /account/denied", "page /account/login", "page /account/setup", "page /not-found", "page /wall",
         ], open);
         // The hub needs its policy (which lets wall links in: the hub checks which scorecard they follow).

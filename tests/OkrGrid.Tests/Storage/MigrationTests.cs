@@ -162,6 +162,58 @@ public sealed class MigrationTests(MigrationDatabase db) : IClassFixture<Migrati
         }
     }
 
+    [Fact]
+    public async Task Migration_0010_keeps_data_sources_with_only_a_hash_of_their_token()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // A database of its own: the class's database must stay unmigrated for Migrating_twice_applies_everything_once.
+        var name = $"okrt_migration_sources_{Guid.NewGuid():N}";
+        var dataSource = NpgsqlDataSource.Create(await CreateExtraDatabaseAsync(name, ct));
+        try
+        {
+            await SourcesTableAsync(dataSource, ct);
+        }
+        finally
+        {
+            await dataSource.DisposeAsync();
+            await DropExtraDatabaseAsync(name);
+        }
+    }
+
+    private static async Task SourcesTableAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await DatabaseMigrator.MigrateAsync(db, NullLogger.Instance, ct);
+        Assert.Contains(DatabaseMigrator.LoadEmbeddedMigrations(), m => (m.Version, m.Name) == (10, "sources"));
+        var id = $"src_{Guid.NewGuid():N}"[..24];
+        await using (var insert = db.CreateCommand("""
+            insert into okr_sources (id, node_id, node_kind, name, kind, token_hash, created_at, created_by, updated_at)
+            values (@id, 'q1:kr', 'keyResult', 'CI', 'push', sha256('okri_x'::bytea), now(), 'system', now())
+            """))
+        {
+            insert.Parameters.AddWithValue("id", id);
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync(ct));
+        }
+        // A kind, node kind or schedule the engine does not know is refused by the table itself.
+        foreach (var (column, value) in new[] { ("kind", "'ftp'"), ("node_kind", "'objective'"), ("interval_seconds", "0") })
+        {
+            await using var bad = db.CreateCommand($"update okr_sources set {column} = {value} where id = @id");
+            bad.Parameters.AddWithValue("id", id);
+            await Assert.ThrowsAsync<PostgresException>(() => bad.ExecuteNonQueryAsync(ct));
+        }
+        // Status columns start empty; the keep-alive sweep reads pull sources through their own index.
+        await using (var read = db.CreateCommand("select consecutive_failures, failing_since is null, last_value is null from okr_sources where id = @id"))
+        {
+            read.Parameters.AddWithValue("id", id);
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            Assert.True(await reader.ReadAsync(ct));
+            Assert.Equal((0, true, true), (reader.GetInt32(0), reader.GetBoolean(1), reader.GetBoolean(2)));
+        }
+        await using (var index = db.CreateCommand("select count(*) from pg_indexes where tablename = 'okr_sources' and indexname in ('okr_sources_node', 'okr_sources_pull')"))
+            Assert.Equal(2L, await index.ExecuteScalarAsync(ct));
+        await using (var seq = db.CreateCommand("select nextval('okr_audit_sources_seq') > 0"))
+            Assert.True((bool)(await seq.ExecuteScalarAsync(ct))!);
+    }
+
     private async Task<List<(int Version, string Name, DateTime AppliedAt)>> RecordedAsync(CancellationToken ct)
     {
         var rows = new List<(int, string, DateTime)>();

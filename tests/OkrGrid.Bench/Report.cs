@@ -40,11 +40,13 @@ public sealed record BenchResults(
     ImportMemoryResult? ImportMemory,
     StructureResult? Structure,
     StructureImportResult? StructureImport,
+    ClusterResult? Cluster,
     double TotalSeconds)
 {
     public bool Exact => Differences == 0 && (Peer?.Differences ?? 0) == 0 && (Limit?.Differences ?? 0) == 0
         && (ColdStart is null || (ColdStart.LostAcknowledged == 0 && ColdStart.DifferencesAfterRecovery == 0))
-        && (UserPath?.Passed ?? true) && (Planner?.Passed ?? true) && (Structure?.Passed ?? true) && (StructureImport?.Passed ?? true);
+        && (UserPath?.Passed ?? true) && (Planner?.Passed ?? true) && (Structure?.Passed ?? true) && (StructureImport?.Passed ?? true)
+        && (Cluster?.Passed ?? true);
 
     public ThroughputResult? Best => Throughput.IsDefaultOrEmpty ? null : Throughput.MaxBy(t => t.PerSecond);
 }
@@ -95,6 +97,18 @@ public static class Report
         {
             sb.AppendLine($"**FAILED in the structure at scale: {importFailed.Failures.Length} problem(s) — no figure 11 at scale is reported.**");
             foreach (var f in importFailed.Failures.Take(12)) sb.AppendLine($"- {f}");
+            sb.AppendLine();
+        }
+        if (r.Cluster is { Passed: false } clusterFailed)
+        {
+            sb.AppendLine("**FAILED in the cluster figure — no figure 12 is reported for a cluster size that failed:**");
+            foreach (var run in clusterFailed.Runs.Where(x => !x.Passed))
+            {
+                sb.AppendLine($"- {run.Silos} silo(s): {run.Differences} node(s) differ from the reference, {run.LostAcknowledged} acknowledged check-in(s) " +
+                              $"not in the journal, {run.SilosVotedDead} silo(s) voted dead");
+                foreach (var d in run.FirstDifferences) sb.AppendLine($"  - {d}");
+                foreach (var f in run.Failures.Take(8)) sb.AppendLine($"  - {f.Replace("\n", "\n    ", StringComparison.Ordinal)}");
+            }
             sb.AppendLine();
         }
         var best = r.Best;
@@ -164,6 +178,7 @@ public static class Report
         if (r.Planner is { } planner) PlannerRows(sb, planner);
         if (r.Structure is { Passed: true } st) StructureRows(sb, st, r.Throughput);
         if (r.StructureImport is { Passed: true } si) StructureImportRows(sb, si);
+        if (r.Cluster is { } cl) ClusterRows(sb, cl);
         sb.AppendLine();
         sb.AppendLine(r.Exact ? "Correctness: every figure's run was verified exact against the pure reference." : "**Correctness check FAILED (see above).**");
         if (r.UserPath is { Passed: true } v)
@@ -202,7 +217,75 @@ public static class Report
                           "reference over it with the journal's facts dated by then. The engine's clock stands still for the check-ins and " +
                           "moves on by a second for each instant of the time travel.");
         }
+        if (r.Cluster is { } cp) ClusterParagraph(sb, cp, r.Machine);
         return sb.ToString();
+    }
+
+    private static void ClusterRows(StringBuilder sb, ClusterResult c)
+    {
+        var one = c.Of(1) is { Passed: true } o ? o : null;
+        foreach (var run in c.Runs.Where(x => x.Passed))
+        {
+            var silos = run.Silos == 1 ? "1 silo process" : $"{run.Silos} silo processes";
+            sb.AppendLine($"| 12 | cluster of {silos} (silohost/, database membership; the grain client in the bench's process), {c.Nodes:N0} nodes: " +
+                          $"silos up / import + every node active | {run.StartSeconds:F1} s / {run.ImportSeconds:F1} s | node activations per silo: " +
+                          $"{string.Join(" / ", run.ActivationsPerSilo.Select(n => n.ToString("N0", Inv)))} | |");
+            foreach (var t in run.Throughput)
+            {
+                var same = one is null || run.Silos == 1 ? null : one.Throughput.FirstOrDefault(x => x.Run.Concurrency == t.Run.Concurrency);
+                sb.AppendLine($"| 12 | cluster of {silos}: durable check-ins/s, full propagation, {t.Run.Concurrency} in flight (closed loop, figure 1's load) | " +
+                              $"**{t.Run.PerSecond:N0}/s** (ack {Ms(t.Run.Acknowledgement)}) | silos {t.SiloCores.ToString("F2", Inv)} cores, bench process " +
+                              $"{t.BenchCores.ToString("F2", Inv)}{(same is null ? "" : $"; {Ratio(t.Run.PerSecond, same.Run.PerSecond)} of 1 silo")} | |");
+            }
+            if (run.Propagation is { } p)
+            {
+                var groups = p.ByCrossings.IsDefaultOrEmpty ? "" : "; by roll-up hops that crossed silos: " + string.Join(", ",
+                    p.ByCrossings.Select(g => $"{g.CrossSiloHops} → p50 {g.AckToRoot.P50Ms:F0} / p99 {g.AckToRoot.P99Ms:F0} ms ({g.AckToRoot.Count:N0})"));
+                sb.AppendLine($"| 12 | cluster of {silos}: acknowledgement → company objective at the client's change-feed observer, open loop at " +
+                              $"{p.RatePerSecond:N0}/s | **{Ms(p.AckToRoot)}** ({p.AckToRoot.Count:N0} of {p.Traced:N0} traces, {p.Lost} lost; due → objective " +
+                              $"{Ms(p.DueToRoot)}; ack {Ms(p.Acknowledgement)}, {p.Errors} errors) | {p.AverageHops.ToString("F1", Inv)} roll-up hops on average" +
+                              $"{groups}{(p.UnknownPlacement > 0 ? $"; {p.UnknownPlacement} with a node not placed" : "")} | p99 ≤ 250 ms |");
+            }
+        }
+
+        static string Ratio(double a, double b) => b > 0 ? $"{(a / b).ToString("F2", Inv)}×" : "—";
+    }
+
+    private static void ClusterParagraph(StringBuilder sb, ClusterResult c, MachineInfo m)
+    {
+        sb.AppendLine();
+        var one = c.Of(1);
+        var three = c.Of(3);
+        sb.AppendLine($"Cluster (12): each cluster size on a fresh database of the same PostgreSQL, the silos started one after another " +
+                      "(the first migrates), the same organisation imported through the grain client and every node activated, then figure 1's " +
+                      "closed loop (acknowledged = committed to the journal; KPI measurements and a move every half second beside it) and an open " +
+                      "loop at a fixed rate whose traced check-ins a change-feed observer on the client times to their company objective. After " +
+                      "each, every acknowledged check-in was looked up in the journal and every node compared with the pure reference (the silos " +
+                      "run on the system clock, so a status may be that of any moment of the run); no silo may be voted dead. Hops that cross silos " +
+                      "are counted on the key result's path to its company objective, by where the management grain placed each activation.");
+        if (one is { Passed: true, Best: { } b1 } && three is { Passed: true, Best: { } b3 })
+        {
+            var cores1 = one.Throughput.Max(t => t.SiloCores + t.BenchCores);
+            var cores3 = three.Throughput.Max(t => t.SiloCores + t.BenchCores);
+            sb.AppendLine();
+            sb.AppendLine($"What {m.Cores} cores allow: 3 silos gave {(b3.PerSecond / b1.PerSecond).ToString("F2", Inv)}× the check-ins/s of 1 " +
+                          $"({b3.PerSecond:N0} against {b1.PerSecond:N0}/s at best). The silo processes, this load generator and PostgreSQL share the same " +
+                          $"{m.Cores} cores (silos and bench together kept up to {cores1.ToString("F1", Inv)} cores busy with 1 silo, {cores3.ToString("F1", Inv)} " +
+                          "with 3): more processes on the same cores add no CPU, and a roll-up hop to a parent on another silo becomes a serialized " +
+                          "message over loopback instead of a call inside one process — so more silos cannot go faster here, and this figure shows that " +
+                          "a cluster is correct and what crossing silos costs, not scale-out.");
+        }
+        sb.AppendLine();
+        sb.AppendLine("What the design predicts per added machine (not measured here): a check-in touches its key result's grain, the journal of " +
+                      "that grain's silo and one-way roll-up pushes to its ancestors; the journal batches per silo (2 writers, up to 1,000 entries a " +
+                      "commit), and the cycle grain — one activation per cycle — is the serial point for structure (moves, new nodes, snapshots), " +
+                      "not for check-ins. So grain work (scoring, roll-ups, serialization, the feed) spreads over the silos, and each machine adds its " +
+                      "cores minus the messages that now cross machines (with random placement over n silos about (n−1)/n of the hops). The shared " +
+                      "ceiling is PostgreSQL's write rate: every silo's batches commit to the one database, which must insert every journal row and " +
+                      "fsync every commit. Measured on this 2-core kind of machine: one state row written per call, 1,000–1,200 writes/s in a row " +
+                      "and 2,250–2,650/s with 256 in flight — the cap the batched journal removes; the batched journal commits 20,000–25,000 " +
+                      "check-ins/s here while sharing the cores with the engine (figure 1). Beyond the database machine's insert and WAL rate, " +
+                      "more silos add nothing to durable check-ins/s.");
     }
 
     private static string Mib(long bytes) => (bytes / 1048576.0).ToString("N0", Inv);

@@ -10,7 +10,8 @@ namespace OkrGrid.Bench;
 
 /// <param name="SiloCores">Average cores the silo processes kept busy together during the run.</param>
 /// <param name="BenchCores">Average cores this process (the grain client and its load) kept busy.</param>
-public sealed record ClusterThroughput(ThroughputResult Run, double SiloCores, double BenchCores);
+/// <param name="LoadAverage">The machine's 1-minute load average at the end of the run (/proc/loadavg): other work on the same cores.</param>
+public sealed record ClusterThroughput(ThroughputResult Run, double SiloCores, double BenchCores, double LoadAverage);
 
 /// <summary>Traced check-ins whose path to the company objective crossed between silos this many times.</summary>
 public sealed record CrossingGroup(int CrossSiloHops, LatencySummary AckToRoot);
@@ -20,9 +21,10 @@ public sealed record CrossingGroup(int CrossSiloHops, LatencySummary AckToRoot);
 /// <param name="Lost">Timeable traces that never reached the observer.</param>
 /// <param name="AverageHops">Roll-up hops (child → parent grain calls) from the key result to its company objective, on average.</param>
 /// <param name="UnknownPlacement">Traces with a node on the path whose silo the management grain did not list.</param>
+/// <param name="CrossedShare">Of the roll-up hops of the placed traces' paths, the share that went from one silo to another.</param>
 public sealed record ClusterPropagationResult(double RatePerSecond, long Sent, long Acknowledged, long Errors,
     LatencySummary Acknowledgement, LatencySummary AckToRoot, LatencySummary DueToRoot, long Traced, long Untimeable, long Lost,
-    double AverageHops, ImmutableArray<CrossingGroup> ByCrossings, long UnknownPlacement);
+    double AverageHops, ImmutableArray<CrossingGroup> ByCrossings, long UnknownPlacement, double CrossedShare);
 
 /// <summary>One cluster size: silo processes up, the organisation imported, the closed loops, propagation, verification.</summary>
 /// <param name="StartSeconds">Until every silo was active in the membership table (one after another) and the client connected.</param>
@@ -60,16 +62,21 @@ public static class ClusterFigures
     public static async Task<ClusterResult> RunAsync(SyntheticOrg org, BenchOptions options, DateTimeOffset now, Action<string> say)
     {
         var runs = ImmutableArray.CreateBuilder<ClusterRun>();
+        // One rate for every cluster size: the option's, but at most half of what the first (1 silo) sustained closed loop,
+        // so that propagation is measured below saturation rather than as a queue.
+        double? rate = null;
         foreach (var silos in SiloCounts)
         {
-            var run = await RunClusterAsync(silos, org, options, now, say);
+            var run = await RunClusterAsync(silos, org, options, now, say, r => rate ??= Math.Max(50, Math.Min(options.ClusterRate, r / 2)));
             runs.Add(run);
             foreach (var failure in run.Failures) say($"FAILED: cluster of {silos}: {failure}");
         }
         return new ClusterResult(org.NodeCount, runs.ToImmutable());
     }
 
-    private static async Task<ClusterRun> RunClusterAsync(int siloCount, SyntheticOrg org, BenchOptions options, DateTimeOffset now, Action<string> say)
+    /// <param name="rateFor">The open loop's rate given this cluster's best closed-loop check-ins/s (the first cluster's decides).</param>
+    private static async Task<ClusterRun> RunClusterAsync(int siloCount, SyntheticOrg org, BenchOptions options, DateTimeOffset now, Action<string> say,
+        Func<double, double> rateFor)
     {
         var clusterId = $"okrgrid-bench-{siloCount}";
         var db = await BenchDatabase.CreateAsync($"cluster{siloCount}");
@@ -96,9 +103,13 @@ public static class ClusterFigures
         ledger.KeepEveryCheckIn();
         try
         {
-            // One after another: the first migrates the database; each waits until the membership table lists it active.
+            // The first migrates the database (and writes the cluster's version row); the others then start side by side. Each
+            // start waits until the membership table lists that silo active.
             var started = Stopwatch.GetTimestamp();
-            for (var i = 0; i < siloCount; i++) silos.Add(await SiloProcess.StartAsync(db, $"bench-silo-{i}", clusterId));
+            silos.Add(await SiloProcess.StartAsync(db, "bench-silo-0", clusterId));
+            var others = Enumerable.Range(1, siloCount - 1).Select(i => SiloProcess.StartAsync(db, $"bench-silo-{i}", clusterId)).ToList();
+            try { await Task.WhenAll(others); }
+            finally { silos.AddRange(others.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result)); }
             var builder = Host.CreateApplicationBuilder();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.UseOrleansClient(c => c.UseOkrGridClustering(new ClusterSettings { Mode = ClusterMode.Client, ClusterId = clusterId }, db));
@@ -123,9 +134,10 @@ public static class ClusterFigures
                 var cpu = MeasureCpu(silos);
                 var t = await figures.ClosedLoopAsync(c, options.Duration);
                 var (siloCores, benchCores) = cpu();
-                throughput.Add(new ClusterThroughput(t, siloCores, benchCores));
+                var load = LoadAverage();
+                throughput.Add(new ClusterThroughput(t, siloCores, benchCores, load));
                 say($"Cluster of {siloCount}, closed loop, {c} in flight: {t.PerSecond:N0} check-ins/s (ack {t.Acknowledgement}; silos {siloCores:F2} cores, " +
-                    $"this process {benchCores:F2}).");
+                    $"this process {benchCores:F2}; load average {load:F1}).");
             }
 
             // Where the nodes live, and the structure the open loop runs on (no moves during it).
@@ -133,8 +145,9 @@ public static class ClusterFigures
             perSilo = [.. silos.Select(s => placement.Values.Count(a => a.Endpoint.Port == s.SiloPort))];
             var structure = await client.GetGrain<ICycleGrain>(org.Cycle.Id).GetSnapshotAsync();
             var parentOf = structure.Edges.GroupBy(e => e.ChildId).ToDictionary(g => g.Key, g => g.First().ParentId);
-            propagation = await PropagationAsync(client, org, workload, ledger, options, options.ClusterRate, parentOf, placement);
-            say($"Cluster of {siloCount}, open loop at {options.ClusterRate:N0}/s: acknowledgement → company objective at the client's observer " +
+            var rate = rateFor(throughput.Max(t => t.Run.PerSecond));
+            propagation = await PropagationAsync(client, org, workload, ledger, options, rate, parentOf, placement);
+            say($"Cluster of {siloCount}, open loop at {rate:N0}/s: acknowledgement → company objective at the client's observer " +
                 $"{propagation.AckToRoot} ({propagation.Traced:N0} traced, {propagation.Lost} lost, {propagation.Errors} errors; " +
                 $"cross-silo hops: {string.Join(", ", propagation.ByCrossings.Select(g => $"{g.CrossSiloHops}: {g.AckToRoot.Count}"))}).");
 
@@ -234,7 +247,7 @@ public static class ClusterFigures
         var ackToRoot = new Latency();
         var dueToRoot = new Latency();
         var byCrossings = new SortedDictionary<int, Latency>();
-        long lostTraces = 0, unknown = 0, hops = 0;
+        long lostTraces = 0, unknown = 0, hops = 0, placedHops = 0, crossedHops = 0;
         foreach (var (trace, (kr, due, ackAt)) in timeable)
         {
             if (!reachedRoot.TryGetValue(trace, out var rootAt)) { lostTraces++; continue; }
@@ -246,12 +259,14 @@ public static class ClusterFigures
             hops += path.Count - 1;
             if (path.Any(n => !siloOf.ContainsKey(n))) { unknown++; continue; }
             var crossings = path.Zip(path.Skip(1)).Count(p => !siloOf[p.First].Equals(siloOf[p.Second]));
+            placedHops += path.Count - 1;
+            crossedHops += crossings;
             (byCrossings.TryGetValue(crossings, out var l) ? l : byCrossings[crossings] = new Latency()).Record(fromAck);
         }
         var timed = timeable.Count - lostTraces;
         return new ClusterPropagationResult(rate, sent, acknowledged, errors, ackLatency.Summary(), ackToRoot.Summary(), dueToRoot.Summary(),
             timeable.Count, traces.Count - timeable.Count, lostTraces, timed == 0 ? 0 : (double)hops / timed,
-            [.. byCrossings.Select(g => new CrossingGroup(g.Key, g.Value.Summary()))], unknown);
+            [.. byCrossings.Select(g => new CrossingGroup(g.Key, g.Value.Summary()))], unknown, placedHops == 0 ? 0 : (double)crossedHops / placedHops);
 
         List<string> PathOf(string id)
         {
@@ -316,6 +331,13 @@ public static class ClusterFigures
             var used = silos.Select((s, i) => (Cpu(s.ProcessId) - before[i]).TotalSeconds).Sum();
             return (used / seconds, self());
         };
+    }
+
+    /// <summary>The 1-minute load average (0 where there is no /proc/loadavg).</summary>
+    private static double LoadAverage()
+    {
+        try { return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); }
+        catch (Exception) { return 0; }
     }
 
     private static async Task<long> LostAcknowledgedAsync(string connectionString, IReadOnlyCollection<(string KeyResult, long Stamp, double Value)> acknowledged)

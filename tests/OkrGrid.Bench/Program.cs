@@ -22,7 +22,8 @@ var clock = new FixedClock(now);
 var cycle = OrgGenerator.QuarterAround(now, "bench");
 // A partial run (OKRGRID_BENCH_ONLY) says so in its name: its file is not the whole reference run.
 var only = Environment.GetEnvironmentVariable("OKRGRID_BENCH_ONLY");
-var mode = (options.Quick ? "quick" : $"org-{options.OrgSize / 1000}k") + (only is null ? "" : $"-{only}")
+var mode = (options.Quick ? "quick" : only == "cluster" ? $"org-{options.ClusterOrgSize / 1000}k" : $"org-{options.OrgSize / 1000}k")
+    + (only is null ? "" : $"-{only}")
     + (options.StructureImportSize > 0 && !options.Quick ? $"-structure-{options.StructureImportSize / 1000}k" : "");
 void Say(string what) => Console.Error.WriteLine($"[{total.Elapsed:mm\\:ss}] {what}");
 

@@ -112,7 +112,10 @@ public static class ClusterFigures
             finally { silos.AddRange(others.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result)); }
             var builder = Host.CreateApplicationBuilder();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.UseOrleansClient(c => c.UseOkrGridClustering(new ClusterSettings { Mode = ClusterMode.Client, ClusterId = clusterId }, db));
+            // Orleans' own response timeout (30 s), as the in-process figures have, not the web host's 10 s (which exists to
+            // answer 503 soon): on this shared machine activating 2,048 nodes at a time on 3 silos once took longer than 10 s.
+            builder.UseOrleansClient(c => c.UseOkrGridClustering(
+                new ClusterSettings { Mode = ClusterMode.Client, ClusterId = clusterId, ResponseTimeout = TimeSpan.FromSeconds(30) }, db));
             clientHost = builder.Build();
             await clientHost.StartAsync();
             var client = clientHost.Services.GetRequiredService<IClusterClient>();

@@ -234,7 +234,8 @@ public static class Report
             {
                 var same = one is null || run.Silos == 1 ? null : one.Throughput.FirstOrDefault(x => x.Run.Concurrency == t.Run.Concurrency);
                 sb.AppendLine($"| 12 | cluster of {silos}: durable check-ins/s, full propagation, {t.Run.Concurrency} in flight (closed loop, figure 1's load) | " +
-                              $"**{t.Run.PerSecond:N0}/s** (ack {Ms(t.Run.Acknowledgement)}) | silos {t.SiloCores.ToString("F2", Inv)} cores, bench process " +
+                              $"**{t.Run.PerSecond:N0}/s** (ack {Ms(t.Run.Acknowledgement)}) | silos {t.SiloCores.ToString("F2", Inv)} cores " +
+                              $"({(t.Run.PerSecond > 0 ? t.SiloCores / t.Run.PerSecond * 1e6 : 0):N0} µs of silo CPU a check-in), bench process " +
                               $"{t.BenchCores.ToString("F2", Inv)}, machine load average {t.LoadAverage.ToString("F1", Inv)}" +
                               $"{(same is null ? "" : $"; {Ratio(t.Run.PerSecond, same.Run.PerSecond)} of 1 silo")} | |");
             }

@@ -21,6 +21,18 @@ public sealed record BenchOptions
     /// </summary>
     public int StructureImportSize { get; init; }
 
+    /// <summary>Size of the organisation for the cluster figure (12: silo processes on this machine, 1 and 3 of them).</summary>
+    public int ClusterOrgSize { get; init; } = 5_000;
+
+    /// <summary>Check-ins in flight for the cluster figure's closed loops (each run on 1 and on 3 silos).</summary>
+    public int[] ClusterConcurrency { get; init; } = [256, 1024];
+
+    /// <summary>
+    /// The cluster figure's open-loop rate (check-ins/s) for propagation across silos, the same for 1 and 3 silos: at most
+    /// half of what 1 silo sustained in the closed loop.
+    /// </summary>
+    public double ClusterRate { get; init; } = 1_000;
+
     public bool Quick { get; init; }
     public int Seed { get; init; } = 2026;
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
@@ -62,9 +74,13 @@ public sealed record BenchOptions
                     Quick = true, OrgSize = 1_000, LargeOrgSize = 5_000, Duration = TimeSpan.FromSeconds(1),
                     Warmup = TimeSpan.FromSeconds(0.5), Concurrency = [64], PeerConnections = 8,
                     RestConcurrency = [64], HubClients = 20, PlannerOrgSize = 10_000, PlannerRuns = 5, StructureImportSize = 2_000,
+                    ClusterOrgSize = 500, ClusterConcurrency = [64], ClusterRate = 200,
                 },
                 "--structure-1m" => o with { StructureImportSize = 1_000_000 },
                 "--structure-import" => o with { StructureImportSize = OrgGenerator.ParseSize(Next()) },
+                "--cluster-org" => o with { ClusterOrgSize = OrgGenerator.ParseSize(Next()) },
+                "--cluster-concurrency" => o with { ClusterConcurrency = Next().Split(',').Select(int.Parse).ToArray() },
+                "--cluster-rate" => o with { ClusterRate = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--seed" => o with { Seed = int.Parse(Next()) },
                 "--duration" => o with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)) },
                 "--concurrency" => o with { Concurrency = Next().Split(',').Select(int.Parse).ToArray() },
@@ -76,7 +92,7 @@ public sealed record BenchOptions
                 "--show" => o with { ShowSize = OrgGenerator.ParseSize(Next()) },
                 "--gateway-port" => o with { ServeGatewayPort = int.Parse(Next()) },
                 "--silo-port" => o with { ServeSiloPort = int.Parse(Next()) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --org 10k, --large 100k, --planner-org 1m, --planner-runs 50, --structure-1m, --structure-import 10k, --quick, --seed N, --duration S, --concurrency 64,256, --rest-concurrency 64,256, --hub-clients 200, --skewed, --out DIR; --show 10k serves such an organisation in the web host to look at."),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --org 10k, --large 100k, --planner-org 1m, --planner-runs 50, --structure-1m, --structure-import 10k, --cluster-org 5k, --cluster-concurrency 256,1024, --cluster-rate 1000, --quick, --seed N, --duration S, --concurrency 64,256, --rest-concurrency 64,256, --hub-clients 200, --skewed, --out DIR; --show 10k serves such an organisation in the web host to look at."),
             };
         }
         return o;

@@ -12,6 +12,15 @@ public sealed class Ledger(DateTimeOffset baseTime)
 
     public long Acknowledged;
 
+    /// <summary>Every acknowledged check-in (key result, stamp, value), when asked for (<see cref="KeepEveryCheckIn"/>): to look each up in the journal.</summary>
+    private ConcurrentQueue<(string KeyResult, long Stamp, double Value)>? _every;
+
+    /// <summary>From now on keeps every acknowledged check-in, not only the latest per key result (see <see cref="Every"/>).</summary>
+    public void KeepEveryCheckIn() => _every ??= new();
+
+    public IReadOnlyCollection<(string KeyResult, long Stamp, double Value)> Every =>
+        (IReadOnlyCollection<(string, long, double)>?)_every ?? [];
+
     /// <summary>A new, unique stamp and the check-in time it stands for (1 µs apart: times are stored to the µs).</summary>
     public (long Stamp, DateTimeOffset At) NextStamp()
     {
@@ -22,6 +31,7 @@ public sealed class Ledger(DateTimeOffset baseTime)
     public void CheckInAcknowledged(string keyResultId, long stamp, double value, double? confidence)
     {
         Interlocked.Increment(ref Acknowledged);
+        _every?.Enqueue((keyResultId, stamp, value));
         _keyResults.AddOrUpdate(keyResultId, (stamp, value, confidence),
             (_, old) => old.Stamp > stamp ? old : (stamp, value, confidence));
     }

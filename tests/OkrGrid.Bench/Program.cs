@@ -22,7 +22,8 @@ var clock = new FixedClock(now);
 var cycle = OrgGenerator.QuarterAround(now, "bench");
 // A partial run (OKRGRID_BENCH_ONLY) says so in its name: its file is not the whole reference run.
 var only = Environment.GetEnvironmentVariable("OKRGRID_BENCH_ONLY");
-var mode = (options.Quick ? "quick" : $"org-{options.OrgSize / 1000}k") + (only is null ? "" : $"-{only}")
+var mode = (options.Quick ? "quick" : only == "cluster" ? $"org-{options.ClusterOrgSize / 1000}k" : $"org-{options.OrgSize / 1000}k")
+    + (only is null ? "" : $"-{only}")
     + (options.StructureImportSize > 0 && !options.Quick ? $"-structure-{options.StructureImportSize / 1000}k" : "");
 void Say(string what) => Console.Error.WriteLine($"[{total.Elapsed:mm\\:ss}] {what}");
 
@@ -34,7 +35,8 @@ try
 {
     // ---- 1, 2, 5, 7, 11: the engine on the organisation -----------------------------------------------------
     // OKRGRID_BENCH_ONLY=engine stops after this section (and figure 11 at scale, if asked for); =user-path runs only
-    // figures 8 and 9, =planner only figure 10, =structure only figure 11 at scale, =ingest only figure 12 (for working on them).
+    // figures 8 and 9, =planner only figure 10, =structure only figure 11 at scale, =cluster only figure 12, =ingest only
+    // figure 13 (for working on them).
     var db = await BenchDatabase.CreateAsync("engine");
     databases.Add(db);
     var machine = MachineInfo.Read(await BenchDatabase.DescribeAsync(db));
@@ -111,7 +113,7 @@ try
         userPath = await UserPathFigures.RunAsync(webDb, org, options, now, Say);
     }
 
-    // ---- 12: data sources' ingest URL on the real web host ---------------------------------------------------
+    // ---- 13: data sources' ingest URL on the real web host ---------------------------------------------------
     IngestResult? ingest = null;
     if (only is null or "ingest")
     {
@@ -174,9 +176,18 @@ try
         planner = new PlannerResult(simulations.ToImmutable(), plannerEngine);
     }
 
+    // ---- 12: a cluster of silo processes on this machine: 1 and 3 silos, the same workload, propagation across silos -----
+    ClusterResult? cluster = null;
+    if (only is null or "cluster")
+    {
+        var clusterOrg = OrgGenerator.Generate(options.ClusterOrgSize, options.Seed, cycle);
+        Say($"Cluster: silo processes on PostgreSQL membership, {clusterOrg.NodeCount:N0} nodes, 1 and then 3 silos.");
+        cluster = await ClusterFigures.RunAsync(clusterOrg, options, now, Say);
+    }
+
     var results = new BenchResults(now, mode, machine, org.NodeCount, large.NodeCount, throughput.ToImmutable(), skewedResult,
         differences.Count, [.. differences.Take(10)], propagation, peer, limit, memory, snapshot, largeSnapshot, cold,
-        userPath, planner, importMemory, structure, structureImport, total.Elapsed.TotalSeconds, ingest);
+        userPath, planner, importMemory, structure, structureImport, cluster, total.Elapsed.TotalSeconds, ingest);
     Console.WriteLine(Report.Markdown(results));
     var written = await Report.WriteAsync(results, options.OutputDirectory);
     Say($"Results written to {written}.md and .json");

@@ -40,13 +40,14 @@ public sealed record BenchResults(
     ImportMemoryResult? ImportMemory,
     StructureResult? Structure,
     StructureImportResult? StructureImport,
+    ClusterResult? Cluster,
     double TotalSeconds,
     IngestResult? Ingest = null)
 {
     public bool Exact => Differences == 0 && (Peer?.Differences ?? 0) == 0 && (Limit?.Differences ?? 0) == 0
         && (ColdStart is null || (ColdStart.LostAcknowledged == 0 && ColdStart.DifferencesAfterRecovery == 0))
         && (UserPath?.Passed ?? true) && (Planner?.Passed ?? true) && (Structure?.Passed ?? true) && (StructureImport?.Passed ?? true)
-        && (Ingest?.Passed ?? true);
+        && (Cluster?.Passed ?? true) && (Ingest?.Passed ?? true);
 
     public ThroughputResult? Best => Throughput.IsDefaultOrEmpty ? null : Throughput.MaxBy(t => t.PerSecond);
 }
@@ -97,6 +98,18 @@ public static class Report
         {
             sb.AppendLine($"**FAILED in the structure at scale: {importFailed.Failures.Length} problem(s) — no figure 11 at scale is reported.**");
             foreach (var f in importFailed.Failures.Take(12)) sb.AppendLine($"- {f}");
+            sb.AppendLine();
+        }
+        if (r.Cluster is { Passed: false } clusterFailed)
+        {
+            sb.AppendLine("**FAILED in the cluster figure — no figure 12 is reported for a cluster size that failed:**");
+            foreach (var run in clusterFailed.Runs.Where(x => !x.Passed))
+            {
+                sb.AppendLine($"- {run.Silos} silo(s): {run.Differences} node(s) differ from the reference, {run.LostAcknowledged} acknowledged check-in(s) " +
+                              $"not in the journal, {run.SilosVotedDead} silo(s) voted dead");
+                foreach (var d in run.FirstDifferences) sb.AppendLine($"  - {d}");
+                foreach (var f in run.Failures.Take(8)) sb.AppendLine($"  - {f.Replace("\n", "\n    ", StringComparison.Ordinal)}");
+            }
             sb.AppendLine();
         }
         var best = r.Best;
@@ -164,16 +177,17 @@ public static class Report
                           $"201 {h.Acknowledgement}; {h.Messages:N0} pushes, {h.Disconnected} disconnects; {h.Cpu}) | | p99 ≤ 500 ms |");
         }
         if (r.Ingest is { Passed: true } ingest)
-            sb.AppendLine($"| 12 | check-ins/s through data sources' ingest URLs (web host process, {ingest.Sources} push sources, bearer ingest token, " +
+            sb.AppendLine($"| 13 | check-ins/s through data sources' ingest URLs (web host process, {ingest.Sources} push sources, bearer ingest token, " +
                           $"JSON with an idempotency id), {ingest.Concurrency} clients, closed loop | **{ingest.PerSecond:N0}/s** (201 {ingest.Acknowledgement}; " +
                           $"{ingest.Cpu}: {ingest.Cpu.HostMicrosecondsPer(ingest.PerSecond):N0} µs host CPU per push) | | |");
         else if (r.Ingest is { } badIngest)
-            sb.AppendLine($"| 12 | **FAILED**: ingest: {badIngest.LostAcknowledged} acknowledged pushes missing from the journal, {badIngest.ErrorCount} errors " +
+            sb.AppendLine($"| 13 | **FAILED**: ingest: {badIngest.LostAcknowledged} acknowledged pushes missing from the journal, {badIngest.ErrorCount} errors " +
                           $"({string.Join(", ", badIngest.Errors.Select(e => $"{e.Key}: {e.Value}"))}), {badIngest.Replayed} of {badIngest.ReplaysChecked} " +
                           $"replays answered 200, a wrong token got {badIngest.WrongTokenStatus} | | | |");
         if (r.Planner is { } planner) PlannerRows(sb, planner);
         if (r.Structure is { Passed: true } st) StructureRows(sb, st, r.Throughput);
         if (r.StructureImport is { Passed: true } si) StructureImportRows(sb, si);
+        if (r.Cluster is { } cl) ClusterRows(sb, cl);
         sb.AppendLine();
         sb.AppendLine(r.Exact ? "Correctness: every figure's run was verified exact against the pure reference." : "**Correctness check FAILED (see above).**");
         if (r.UserPath is { Passed: true } v)
@@ -212,7 +226,91 @@ public static class Report
                           "reference over it with the journal's facts dated by then. The engine's clock stands still for the check-ins and " +
                           "moves on by a second for each instant of the time travel.");
         }
+        if (r.Cluster is { } cp) ClusterParagraph(sb, cp, r.Machine);
         return sb.ToString();
+    }
+
+    private static void ClusterRows(StringBuilder sb, ClusterResult c)
+    {
+        var one = c.Of(1) is { Passed: true } o ? o : null;
+        foreach (var run in c.Runs.Where(x => x.Passed))
+        {
+            var silos = run.Silos == 1 ? "1 silo process" : $"{run.Silos} silo processes";
+            sb.AppendLine($"| 12 | cluster of {silos} (silohost/, database membership; the grain client in the bench's process), {c.Nodes:N0} nodes: " +
+                          $"silos up / import + every node active | {run.StartSeconds:F1} s / {run.ImportSeconds:F1} s | node activations per silo: " +
+                          $"{string.Join(" / ", run.ActivationsPerSilo.Select(n => n.ToString("N0", Inv)))} | |");
+            foreach (var t in run.Throughput)
+            {
+                var same = one is null || run.Silos == 1 ? null : one.Throughput.FirstOrDefault(x => x.Run.Concurrency == t.Run.Concurrency);
+                sb.AppendLine($"| 12 | cluster of {silos}: durable check-ins/s, full propagation, {t.Run.Concurrency} in flight (closed loop, figure 1's load) | " +
+                              $"**{t.Run.PerSecond:N0}/s** (ack {Ms(t.Run.Acknowledgement)}) | silos {t.SiloCores.ToString("F2", Inv)} cores " +
+                              $"({(t.Run.PerSecond > 0 ? t.SiloCores / t.Run.PerSecond * 1e6 : 0):N0} µs of silo CPU a check-in), bench process " +
+                              $"{t.BenchCores.ToString("F2", Inv)}, machine load average {t.LoadAverage.ToString("F1", Inv)}" +
+                              $"{(same is null ? "" : $"; {Ratio(t.Run.PerSecond, same.Run.PerSecond)} of 1 silo")} | |");
+            }
+            if (run.Propagation is { } p)
+            {
+                var groups = p.ByCrossings.IsDefaultOrEmpty ? "" : "; by roll-up hops that crossed silos: " + string.Join(", ",
+                    p.ByCrossings.Select(g => $"{g.CrossSiloHops} → p50 {g.AckToRoot.P50Ms:F0} / p99 {g.AckToRoot.P99Ms:F0} ms ({g.AckToRoot.Count:N0})"));
+                sb.AppendLine($"| 12 | cluster of {silos}: acknowledgement → company objective at the client's change-feed observer, open loop at " +
+                              $"{p.RatePerSecond:N0}/s | **{Ms(p.AckToRoot)}** ({p.AckToRoot.Count:N0} of {p.Traced:N0} traces, {p.Lost} lost; due → objective " +
+                              $"{Ms(p.DueToRoot)}; ack {Ms(p.Acknowledgement)}, {p.Errors} errors) | {p.AverageHops.ToString("F1", Inv)} roll-up hops on average" +
+                              $"{groups}{(p.UnknownPlacement > 0 ? $"; {p.UnknownPlacement} with a node not placed" : "")} | p99 ≤ 250 ms |");
+            }
+        }
+
+        static string Ratio(double a, double b) => b > 0 ? $"{(a / b).ToString("F2", Inv)}×" : "—";
+    }
+
+    private static void ClusterParagraph(StringBuilder sb, ClusterResult c, MachineInfo m)
+    {
+        static string Loads(ClusterRun run) => string.Join(" / ", run.Throughput.Select(t => t.LoadAverage.ToString("F1", Inv)));
+        sb.AppendLine();
+        var one = c.Of(1);
+        var three = c.Of(3);
+        sb.AppendLine($"Cluster (12): each cluster size on a fresh database of the same PostgreSQL, the first silo started alone " +
+                      "(it migrates the database), the others beside each other, the same organisation imported through the grain client and every node activated, then figure 1's " +
+                      "closed loop (acknowledged = committed to the journal; KPI measurements and a move every half second beside it) and an open " +
+                      "loop at a fixed rate whose traced check-ins a change-feed observer on the client times to their company objective. After " +
+                      "each, every acknowledged check-in was looked up in the journal and every node compared with the pure reference (the silos " +
+                      "run on the system clock, so a status may be that of any moment of the run); no silo may be voted dead. Hops that cross silos " +
+                      "are counted on the key result's path to its company objective, by where the management grain placed each activation.");
+        if (one is { Passed: true, Throughput.IsDefaultOrEmpty: false } && three is { Passed: true, Throughput.IsDefaultOrEmpty: false })
+        {
+            var t1 = one.Throughput.MaxBy(t => t.Run.PerSecond)!;
+            var t3 = three.Throughput.MaxBy(t => t.Run.PerSecond)!;
+            static double PerCore(ClusterThroughput t) => t.SiloCores > 0 ? t.Run.PerSecond / t.SiloCores : 0;
+            sb.AppendLine();
+            sb.AppendLine($"What {m.Cores} cores allow: 3 silos gave {(t3.Run.PerSecond / t1.Run.PerSecond).ToString("F2", Inv)}× the check-ins/s of 1 " +
+                          $"({t3.Run.PerSecond:N0} against {t1.Run.PerSecond:N0}/s at best), with the silos keeping {t3.SiloCores.ToString("F2", Inv)} cores " +
+                          $"busy against {t1.SiloCores.ToString("F2", Inv)}: {PerCore(t3):N0} against {PerCore(t1):N0} check-ins/s per busy silo core " +
+                          $"(**{(PerCore(t1) > 0 ? PerCore(t3) / PerCore(t1) : 0).ToString("F2", Inv)}×**). The silo processes, this load generator and " +
+                          $"PostgreSQL share the same {m.Cores} cores, and other work ran on them (the machine's load average was {Loads(one)} with 1 silo " +
+                          $"and {Loads(three)} with 3; the silos' own threads count in it). Three processes add no cores — at most a larger share of a " +
+                          "contended machine's (the scheduler shares by thread, not by tenant) — and a roll-up hop to a parent on another silo becomes a " +
+                          "serialized message over loopback instead of a call inside one process. So here a difference in check-ins/s between the two " +
+                          "sizes says how much CPU each got, the check-ins per silo core say what crossing silos costs, and neither is scale-out: this " +
+                          "figure shows that a cluster is correct under load and what it costs on one machine.");
+            if (one.Propagation is { } p1 && three.Propagation is { } p3)
+                sb.AppendLine($"Propagation at {p1.RatePerSecond:N0}/s on 1 silo and {p3.RatePerSecond:N0}/s on 3 (the option's rate, at most half of " +
+                              "1 silo's best closed loop): acknowledgement → company objective p99 " +
+                              $"{p1.AckToRoot.P99Ms:F0} ms on 1 silo, {p3.AckToRoot.P99Ms:F0} ms on 3 (p50 {p1.AckToRoot.P50Ms:F0} and {p3.AckToRoot.P50Ms:F0} ms). " +
+                              $"Orleans (its default placement) put {string.Join(" / ", three.ActivationsPerSilo.Select(n => n.ToString("N0", Inv)))} of the " +
+                              $"nodes on the 3 silos, and {p3.CrossedShare.ToString("P0", Inv)} of the roll-up hops on the traced paths crossed from one silo to " +
+                              $"another (an even random spread: {(2 / 3.0).ToString("P0", Inv)}); each such hop is a message through the silos' network stack, " +
+                              "and each silo's journal batches only its own key results' check-ins.");
+        }
+        sb.AppendLine();
+        sb.AppendLine("What the design predicts per added machine (not measured here): a check-in touches its key result's grain, the journal of " +
+                      "that grain's silo and one-way roll-up pushes to its ancestors; the journal batches per silo (2 writers, up to 1,000 entries a " +
+                      "commit), and the cycle grain — one activation per cycle — is the serial point for structure (moves, new nodes, snapshots), " +
+                      "not for check-ins. So grain work (scoring, roll-ups, serialization, the feed) spreads over the silos, and each machine adds its " +
+                      "cores minus the messages that now cross machines (with random placement over n silos about (n−1)/n of the hops). The shared " +
+                      "ceiling is PostgreSQL's write rate: every silo's batches commit to the one database, which must insert every journal row and " +
+                      "fsync every commit. Measured on this 2-core kind of machine: one state row written per call, 1,000–1,200 writes/s in a row " +
+                      "and 2,250–2,650/s with 256 in flight — the cap the batched journal removes; the batched journal committed 16,600–25,700 " +
+                      "check-ins/s in figure 1's runs on this machine (10k and 100k nodes, one in-process silo) while sharing the cores with the engine. Beyond the database machine's insert and WAL rate, " +
+                      "more silos add nothing to durable check-ins/s.");
     }
 
     private static string Mib(long bytes) => (bytes / 1048576.0).ToString("N0", Inv);

@@ -56,6 +56,9 @@ public static class OkrGridSilo
         // Calls to addresses users typed (webhooks, pull sources): the "Outbound" section, private networks refused.
         services.AddOptions<OkrGrid.Grains.Integrations.OutboundOptions>().BindConfiguration("Outbound");
         services.TryAddSingleton<OkrGrid.Grains.Integrations.OutboundHttp>();
+        // Outbound webhooks and check-in reminders: the "Webhooks" section (retries, polling, the company).
+        services.AddOptions<OkrGrid.Grains.Integrations.Webhooks.WebhookOptions>().BindConfiguration("Webhooks");
+        OkrGrid.Grains.Integrations.Webhooks.WebhookServices.AddOkrGridWebhooks(services);
 
         // A whole organisation stays in memory while it is used; idle nodes leave after an hour.
         silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(1));

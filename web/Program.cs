@@ -10,7 +10,6 @@ builder.WebHost.UseStaticWebAssets();
 await OkrGrid.Silo.Hosting.StartupErrors.GuardAsync(() => builder.AddOkrGridEngineAsync());
 
 builder.Services.AddOkrGridApi();
-builder.Services.AddOkrGridWebhookAdmin();
 builder.Services.AddOkrGridLive(builder.Configuration);
 builder.AddOkrGridAccess();
 builder.AddDemoActivity();

@@ -40,6 +40,7 @@ public static class ApiServices
         // One line per poll (and "fail" for a host that is merely starting) says less than one per change: HealthTransitions.
         services.AddLogging(logging => logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.None));
         services.AddSingleton<HistoryReader>();
+        services.AddOkrGridWebhookAdmin();
         return services;
     }
 

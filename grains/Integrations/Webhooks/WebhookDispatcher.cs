@@ -17,14 +17,16 @@ public sealed class WebhookDispatcher : BackgroundService
     private readonly NpgsqlDataSource _dataSource;
     private readonly OutboundHttp _http;
     private readonly WebhookClock _clock;
+    private readonly TimeProvider _wallClock;
     private readonly WebhookOptions _options;
     private readonly ILogger<WebhookDispatcher> _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _slots;
 
-    public WebhookDispatcher(NpgsqlDataSource dataSource, OutboundHttp http, WebhookClock clock, WebhookOutbox outbox,
+    public WebhookDispatcher(NpgsqlDataSource dataSource, OutboundHttp http, WebhookClock clock, TimeProvider wallClock, WebhookOutbox outbox,
         IOptions<WebhookOptions> options, ILogger<WebhookDispatcher> logger)
     {
+        _wallClock = wallClock;
         _dataSource = dataSource;
         _http = http;
         _clock = clock;
@@ -119,7 +121,9 @@ public sealed class WebhookDispatcher : BackgroundService
         try
         {
             var body = WebhookPayloads.Body(d.Format, d.Id, d.Kind, d.At, d.Data);
-            var timestamp = _clock.UtcNow.ToUnixTimeSeconds();
+            // The signature's timestamp is the wall clock's: a receiver compares it with its own to refuse replays (the
+            // schedule's clock, which tests move, says when to send, not what time it is at the receiver).
+            var timestamp = _wallClock.GetUtcNow().ToUnixTimeSeconds();
             using var request = new HttpRequestMessage(HttpMethod.Post, d.Url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
             request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Header(d.Secret, timestamp, body));
             request.Headers.Add(WebhookSignature.DeliveryHeader, d.Id.ToString());

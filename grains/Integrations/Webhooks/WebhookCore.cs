@@ -51,9 +51,6 @@ public sealed class WebhookOptions
 
     /// <summary>The company whose organisation the owners' teams come from (the one company a host serves).</summary>
     public string CompanyId { get; set; } = "lumen";
-
-    /// <summary>Delivered events older than this are removed (with their deliveries and attempts).</summary>
-    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(14);
 }
 
 /// <summary>

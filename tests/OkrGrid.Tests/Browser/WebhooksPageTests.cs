@@ -15,6 +15,7 @@ public sealed class WebhooksPageTests(BrowserHost host) : IClassFixture<BrowserH
     {
         var page = await host.OpenAsync("/webhooks", 1920, 1080, user: "sofia-alvarez");
         await page.Locator("[data-testid=hook-scope]").ClickAsync();
+        await Expect(page.Locator(".mud-popover-open .mud-list-item").First).ToBeVisibleAsync();
         var offered = await page.Locator(".mud-popover-open .mud-list-item").AllTextContentsAsync();
         Assert.Contains(offered, o => o.Contains("Growth", StringComparison.Ordinal));
         Assert.DoesNotContain(offered, o => o.Contains("(company)", StringComparison.Ordinal));

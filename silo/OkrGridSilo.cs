@@ -60,6 +60,9 @@ public static class OkrGridSilo
         // Data sources of key results and KPIs (push ingest, HTTP and SQL pulls): the "Sources" section.
         services.AddOptions<OkrGrid.Grains.Integrations.SourceOptions>().BindConfiguration("Sources");
         OkrGrid.Grains.Integrations.SourceServices.AddOkrGridSources(services);
+        // Outbound webhooks and check-in reminders: the "Webhooks" section (retries, polling, the company).
+        services.AddOptions<OkrGrid.Grains.Integrations.Webhooks.WebhookOptions>().BindConfiguration("Webhooks");
+        OkrGrid.Grains.Integrations.Webhooks.WebhookServices.AddOkrGridWebhooks(services);
 
         // A whole organisation stays in memory while it is used; idle nodes leave after an hour.
         silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(1));

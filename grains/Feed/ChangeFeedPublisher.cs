@@ -7,6 +7,15 @@ using OkrGrid.Grains.Telemetry;
 namespace OkrGrid.Grains.Feed;
 
 /// <summary>
+/// Something in the silo that must see every change a grain here publishes (the webhooks' transition detector). Called
+/// on the publishing grain's turn: it must only queue, never block or call out.
+/// </summary>
+public interface INodeChangeTap
+{
+    void Observe(NodeChange change);
+}
+
+/// <summary>
 /// The silo's outbox of node changes. Grains enqueue without waiting; every flush interval (15 ms by default) the
 /// queue goes out as one batch to every observer in the registry. Each observer has its own delivery pipe: batches
 /// reach it in order, one call at a time, and a slow observer gets the batches that piled up merged into one —
@@ -19,9 +28,12 @@ namespace OkrGrid.Grains.Feed;
 /// empty elsewhere hears from every host again within one renewal (5 s), and changes published meanwhile still
 /// reach them.
 /// </remarks>
-public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOptions> options, TimeProvider time, ILogger<ChangeFeedPublisher> logger)
+public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOptions> options, TimeProvider time, ILogger<ChangeFeedPublisher> logger,
+    IEnumerable<INodeChangeTap> taps)
     : BackgroundService
 {
+    private readonly INodeChangeTap[] _taps = [.. taps];
+
     private static readonly TimeSpan ObserverRefresh = TimeSpan.FromSeconds(1);
 
     /// <summary>A registry call that takes longer is abandoned and tried again at the next refresh.</summary>
@@ -40,6 +52,8 @@ public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOpt
 
     public void Publish(NodeChange change)
     {
+        // Taps in this silo (webhooks) see every change, listened to or not; each returns at once.
+        foreach (var tap in _taps) tap.Observe(change);
         // Nobody listening: nothing to keep. The registry is re-read every second, so a new observer gets changes
         // within a second of subscribing (and reads current state when it subscribes anyway).
         if (_pipes.Count == 0 && time.GetUtcNow() - ObserversFetched < ObserverRefresh) return;

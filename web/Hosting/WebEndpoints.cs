@@ -36,6 +36,7 @@ public static class WebEndpoints
         api.MapScenariosApi();
         api.MapAccountApi();
         api.MapAccessApi();
+        api.MapWebhooksApi();
         api.MapDemoApi();
         return api;
     }

@@ -197,6 +197,33 @@ public sealed class PermissionMatrixTests(AccessHost host)
             ["GET /api/wall-links"] = new("share", _ => Get("/api/wall-links")),
             ["POST /api/wall-links"] = new("share", _ => Task.FromResult(new Call(HttpMethod.Post, "/api/wall-links", new { name = "Growth TV", scope = "team:growth" }))),
             ["DELETE /api/wall-links/{id}"] = new("share", async _ => new(HttpMethod.Delete, $"/api/wall-links/{await TokenIdAsync("/api/wall-links", new { name = "old TV", scope = "team:growth" })}")),
+            // Webhooks and check-in cadences: as wall links — a lead for the teams they lead, admins for all.
+            ["GET /api/webhooks"] = new("share", _ => Get("/api/webhooks")),
+            ["POST /api/webhooks"] = new("share", _ => Task.FromResult(new Call(HttpMethod.Post, "/api/webhooks",
+                new { name = "Growth alerts", url = "https://example.com/hooks/growth", events = new[] { "status.changed" }, scope = "team:growth" }))),
+            ["GET /api/webhooks/{webhookId}"] = new("share", async _ => new(HttpMethod.Get, $"/api/webhooks/{await WebhookIdAsync()}")),
+            ["PATCH /api/webhooks/{webhookId}"] = new("share", async _ => new(HttpMethod.Patch, $"/api/webhooks/{await WebhookIdAsync()}", new { name = "Renamed alerts" })),
+            ["DELETE /api/webhooks/{webhookId}"] = new("share", async _ => new(HttpMethod.Delete, $"/api/webhooks/{await WebhookIdAsync()}")),
+            ["GET /api/webhooks/{webhookId}/deliveries"] = new("share", async _ => new(HttpMethod.Get, $"/api/webhooks/{await WebhookIdAsync()}/deliveries")),
+            ["GET /api/webhooks/{webhookId}/dead-letters"] = new("share", async _ => new(HttpMethod.Get, $"/api/webhooks/{await WebhookIdAsync()}/dead-letters")),
+            ["POST /api/webhooks/{webhookId}/ping"] = new("share", async _ => new(HttpMethod.Post, $"/api/webhooks/{await WebhookIdAsync()}/ping")),
+            // A delivery just made is pending: those allowed are told it goes again on its own (409).
+            ["POST /api/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver"] = new("share", async _ =>
+            {
+                var hook = await WebhookIdAsync();
+                using var ping = await host.Admin.PostAsync($"/api/webhooks/{hook}/ping", null, Ct);
+                var delivery = (await ping.Content.ReadFromJsonAsync<JsonElement>(Json, Ct)).GetProperty("id").GetString();
+                return new(HttpMethod.Post, $"/api/webhooks/{hook}/deliveries/{delivery}/redeliver");
+            }, new() { [Admin] = 409, [LeadSession] = 409 }),
+            ["GET /api/check-in-cadences"] = new("share", _ => Get("/api/check-in-cadences")),
+            ["PUT /api/check-in-cadences/{teamId}"] = new("share", _ => Task.FromResult(new Call(HttpMethod.Put, "/api/check-in-cadences/growth",
+                new { dayOfWeek = 1, time = "09:00", timeZone = "Europe/Berlin" }))),
+            ["DELETE /api/check-in-cadences/{teamId}"] = new("share", async _ =>
+            {
+                using var set = await host.Admin.PutAsJsonAsync("/api/check-in-cadences/growth", new { dayOfWeek = 1, time = "09:00", timeZone = "Europe/Berlin" }, Json, Ct);
+                set.EnsureSuccessStatusCode();
+                return new(HttpMethod.Delete, "/api/check-in-cadences/growth");
+            }),
             ["GET /api/users"] = new("admin", _ => Get("/api/users")),
             ["GET /api/users/{userId}"] = new("admin", _ => Get("/api/users/jonas-berg")),
             ["POST /api/users"] = new("admin", _ => Task.FromResult(new Call(HttpMethod.Post, "/api/users",
@@ -274,7 +301,7 @@ public sealed class PermissionMatrixTests(AccessHost host)
     private async Task<string> StateAsync()
     {
         var parts = new List<string>();
-        foreach (var url in new[] { "/api/organisation", "/api/cycles", "/api/users", "/api/service-tokens", "/api/wall-links", "/api/tokens?all=true", "/api/scenarios" })
+        foreach (var url in new[] { "/api/organisation", "/api/cycles", "/api/users", "/api/service-tokens", "/api/wall-links", "/api/tokens?all=true", "/api/scenarios", "/api/check-in-cadences" })
             parts.Add(await host.Admin.GetStringAsync(url, Ct));
         foreach (var cycle in (await host.Admin.GetFromJsonAsync<ImmutableArray<CycleInfo>>("/api/cycles", Json, Ct)).Select(c => c.Id))
         {
@@ -372,6 +399,14 @@ public sealed class PermissionMatrixTests(AccessHost host)
     {
         using var response = await host.Admin.PostAsJsonAsync(url, body, Json, Ct);
         return (await ReadCreatedAsync(response)).GetProperty("info").GetProperty("id").GetString()!;
+    }
+
+    /// <summary>A webhook of Growth's scope (Sofia leads Growth), made by the admin.</summary>
+    private async Task<string> WebhookIdAsync()
+    {
+        using var response = await host.Admin.PostAsJsonAsync("/api/webhooks",
+            new { name = "Growth hook", url = "https://example.com/hooks/growth", events = new[] { "status.changed" }, scope = "team:growth" }, Json, Ct);
+        return (await ReadCreatedAsync(response)).GetProperty("webhook").GetProperty("id").GetString()!;
     }
 
     private async Task AdminAsync(HttpMethod method, string url)

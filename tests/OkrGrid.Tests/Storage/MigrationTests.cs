@@ -116,7 +116,8 @@ public sealed class MigrationTests(MigrationDatabase db) : IClassFixture<Migrati
 
         Assert.Equal(StorageQueryKeys, keys.Intersect(StorageQueryKeys).Order(StringComparer.Ordinal));
         Assert.Equal(ClusteringQueryKeys, keys.Intersect(ClusteringQueryKeys).Order(StringComparer.Ordinal));
-        foreach (var table in new[] { "orleansquery", "okr_grain_state", "okr_journal", "okr_schema_migrations", "orleansmembershiptable", "orleansmembershipversiontable" })
+        foreach (var table in new[] { "orleansquery", "okr_grain_state", "okr_journal", "okr_schema_migrations", "orleansmembershiptable", "orleansmembershipversiontable",
+            "okr_webhooks", "okr_webhook_events", "okr_webhook_deliveries", "okr_webhook_attempts", "okr_webhook_node_status", "okr_webhook_cursors", "okr_checkin_cadences" })
         {
             await using var exists = db.DataSource.CreateCommand("select to_regclass(@t) is not null");
             exists.Parameters.AddWithValue("t", table);
@@ -138,6 +139,20 @@ public sealed class MigrationTests(MigrationDatabase db) : IClassFixture<Migrati
         {
             Assert.Equal(1, await journal.ExecuteNonQueryAsync(ct));
             Assert.Equal(0, await journal.ExecuteNonQueryAsync(ct));
+        }
+
+        // An outbox event is written once per key, and a delivery once per (webhook, event).
+        await using (var hooks = db.DataSource.CreateCommand("""
+            insert into okr_webhooks (id, name, url, secret, scope, events, created_at, created_by, updated_at)
+            values ('wh-1', 'n', 'https://example.com', 's', 'company', array['status.changed'], now(), 't', now()) on conflict do nothing;
+            with ev as (insert into okr_webhook_events (event_key, kind, at, scopes, data)
+                        values ('k-1', 'status.changed', now(), array['company'], '{}') on conflict (event_key) do nothing returning id)
+            insert into okr_webhook_deliveries (id, webhook_id, event_id, next_at, created_at)
+            select gen_random_uuid(), 'wh-1', ev.id, now(), now() from ev on conflict do nothing
+            """))
+        {
+            Assert.Equal(1, await hooks.ExecuteNonQueryAsync(ct) - 1);
+            Assert.Equal(0, await hooks.ExecuteNonQueryAsync(ct));
         }
     }
 

@@ -1,0 +1,102 @@
+
+namespace OkrGrid.Grains.Integrations.Webhooks;
+
+/// <summary>What an event says about its node: its title, owner and the scopes it falls in.</summary>
+public sealed record NodeContext(string Title, Owner? Owner, string? OwnerName, string? TeamId, ImmutableArray<string> Scopes);
+
+/// <summary>
+/// Finds a node's title and scopes for an event: the node and the objectives it rolls up into ("node:…"), its owner's
+/// team and the teams above it ("team:…"), and "company". Asked only for transitions (rare next to check-ins); the
+/// organisation's teams are kept for a few seconds.
+/// </summary>
+public sealed class WebhookContext(IGrainFactory grains, IOptions<WebhookOptions> options)
+{
+    private static readonly TimeSpan OrganisationTtl = TimeSpan.FromSeconds(10);
+    private (DateTimeOffset At, OrganisationView View)? _organisation;
+
+    public async Task<OrganisationView> OrganisationAsync()
+    {
+        if (_organisation is { } o && DateTimeOffset.UtcNow - o.At < OrganisationTtl) return o.View;
+        var view = await grains.GetGrain<IOrganisationGrain>(options.Value.CompanyId).GetAsync();
+        _organisation = (DateTimeOffset.UtcNow, view);
+        return view;
+    }
+
+    /// <summary>The team and every team above it, as scopes.</summary>
+    public static IEnumerable<string> TeamScopes(OrganisationView org, string? teamId)
+    {
+        var seen = new HashSet<string>();
+        for (var t = teamId; t is not null && seen.Add(t);)
+        {
+            yield return $"team:{t}";
+            t = org.Teams.FirstOrDefault(x => x.Id == t)?.ParentTeamId;
+        }
+    }
+
+    public async Task<(string? TeamId, string? Name)> OwnerTeamAsync(Owner? owner)
+    {
+        if (owner is null || owner.Kind == OwnerKind.Company) return (null, null);
+        var org = await OrganisationAsync();
+        if (owner.Kind == OwnerKind.Team) return (owner.Id, org.Teams.FirstOrDefault(t => t.Id == owner.Id)?.Name ?? owner.Id);
+        var person = org.People.FirstOrDefault(p => p.Id == owner.Id);
+        return (person?.TeamId, person?.Name ?? owner.Id);
+    }
+
+    public async Task<NodeContext?> ResolveAsync(string nodeId, NodeKind kind)
+    {
+        try
+        {
+            string title;
+            Owner? owner;
+            var nodes = new List<string> { nodeId };
+            if (kind == NodeKind.Kpi)
+            {
+                var kpi = await grains.GetGrain<IKpiGrain>(nodeId).GetViewAsync();
+                title = kpi.Definition.Name;
+                owner = kpi.Definition.Owner;
+            }
+            else
+            {
+                var cycle = grains.GetGrain<ICycleGrain>(NodeIds.CycleOf(nodeId) ?? "");
+                IEnumerable<string> parents;
+                if (kind == NodeKind.KeyResult)
+                {
+                    var setup = await cycle.GetKeyResultSetupAsync(nodeId);
+                    if (setup is null) return null;
+                    title = setup.Definition.Title;
+                    owner = setup.Definition.Owner;
+                    parents = setup.ObjectiveId is { } p ? [p] : [];
+                }
+                else
+                {
+                    var setup = await cycle.GetObjectiveSetupAsync(nodeId);
+                    if (setup is null) return null;
+                    title = setup.Definition.Title;
+                    owner = setup.Definition.Owner;
+                    parents = setup.Parents;
+                }
+                // The objectives above, breadth first (bounded: an alignment is a few levels deep).
+                var queue = new Queue<string>(parents);
+                while (queue.Count > 0 && nodes.Count < 256)
+                {
+                    var id = queue.Dequeue();
+                    if (nodes.Contains(id)) continue;
+                    nodes.Add(id);
+                    if (await cycle.GetObjectiveSetupAsync(id) is { } up)
+                        foreach (var p in up.Parents) queue.Enqueue(p);
+                }
+            }
+            var (teamId, ownerName) = await OwnerTeamAsync(owner);
+            var org = await OrganisationAsync();
+            var scopes = ImmutableArray.CreateBuilder<string>();
+            scopes.Add("company");
+            scopes.AddRange(nodes.Select(n => $"node:{n}"));
+            scopes.AddRange(TeamScopes(org, teamId));
+            return new NodeContext(title, owner, ownerName, teamId, scopes.ToImmutable());
+        }
+        catch (OkrRejectedException)
+        {
+            return null; // gone meanwhile
+        }
+    }
+}

@@ -23,27 +23,12 @@ public sealed class CycleBoard
         _keyResults = snapshot.KeyResults.ToDictionary(k => k.Id);
         _childrenOf = snapshot.Edges.GroupBy(e => e.ParentId).ToDictionary(g => g.Key, g => g.ToList());
         _parentsOf = snapshot.Edges.GroupBy(e => e.ChildId).ToDictionary(g => g.Key, g => g.ToList());
-        var fromFacts = FromFactsVersion(snapshot);
-        _scores = new ConcurrentDictionary<string, NodeScore>(snapshot.Scores.Select(kv =>
-            KeyValuePair.Create(kv.Key, kv.Value.Version == 0 && fromFacts > 0 ? kv.Value with { Version = fromFacts } : kv.Value)));
+        _scores = new ConcurrentDictionary<string, NodeScore>(snapshot.Scores);
         // Changes that arrived while the new snapshot was being read may be newer than what it holds.
         if (previous is not null)
             foreach (var (id, score) in previous._scores)
                 if (_objectives.ContainsKey(id) || _keyResults.ContainsKey(id)) Apply(score);
     }
-
-    /// <summary>How far clocks of different machines may disagree (versions are microseconds of the publishing silo's clock).</summary>
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// The version a score the cycle computed from facts stands at. Such a score (version 0: the node is not active in
-    /// the cycle's silo) holds every fact committed before the snapshot was taken, so it is newer than any score
-    /// published before then (less the clocks' skew) and older than any published after. Without this a host kept a
-    /// score whose last publication died with its silo — for good, until the node changed again — because version 0
-    /// never replaced it. A closed cycle's frozen grades (also version 0) have nothing live to compete with.
-    /// </summary>
-    private static long FromFactsVersion(CycleSnapshot snapshot) =>
-        snapshot.Cycle.Closed || snapshot.TakenAt - ClockSkew <= DateTimeOffset.UnixEpoch ? 0 : OkrGrid.Grains.Versions.Of(snapshot.TakenAt - ClockSkew);
 
     public CycleSnapshot Snapshot { get; }
     public CycleInfo Cycle => Snapshot.Cycle;

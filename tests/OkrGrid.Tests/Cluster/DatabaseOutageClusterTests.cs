@@ -41,21 +41,12 @@ public sealed class DatabaseOutageClusterTests(ITestOutputHelper output) : IAsyn
             ["Cluster__Mode"] = "Client",
             ["Cluster__ClusterId"] = ClusterId,
         });
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleansClient(c => c.UseOkrGridClustering(new ClusterSettings { Mode = ClusterMode.Client, ClusterId = ClusterId }, _db));
-        _client = builder.Build();
-        await _client.StartAsync();
+        _client = await ClusterClient.StartAsync(ClusterId, _db);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_client is not null)
-        {
-            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try { await _client.StopAsync(stopping.Token); } catch (Exception) { }
-            _client.Dispose();
-        }
+        await ClusterClient.StopAsync(_client);
         if (_web is not null) await _web.DisposeAsync();
         foreach (var silo in _silos) await silo.DisposeAsync();
         await _pg.DisposeAsync();

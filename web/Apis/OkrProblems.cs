@@ -62,7 +62,7 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) :
         {
             OkrRejectedException rejection => OkrProblems.From(rejection),
             BadHttpRequestException bad => UnreadableRequest.ProblemOf(bad),
-            _ when Outage.Of(exception) is { } what => Unavailable(httpContext, what),
+            _ when Outage.Of(exception, clientHungUp: httpContext.RequestAborted.IsCancellationRequested) is { } what => Unavailable(httpContext, what),
             _ => null,
         };
         if (result is null) return false;
@@ -78,7 +78,7 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) :
 /// </summary>
 public static class Outage
 {
-    public static string? Of(Exception exception)
+    public static string? Of(Exception exception, bool clientHungUp = false)
     {
         for (Exception? e = exception; e is not null; e = e.InnerException)
         {
@@ -90,6 +90,10 @@ public static class Outage
             // Orleans' response timeout: the call may have reached a silo that died with it (a retry with the same
             // Idempotency-Key applies once), or the engine is overloaded. Either way, wait and retry — not a bug.
             if (e is TimeoutException) return "the engine did not answer in time";
+            // Orleans cancels a message it could not address while the directory re-homes a dead silo's grains
+            // ("Failed to address message"): the call never ran. Only the client hanging up is not an outage.
+            if (e is OperationCanceledException && !clientHungUp)
+                return "the engine could not route the call while a silo was replaced";
         }
         return null;
     }

@@ -23,6 +23,16 @@ public sealed class OutageTests
     }
 
     [Fact]
+    public void ACallOrleansCouldNotAddressIsAnOutageUnlessTheClientHungUp()
+    {
+        // The failover test met this: "Failed to address message … OperationCanceledException" while the directory
+        // re-homed a dead silo's grains, and the web host answered 500.
+        Assert.Equal("the engine could not route the call while a silo was replaced",
+            OkrGrid.Web.Apis.Outage.Of(new OperationCanceledException("The operation was canceled.")));
+        Assert.Null(OkrGrid.Web.Apis.Outage.Of(new OperationCanceledException(), clientHungUp: true));
+    }
+
+    [Fact]
     public async Task WithoutItsDatabaseTheHostAnswers503AndRecoversByItself()
     {
         await using var pg = new OwnPostgres();

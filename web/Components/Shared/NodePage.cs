@@ -103,7 +103,7 @@ public abstract class NodePage : LiveComponent
         }
         catch (Exception e) when (Board is null)
         {
-            Problem = $"The engine did not answer ({e.GetType().Name}).";
+            Problem = UiText.EngineDidNotAnswer(e);
         }
     }
 

@@ -6,7 +6,7 @@ namespace OkrGrid.Grains;
 /// How a cycle's structure was stored before the structure log (migration 0005): one grain-state row holding all of it.
 /// Read only, to move a cycle stored this way into the log when it first activates; never written any more.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("okr.state.cycle-record")]
 public sealed class CycleRecord
 {
     [Id(0)] public string CompanyId { get; set; } = "";

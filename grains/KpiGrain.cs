@@ -4,7 +4,7 @@ using OkrGrid.Grains.Journal;
 
 namespace OkrGrid.Grains;
 
-[GenerateSerializer]
+[GenerateSerializer, Alias("okr.state.kpi-record")]
 public sealed class KpiRecord
 {
     [Id(0)] public KpiDefinition? Definition { get; set; }

@@ -4,7 +4,7 @@ using OkrGrid.Grains.Journal;
 
 namespace OkrGrid.Grains;
 
-[GenerateSerializer]
+[GenerateSerializer, Alias("okr.state.organisation-record")]
 public sealed class OrganisationRecord
 {
     [Id(0)] public string CompanyName { get; set; } = "";

@@ -4,7 +4,7 @@ using OkrGrid.Planning;
 
 namespace OkrGrid.Grains;
 
-[GenerateSerializer]
+[GenerateSerializer, Alias("okr.state.scenario-record")]
 public sealed class ScenarioRecord
 {
     [Id(0)] public ScenarioView? View { get; set; }
@@ -212,7 +212,7 @@ public sealed class ScenarioGrain(
     }
 }
 
-[GenerateSerializer]
+[GenerateSerializer, Alias("okr.state.scenario-catalog-record")]
 public sealed class ScenarioCatalogRecord
 {
     [Id(0)] public Dictionary<string, ScenarioSummary> Scenarios { get; set; } = [];

@@ -4,6 +4,7 @@ namespace OkrGrid.Access;
 /// What a principal may do, in the order OKR tools use (Perdoo: view-only / standard / admin; Lattice: people set
 /// their own, department heads their department's). Each role includes the ones below it.
 /// </summary>
+[Alias("okr.access.role")]
 public enum Role
 {
     /// <summary>Reads everything of the company; changes nothing.</summary>
@@ -20,6 +21,7 @@ public enum Role
 }
 
 /// <summary>What an API token may be used for; each scope includes the ones below it. A session has <see cref="Admin"/>: its role bounds it.</summary>
+[Alias("okr.access.access-scope")]
 public enum AccessScope
 {
     /// <summary>Reads (GET) and hub subscriptions.</summary>
@@ -46,7 +48,7 @@ public enum AccessScope
 /// <param name="PersonId">The person of the organisation this principal is, if any.</param>
 /// <param name="TeamId">The team the principal belongs to (a member's team; a lead's own team; a service token's team).</param>
 /// <param name="LedTeams">A lead's team and every team below it; empty for other roles.</param>
-[GenerateSerializer, Immutable, Alias("OkrGrid.Access.Actor")]
+[GenerateSerializer, Immutable, Alias("okr.access.actor")]
 public sealed record Actor(
     [property: Id(0)] string Id,
     [property: Id(1)] string Name,

@@ -9,7 +9,7 @@ namespace OkrGrid.Access;
 /// <see cref="Source"/> and <see cref="Seq"/> identify it: the grain that made the change numbers its entries, so
 /// writing one twice (after a crash between the change and the audit write) keeps one.
 /// </summary>
-[GenerateSerializer, Immutable, Alias("OkrGrid.Access.AuditEntry")]
+[GenerateSerializer, Immutable, Alias("okr.access.audit-entry")]
 public sealed record AuditEntry(
     [property: Id(0)] string Source,
     [property: Id(1)] long Seq,

@@ -6,15 +6,17 @@ namespace OkrGrid.Grains;
 /// Receives batches of node changes; one per web host or other listener. Batches arrive one at a time and in the
 /// order they were published; per node, versions grow.
 /// </summary>
+[Alias("okr.grains.change-feed-observer")]
 public interface IChangeFeedObserver : IGrainObserver
 {
-    Task OnChangesAsync(ImmutableArray<NodeChange> changes);
+    [Alias("OnChanges")] Task OnChangesAsync(ImmutableArray<NodeChange> changes);
 }
 
 /// <summary>
 /// Lists the change-feed observers of the cluster. Observers re-subscribe periodically; one not renewed within
 /// the expiry is dropped. Key: 0.
 /// </summary>
+[Alias("okr.grains.change-feed-registry-grain")]
 public interface IChangeFeedRegistryGrain : IGrainWithIntegerKey
 {
     /// <summary>
@@ -22,9 +24,9 @@ public interface IChangeFeedRegistryGrain : IGrainWithIntegerKey
     /// what it shows: it was not listed (first subscription, or the registry lost its list with the silo it ran on),
     /// or the cluster's membership changed since its last renewal (a silo died: changes queued there never left).
     /// </summary>
-    Task<FeedSubscription> SubscribeAsync(IChangeFeedObserver observer);
-    Task UnsubscribeAsync(IChangeFeedObserver observer);
-    [AlwaysInterleave] Task<ImmutableArray<IChangeFeedObserver>> GetObserversAsync();
+    [Alias("Subscribe")] Task<FeedSubscription> SubscribeAsync(IChangeFeedObserver observer);
+    [Alias("Unsubscribe")] Task UnsubscribeAsync(IChangeFeedObserver observer);
+    [Alias("GetObservers"), AlwaysInterleave] Task<ImmutableArray<IChangeFeedObserver>> GetObserversAsync();
 }
 
 /// <summary>
@@ -32,5 +34,5 @@ public interface IChangeFeedRegistryGrain : IGrainWithIntegerKey
 /// <see cref="MembershipVersion"/>: the cluster membership version the registry's silo knows (grows with every
 /// silo joining, leaving or declared dead; 0 outside a cluster that has one).
 /// </summary>
-[GenerateSerializer, Immutable, Alias("OkrGrid.Grains.FeedSubscription")]
+[GenerateSerializer, Immutable, Alias("okr.grains.feed-subscription")]
 public sealed record FeedSubscription([property: Id(0)] bool New, [property: Id(1)] long MembershipVersion);

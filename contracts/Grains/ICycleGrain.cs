@@ -4,7 +4,7 @@ using OkrGrid.Model;
 namespace OkrGrid.Grains;
 
 /// <summary>What a node grain needs from its cycle to compute its score.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.grains.objective-setup")]
 public sealed record ObjectiveSetup(
     [property: Id(0)] ObjectiveDefinition Definition,
     [property: Id(1)] CycleWindow Window,
@@ -13,7 +13,7 @@ public sealed record ObjectiveSetup(
     [property: Id(4)] ImmutableArray<ChildLink> Children,
     [property: Id(5)] NodeScore? Frozen);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.grains.key-result-setup")]
 public sealed record KeyResultSetup(
     [property: Id(0)] KeyResultDefinition Definition,
     [property: Id(1)] CycleWindow Window,
@@ -30,32 +30,33 @@ public sealed record KeyResultSetup(
 /// Each command takes the <see cref="Actor"/> asking for it (null: the engine itself): refused (Forbidden) unless
 /// <see cref="Permissions"/> allow it, and written with the change into the audit trail.
 /// </summary>
+[Alias("okr.grains.cycle-grain")]
 public interface ICycleGrain : IGrainWithStringKey
 {
-    Task InitializeAsync(string companyId, CycleDefinition definition, ScoringPolicy policy);
-    [AlwaysInterleave] Task<CycleInfo> GetInfoAsync();
+    [Alias("Initialize")] Task InitializeAsync(string companyId, CycleDefinition definition, ScoringPolicy policy);
+    [Alias("GetInfo"), AlwaysInterleave] Task<CycleInfo> GetInfoAsync();
 
-    Task<ObjectiveDefinition> CreateObjectiveAsync(ObjectiveDraft draft, Actor? actor = null);
-    Task<ObjectiveDefinition> EditObjectiveAsync(string objectiveId, ObjectiveEdit edit, Actor? actor = null);
-    Task<KeyResultDefinition> CreateKeyResultAsync(KeyResultDraft draft, Actor? actor = null);
-    Task<KeyResultDefinition> EditKeyResultAsync(string keyResultId, KeyResultEdit edit, Actor? actor = null);
+    [Alias("CreateObjective")] Task<ObjectiveDefinition> CreateObjectiveAsync(ObjectiveDraft draft, Actor? actor = null);
+    [Alias("EditObjective")] Task<ObjectiveDefinition> EditObjectiveAsync(string objectiveId, ObjectiveEdit edit, Actor? actor = null);
+    [Alias("CreateKeyResult")] Task<KeyResultDefinition> CreateKeyResultAsync(KeyResultDraft draft, Actor? actor = null);
+    [Alias("EditKeyResult")] Task<KeyResultDefinition> EditKeyResultAsync(string keyResultId, KeyResultEdit edit, Actor? actor = null);
 
     /// <summary>Deletes a node; with children it is refused unless <paramref name="detachChildren"/>.</summary>
-    Task DeleteAsync(string nodeId, bool detachChildren, Actor? actor = null);
+    [Alias("Delete")] Task DeleteAsync(string nodeId, bool detachChildren, Actor? actor = null);
 
     /// <summary>Replaces an objective's parents (empty: aligned to nothing).</summary>
-    Task AlignObjectiveAsync(string objectiveId, ImmutableArray<ParentLink> parents, Actor? actor = null);
+    [Alias("AlignObjective")] Task AlignObjectiveAsync(string objectiveId, ImmutableArray<ParentLink> parents, Actor? actor = null);
 
     /// <summary>Moves a key result to another objective (null: detach it).</summary>
-    Task MoveKeyResultAsync(string keyResultId, string? objectiveId, double? weight = null, Actor? actor = null);
+    [Alias("MoveKeyResult")] Task MoveKeyResultAsync(string keyResultId, string? objectiveId, double? weight = null, Actor? actor = null);
 
-    Task SetWeightAsync(string parentId, string childId, double weight, Actor? actor = null);
+    [Alias("SetWeight")] Task SetWeightAsync(string parentId, string childId, double weight, Actor? actor = null);
 
     /// <summary>
     /// Applies a planner scenario's moves together, in order, validated on the live graph as the earlier moves leave
     /// it — all or none: the first invalid move refuses the whole set, naming it ("moves[i].field").
     /// </summary>
-    Task ApplyMovesAsync(ImmutableArray<OkrGrid.Planning.PlanMove> moves, Actor? actor = null, string? scenarioId = null);
+    [Alias("ApplyMoves")] Task ApplyMovesAsync(ImmutableArray<OkrGrid.Planning.PlanMove> moves, Actor? actor = null, string? scenarioId = null);
 
     /// <summary>
     /// Adds many nodes and edges at once — an organisation's import — validated as a whole and written in one
@@ -64,7 +65,7 @@ public interface ICycleGrain : IGrainWithStringKey
     /// With <paramref name="effectiveAt"/> (the system only: seeding, migrations) the import takes effect at that earlier
     /// instant — never before the cycle's previous change.
     [ResponseTimeout("00:10:00")] // an organisation's import: far longer than an interactive call's limit
-    Task ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges,
+    [Alias("Import")] Task ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges,
         Actor? actor = null, DateTimeOffset? effectiveAt = null);
 
     /// <summary>
@@ -72,56 +73,55 @@ public interface ICycleGrain : IGrainWithStringKey
     /// committed as one change (a cycle's import; admins only). Refused whole, naming "objectives[i].field",
     /// "keyResults[i].field" or "edges[i].field". See <see cref="OkrGrid.Structure.CycleUpsert"/>.
     /// </summary>
-    [Alias("UpsertAsync")]
-    Task UpsertAsync(OkrGrid.Structure.CycleUpsert upsert, Actor? actor = null);
+    [Alias("Upsert")] Task UpsertAsync(OkrGrid.Structure.CycleUpsert upsert, Actor? actor = null);
 
-    Task SetPolicyAsync(ScoringPolicy policy, Actor? actor = null);
+    [Alias("SetPolicy")] Task SetPolicyAsync(ScoringPolicy policy, Actor? actor = null);
 
     /// <summary>Freezes every objective and key result with its final grade; check-ins are refused after.</summary>
-    Task<CycleInfo> CloseAsync(Actor? actor = null);
-    Task<CycleInfo> ReopenAsync(Actor? actor = null);
+    [Alias("Close")] Task<CycleInfo> CloseAsync(Actor? actor = null);
+    [Alias("Reopen")] Task<CycleInfo> ReopenAsync(Actor? actor = null);
 
     /// <summary>
     /// Copies unfinished objectives (grade below 1) and their key results into an open target cycle; each copied
     /// key result starts where the old one ended. Returns the new objectives.
     /// </summary>
-    Task<ImmutableArray<ObjectiveDefinition>> CarryOverAsync(string targetCycleId, ImmutableArray<string> objectiveIds, Actor? actor = null);
+    [Alias("CarryOver")] Task<ImmutableArray<ObjectiveDefinition>> CarryOverAsync(string targetCycleId, ImmutableArray<string> objectiveIds, Actor? actor = null);
 
-    [AlwaysInterleave] Task<ObjectiveSetup?> GetObjectiveSetupAsync(string objectiveId);
-    [AlwaysInterleave] Task<KeyResultSetup?> GetKeyResultSetupAsync(string keyResultId);
+    [Alias("GetObjectiveSetup"), AlwaysInterleave] Task<ObjectiveSetup?> GetObjectiveSetupAsync(string objectiveId);
+    [Alias("GetKeyResultSetup"), AlwaysInterleave] Task<KeyResultSetup?> GetKeyResultSetupAsync(string keyResultId);
 
     /// <summary>
     /// The current scores of some of an objective's children, for the objective as it activates or gains them.
     /// Children active in the silo give their published score; the others are scored from their facts (their
     /// subtree's journal entries) without being woken — so activating an objective never activates its subtree.
     /// </summary>
-    [AlwaysInterleave] Task<ImmutableArray<NodeScore>> GetChildScoresAsync(string objectiveId, ImmutableArray<string> childIds);
+    [Alias("GetChildScores"), AlwaysInterleave] Task<ImmutableArray<NodeScore>> GetChildScoresAsync(string objectiveId, ImmutableArray<string> childIds);
 
     /// <summary>The whole graph with every node's current score.</summary>
-    [AlwaysInterleave] Task<CycleSnapshot> GetSnapshotAsync();
+    [Alias("GetSnapshot"), AlwaysInterleave] Task<CycleSnapshot> GetSnapshotAsync();
 
     /// <summary>
     /// Changes with every committed change of the structure (nodes, edges, weights, policy, closing): equal versions
     /// mean the same structure. Cheap, unlike a snapshot.
     /// </summary>
-    [AlwaysInterleave] Task<long> GetStructureVersionAsync();
+    [Alias("GetStructureVersion"), AlwaysInterleave] Task<long> GetStructureVersionAsync();
 
     /// <summary>
     /// The graph and every node's score as they were at <paramref name="at"/>: the structure committed by then (a
     /// change counts from the instant it took effect) and, for each key result, the latest check-in or measurement
     /// dated at or before it — whenever it was recorded. Refused (field "at") before the cycle existed or in the future.
     /// </summary>
-    [AlwaysInterleave] Task<CycleSnapshot> GetSnapshotAtAsync(DateTimeOffset at);
+    [Alias("GetSnapshotAt"), AlwaysInterleave] Task<CycleSnapshot> GetSnapshotAtAsync(DateTimeOffset at);
 
     /// <summary>The structure at <paramref name="from"/> (clamped to the cycle's creation) and every change after it.</summary>
-    [AlwaysInterleave] Task<OkrGrid.Structure.StructureTimeline> GetStructureTimelineAsync(DateTimeOffset from);
+    [Alias("GetStructureTimeline"), AlwaysInterleave] Task<OkrGrid.Structure.StructureTimeline> GetStructureTimelineAsync(DateTimeOffset from);
 
     /// <summary>
     /// The check-ins of a key result of this cycle read from the journal, oldest first — for one deleted since, whose
     /// grain no longer answers, so that a history over a time it existed still has its facts.
     /// </summary>
-    [AlwaysInterleave] Task<ImmutableArray<CheckIn>> GetPastCheckInsAsync(string keyResultId);
+    [Alias("GetPastCheckIns"), AlwaysInterleave] Task<ImmutableArray<CheckIn>> GetPastCheckInsAsync(string keyResultId);
 
     /// <summary>When the cycle's structure was first recorded: the earliest instant it can be looked at.</summary>
-    [AlwaysInterleave] Task<DateTimeOffset> GetCreatedAtAsync();
+    [Alias("GetCreatedAt"), AlwaysInterleave] Task<DateTimeOffset> GetCreatedAtAsync();
 }

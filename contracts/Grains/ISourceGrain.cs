@@ -10,7 +10,7 @@ namespace OkrGrid.Grains;
 /// sweep activates the pull sources). Every value it delivers is a check-in (or measurement) by the source itself.
 /// A source calls its key result or KPI; they never call it.
 /// </summary>
-[Alias("okrgrid.sources.ISourceGrain")]
+[Alias("okr.grains.source-grain")]
 public interface ISourceGrain : IGrainWithStringKey
 {
     /// <summary>Creates the source (the actor must be allowed to manage it); a push source's token is in the answer, once.</summary>

@@ -1,14 +1,14 @@
 namespace OkrGrid.Model;
 
 /// <summary>A named, time-boxed period (e.g. 2026-Q4) that objectives and key results belong to.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.cycle-definition")]
 public sealed record CycleDefinition(
     [property: Id(0)] string Id,
     [property: Id(1)] string Name,
     [property: Id(2)] DateTimeOffset Start,
     [property: Id(3)] DateTimeOffset End);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.cycle-info")]
 public sealed record CycleInfo(
     [property: Id(0)] CycleDefinition Definition,
     [property: Id(1)] bool Closed,
@@ -18,7 +18,7 @@ public sealed record CycleInfo(
 }
 
 /// <summary>Company-wide thresholds for status and grading (configurable per company).</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.scoring-policy")]
 public sealed record ScoringPolicy(
     [property: Id(0)] double OnTrackMargin,
     [property: Id(1)] double AtRiskMargin,
@@ -29,7 +29,7 @@ public sealed record ScoringPolicy(
 }
 
 /// <summary>What a node needs to know of its cycle to compute its status.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.cycle-window")]
 public sealed record CycleWindow(
     [property: Id(0)] DateTimeOffset Start,
     [property: Id(1)] DateTimeOffset End,

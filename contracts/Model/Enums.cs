@@ -5,13 +5,17 @@ namespace OkrGrid.Model;
 /// structure changed (nodes added, moved, re-aligned, deleted; teams, people, cycles or KPIs added), so a listener
 /// re-reads it.
 /// </summary>
+[Alias("okr.model.node-kind")]
 public enum NodeKind { Objective, KeyResult, Kpi, Cycle, Organisation, Scenario }
 
+[Alias("okr.model.owner-kind")]
 public enum OwnerKind { Company, Team, Person }
 
 /// <summary>Which children an objective's progress is computed from.</summary>
+[Alias("okr.model.roll-up-mode")]
 public enum RollUpMode { KeyResultsAndObjectives, KeyResultsOnly, ObjectivesOnly }
 
+[Alias("okr.model.key-result-kind")]
 public enum KeyResultKind
 {
     /// <summary>Move a number up from start to target.</summary>
@@ -28,8 +32,11 @@ public enum KeyResultKind
     KpiLinked,
 }
 
+[Alias("okr.model.status")]
 public enum Status { NoData, OnTrack, AtRisk, OffTrack }
 
+[Alias("okr.model.direction")]
 public enum Direction { HigherIsBetter, LowerIsBetter }
 
+[Alias("okr.model.health")]
 public enum Health { NoData, Green, Yellow, Red }

@@ -1,6 +1,6 @@
 namespace OkrGrid.Model;
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.key-result-definition")]
 public sealed record KeyResultDefinition(
     [property: Id(0)] string Id,
     [property: Id(1)] string CycleId,
@@ -12,7 +12,7 @@ public sealed record KeyResultDefinition(
     [property: Id(7)] string Unit,
     [property: Id(8)] string? KpiId);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.key-result-draft")]
 public sealed record KeyResultDraft(
     [property: Id(0)] string Title,
     [property: Id(1)] Owner Owner,
@@ -25,7 +25,7 @@ public sealed record KeyResultDraft(
     [property: Id(8)] string? KpiId = null,
     [property: Id(9)] string? Id = null);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.key-result-edit")]
 public sealed record KeyResultEdit(
     [property: Id(0)] string? Title = null,
     [property: Id(1)] Owner? Owner = null,
@@ -42,7 +42,7 @@ public sealed record KeyResultEdit(
 /// <see cref="Author"/>, <see cref="AuthorId"/> and <see cref="Via"/> say who made it and through what; the engine
 /// sets them from the <see cref="Access.Actor"/> that sends it, never from what a client writes.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.check-in")]
 public sealed record CheckIn(
     [property: Id(0)] string ClientId,
     [property: Id(1)] double Value,
@@ -54,7 +54,7 @@ public sealed record CheckIn(
     [property: Id(7)] string AuthorId = "",
     [property: Id(8)] string Via = "");
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.check-in-result")]
 public sealed record CheckInResult(
     [property: Id(0)] bool Applied,
     [property: Id(1)] NodeScore Score);

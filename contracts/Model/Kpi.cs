@@ -4,12 +4,12 @@ namespace OkrGrid.Model;
 /// Health thresholds: with higher-is-better a value at or above <see cref="Green"/> is green, at or above
 /// <see cref="Yellow"/> yellow, else red; with lower-is-better the comparisons flip.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.kpi-thresholds")]
 public sealed record KpiThresholds(
     [property: Id(0)] double Green,
     [property: Id(1)] double Yellow);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.kpi-definition")]
 public sealed record KpiDefinition(
     [property: Id(0)] string Id,
     [property: Id(1)] string Name,
@@ -19,7 +19,7 @@ public sealed record KpiDefinition(
     [property: Id(5)] double Baseline,
     [property: Id(6)] Owner Owner);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.measurement")]
 public sealed record Measurement(
     [property: Id(0)] string ClientId,
     [property: Id(1)] double Value,
@@ -29,13 +29,13 @@ public sealed record Measurement(
     [property: Id(5)] string AuthorId = "",
     [property: Id(6)] string Via = "");
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.measurement-result")]
 public sealed record MeasurementResult(
     [property: Id(0)] bool Applied,
     [property: Id(1)] KpiState State);
 
 /// <summary>A KPI's derived state from its latest measurement.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.kpi-state")]
 public sealed record KpiState(
     [property: Id(0)] string KpiId,
     [property: Id(1)] long Version,
@@ -44,7 +44,7 @@ public sealed record KpiState(
     [property: Id(4)] Health Health,
     [property: Id(5)] bool BelowBaseline);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.kpi-view")]
 public sealed record KpiView(
     [property: Id(0)] KpiDefinition Definition,
     [property: Id(1)] KpiState State,

@@ -5,7 +5,7 @@ namespace OkrGrid.Model;
 /// with every change of the node's score or status, across activations too. <see cref="Traces"/> lists the
 /// traced check-ins this publication is the first to reflect (usually none).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.node-score")]
 public sealed record NodeScore(
     [property: Id(0)] string NodeId,
     [property: Id(1)] NodeKind Kind,
@@ -27,7 +27,7 @@ public sealed record NodeScore(
 }
 
 /// <summary>One published change of a node's score or status (or of a KPI's state).</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.node-change")]
 public sealed record NodeChange(
     [property: Id(0)] string NodeId,
     [property: Id(1)] NodeKind Kind,
@@ -37,12 +37,12 @@ public sealed record NodeChange(
     [property: Id(5)] KpiState? Kpi,
     [property: Id(6)] DateTimeOffset At);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.child-summary")]
 public sealed record ChildSummary(
     [property: Id(0)] ChildLink Link,
     [property: Id(1)] NodeScore? Score);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.objective-view")]
 public sealed record ObjectiveView(
     [property: Id(0)] ObjectiveDefinition Definition,
     [property: Id(1)] NodeScore Score,
@@ -50,7 +50,7 @@ public sealed record ObjectiveView(
     [property: Id(3)] ImmutableArray<ChildSummary> Children,
     [property: Id(4)] double ExpectedProgress);
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.key-result-view")]
 public sealed record KeyResultView(
     [property: Id(0)] KeyResultDefinition Definition,
     [property: Id(1)] NodeScore Score,
@@ -61,7 +61,7 @@ public sealed record KeyResultView(
     [property: Id(6)] int CheckInCount);
 
 /// <summary>An edge of the alignment graph: a child counted in a parent objective with a weight.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.edge")]
 public sealed record Edge(
     [property: Id(0)] string ParentId,
     [property: Id(1)] string ChildId,
@@ -74,7 +74,7 @@ public sealed record Edge(
 /// was taken (<see cref="OkrGrid.Grains.ICycleGrain.GetStructureVersionAsync"/>): a planner compares it to tell whether the
 /// structure moved on since.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.model.cycle-snapshot")]
 public sealed record CycleSnapshot(
     [property: Id(0)] CycleInfo Cycle,
     [property: Id(1)] ScoringPolicy Policy,

@@ -3,7 +3,7 @@ using OkrGrid.Model;
 namespace OkrGrid.Planning;
 
 /// <summary>The share of a company objective's progress that comes from one team's key results (with its sub-teams' people).</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.planning.team-share")]
 public sealed record TeamShare(
     [property: Id(0)] string? TeamId,
     [property: Id(1)] string Name,
@@ -16,7 +16,7 @@ public sealed record TeamShare(
 /// </summary>
 /// <param name="Joined">After moves: the objectives that start contributing to it (empty in a summary of one graph).</param>
 /// <param name="Left">After moves: the objectives that stop contributing to it.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.planning.company-objective-alignment")]
 public sealed record CompanyObjectiveAlignment(
     [property: Id(0)] string ObjectiveId,
     [property: Id(1)] string Title,
@@ -28,7 +28,7 @@ public sealed record CompanyObjectiveAlignment(
 /// <summary>How well a cycle's objectives are aligned: before or after a scenario's moves.</summary>
 /// <param name="AlignedShare">Of the objectives not owned by the company, the share with a path up to a company objective.</param>
 /// <param name="Orphans">Objectives not owned by the company and aligned to nothing.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.planning.alignment-summary")]
 public sealed record AlignmentSummary(
     [property: Id(0)] double AlignedShare,
     [property: Id(1)] ImmutableArray<string> Orphans,

@@ -4,7 +4,7 @@ using OkrGrid.Scoring;
 namespace OkrGrid.Planning;
 
 /// <summary>How much a key result moves an objective: the change of the objective's progress per unit of its own.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.planning.key-result-influence")]
 public sealed record KeyResultInfluence(
     [property: Id(0)] string KeyResultId,
     [property: Id(1)] string Title,

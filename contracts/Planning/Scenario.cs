@@ -2,10 +2,11 @@ using OkrGrid.Model;
 
 namespace OkrGrid.Planning;
 
+[Alias("okr.planning.scenario-state")]
 public enum ScenarioState { Open, Applied, Discarded }
 
 /// <summary>What a planner gives to start a scenario.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.planning.scenario-draft")]
 public sealed record ScenarioDraft(
     [property: Id(0)] string Name,
     [property: Id(1)] string CompanyId,
@@ -16,7 +17,7 @@ public sealed record ScenarioDraft(
 /// <param name="Applied">Once applied: the simulation of its moves on the live graph just before they were applied —
 /// what the live objectives were to converge to — kept with the scenario for the record.</param>
 /// <param name="Revision">Counts the scenario's saved changes (name, moves, state): equal revisions, same scenario.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.planning.scenario-view")]
 public sealed record ScenarioView(
     [property: Id(0)] string Id,
     [property: Id(1)] string Name,
@@ -32,7 +33,7 @@ public sealed record ScenarioView(
     [property: Id(11)] string AuthorId = "");
 
 /// <summary>A scenario's line in the catalogue.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.planning.scenario-summary")]
 public sealed record ScenarioSummary(
     [property: Id(0)] string Id,
     [property: Id(1)] string Name,
@@ -48,7 +49,7 @@ public sealed record ScenarioSummary(
 /// <see cref="LiveChanged"/> says the live graph moved on since in a way that changes these numbers — another change of
 /// the structure, or a check-in that reaches an objective shown or a moved node: simulate again to catch up.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.planning.scenario-impact")]
 public sealed record ScenarioImpact(
     [property: Id(0)] ScenarioView Scenario,
     [property: Id(1)] SimulationResult Simulation,
@@ -57,7 +58,7 @@ public sealed record ScenarioImpact(
     [property: Id(4)] bool LiveChanged);
 
 /// <summary>For one objective, its key results ranked by influence (progress of the objective per unit of theirs).</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.planning.sensitivity")]
 public sealed record Sensitivity(
     [property: Id(0)] string ObjectiveId,
     [property: Id(1)] string Title,

@@ -5,7 +5,7 @@ using OkrGrid.Validation;
 namespace OkrGrid.Planning;
 
 /// <summary>One objective a simulation touches: its score before and after the moves.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.planning.node-impact")]
 public sealed record NodeImpact(
     [property: Id(0)] string NodeId,
     [property: Id(1)] string Title,
@@ -18,7 +18,7 @@ public sealed record NodeImpact(
     public bool StatusChanged => Before.Status != After.Status;
 }
 
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.planning.simulation-result")]
 public sealed record SimulationResult(
     [property: Id(0)] string CycleId,
     [property: Id(1)] DateTimeOffset SnapshotTakenAt,

@@ -4,11 +4,11 @@ using OkrGrid.Model;
 namespace OkrGrid.Sources;
 
 /// <summary>How a source gets its numbers: pushed to its ingest URL, or pulled from an HTTP JSON endpoint or a SQL query.</summary>
-[Alias("okrgrid.sources.kind")]
+[Alias("okr.sources.source-kind")]
 public enum SourceKind { Push, Http, Sql }
 
 /// <summary>What a source feeds: a key result (check-ins) or a KPI (measurements).</summary>
-[Alias("okrgrid.sources.nodeKind")]
+[Alias("okr.sources.source-node-kind")]
 public enum SourceNodeKind { KeyResult, Kpi }
 
 /// <summary>
@@ -16,7 +16,7 @@ public enum SourceNodeKind { KeyResult, Kpi }
 /// go in here once and never come back out. <see cref="CompanyId"/> is the company of a KPI (a key result's comes with
 /// its cycle).
 /// </summary>
-[GenerateSerializer, Immutable, Alias("okrgrid.sources.draft")]
+[GenerateSerializer, Immutable, Alias("okr.sources.source-draft")]
 public sealed record SourceDraft(
     [property: Id(0)] string NodeId,
     [property: Id(1)] SourceNodeKind NodeKind,
@@ -32,7 +32,7 @@ public sealed record SourceDraft(
     [property: Id(11)] string CompanyId = "");
 
 /// <summary>An edit of a source; a field left out (null) stays. <see cref="RemoveAuthHeader"/> drops an HTTP source's header.</summary>
-[GenerateSerializer, Immutable, Alias("okrgrid.sources.edit")]
+[GenerateSerializer, Immutable, Alias("okr.sources.source-edit")]
 public sealed record SourceEdit(
     [property: Id(0)] string? Name = null,
     [property: Id(1)] int? IntervalSeconds = null,
@@ -48,7 +48,7 @@ public sealed record SourceEdit(
 /// What the last attempts of a source gave. <see cref="FailingSince"/> is the first failure after the last success
 /// (null: not failing); a failing pull writes no check-in, so the key result keeps its last good value and says so.
 /// </summary>
-[GenerateSerializer, Immutable, Alias("okrgrid.sources.status")]
+[GenerateSerializer, Immutable, Alias("okr.sources.source-status")]
 public sealed record SourceStatus(
     [property: Id(0)] double? LastValue,
     [property: Id(1)] DateTimeOffset? LastValueAt,
@@ -68,7 +68,7 @@ public sealed record SourceStatus(
 /// <see cref="JsonPath"/>, <see cref="AuthHeaderName"/>, <see cref="SqlTarget"/>, <see cref="Query"/>) is shown only to
 /// those who may manage it (<see cref="CanManage"/>); the others see that it exists, its kind, schedule and status.
 /// </summary>
-[GenerateSerializer, Immutable, Alias("okrgrid.sources.view")]
+[GenerateSerializer, Immutable, Alias("okr.sources.source-view")]
 public sealed record SourceView(
     [property: Id(0)] string Id,
     [property: Id(1)] string NodeId,
@@ -90,13 +90,13 @@ public sealed record SourceView(
     [property: Id(17)] string? Query = null);
 
 /// <summary>A source just made (or its token just rotated): the view and, this once, the ingest token of a push source.</summary>
-[GenerateSerializer, Immutable, Alias("okrgrid.sources.created")]
+[GenerateSerializer, Immutable, Alias("okr.sources.source-created")]
 public sealed record SourceCreated(
     [property: Id(0)] SourceView Source,
     [property: Id(1)] string? Token);
 
 /// <summary>What one fetch gave ("test now" writes nothing): the number, or why there is none.</summary>
-[GenerateSerializer, Immutable, Alias("okrgrid.sources.fetch")]
+[GenerateSerializer, Immutable, Alias("okr.sources.source-fetch")]
 public sealed record SourceFetch(
     [property: Id(0)] bool Ok,
     [property: Id(1)] double? Value,
@@ -108,7 +108,7 @@ public sealed record SourceFetch(
 /// A value pushed to a source's ingest URL. The token is checked against the stored hash by the grain (constant
 /// time); <see cref="EntryId"/> makes a retry apply once.
 /// </summary>
-[GenerateSerializer, Immutable, Alias("okrgrid.sources.push")]
+[GenerateSerializer, Immutable, Alias("okr.sources.source-push")]
 public sealed record SourcePush(
     [property: Id(0)] string Token,
     [property: Id(1)] double Value,
@@ -116,10 +116,10 @@ public sealed record SourcePush(
     [property: Id(3)] string? EntryId = null,
     [property: Id(4)] string Note = "");
 
-[Alias("okrgrid.sources.pushOutcome")]
+[Alias("okr.sources.push-outcome")]
 public enum PushOutcome { Applied, Replayed, Unauthorized, RateLimited }
 
-[GenerateSerializer, Immutable, Alias("okrgrid.sources.pushResult")]
+[GenerateSerializer, Immutable, Alias("okr.sources.push-result")]
 public sealed record PushResult(
     [property: Id(0)] PushOutcome Outcome,
     [property: Id(1)] string? NodeId = null,

@@ -9,7 +9,7 @@ namespace OkrGrid.Structure;
 /// Nodes not listed are left as they are: an upsert never deletes. <see cref="Policy"/> (null: unchanged) sets the
 /// cycle's scoring policy. <see cref="Summary"/> goes into the audit entry (what else the import adds: check-ins, KPIs).
 /// </summary>
-[GenerateSerializer, Immutable, Alias("okrgrid.structure.cycle-upsert")]
+[GenerateSerializer, Immutable, Alias("okr.structure.cycle-upsert")]
 public sealed record CycleUpsert(
     [property: Id(0)] ImmutableArray<ObjectiveDefinition> Objectives,
     [property: Id(1)] ImmutableArray<KeyResultDefinition> KeyResults,

@@ -1,12 +1,13 @@
 namespace OkrGrid.Validation;
 
+[Alias("okr.validation.rejection-kind")]
 public enum RejectionKind { Invalid, NotFound, Conflict, Forbidden, Mismatch }
 
 /// <summary>
 /// A command was refused and changed nothing. <see cref="Field"/> names the input at fault and
 /// <see cref="Reason"/> says why, in words a user can act on.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("okr.validation.okr-rejected-exception")]
 public sealed class OkrRejectedException : Exception
 {
     public OkrRejectedException(RejectionKind kind, string field, string reason)

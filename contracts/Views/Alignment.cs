@@ -3,7 +3,7 @@ using OkrGrid.Model;
 namespace OkrGrid.Views;
 
 /// <summary>Which part of a cycle's alignment tree to show; null shows everything.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.views.alignment-filter")]
 public sealed record AlignmentFilter(
     [property: Id(0)] string? TeamId = null,
     [property: Id(1)] Status? Status = null);
@@ -12,7 +12,7 @@ public sealed record AlignmentFilter(
 /// An objective or key result in the alignment tree with its current score. A node aligned to several parents
 /// appears under each of them; <see cref="ParentIds"/> lists them all.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.views.alignment-node")]
 public sealed record AlignmentNode(
     [property: Id(0)] string Id,
     [property: Id(1)] NodeKind Kind,

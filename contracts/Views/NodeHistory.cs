@@ -7,7 +7,7 @@ namespace OkrGrid.Views;
 /// the expected-pace line the status is measured against; <see cref="Value"/> is a key result's current value (null
 /// before its first check-in, and for objectives).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.views.history-point")]
 public sealed record HistoryPoint(
     [property: Id(0)] DateTimeOffset At,
     [property: Id(1)] double Progress,
@@ -22,7 +22,7 @@ public sealed record HistoryPoint(
 /// <see cref="KeyResultTitle"/> are the KPI's id and name. <see cref="AuthorId"/> and <see cref="Via"/> are the check-in's
 /// (e.g. "source:src_…" and "source:push" for one a data source wrote).
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.views.check-in-entry")]
 public sealed record CheckInEntry(
     [property: Id(0)] string KeyResultId,
     [property: Id(1)] string KeyResultTitle,
@@ -37,7 +37,7 @@ public sealed record CheckInEntry(
 /// <summary>
 /// How a node's progress developed over its cycle: points in time order, and the check-in log newest first.
 /// </summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("okr.views.node-history")]
 public sealed record NodeHistory(
     [property: Id(0)] string NodeId,
     [property: Id(1)] NodeKind Kind,

@@ -13,7 +13,7 @@ namespace OkrGrid.Silo;
 
 /// <summary>
 /// The one place a silo is configured — storage, journal, change feed, grain options — so the web host's
-/// embedded silo, a standalone silo and the test cluster all run the same engine.
+/// embedded silo, the silo host (silohost/) and the test cluster all run the same engine.
 /// </summary>
 public static class OkrGridSilo
 {

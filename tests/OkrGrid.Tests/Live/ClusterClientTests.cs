@@ -102,10 +102,20 @@ public sealed class ClusterClientTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 
+    /// <summary>
+    /// The objective's progress once its roll-up has settled: two reads 200 ms apart at the same version (each level
+    /// moves within a 20 ms coalescing tick), rather than a fixed pause that a loaded machine can outlast.
+    /// </summary>
     private static async Task<double> ProgressAsync(WebProcess web, string objective, CancellationToken ct)
     {
-        await Task.Delay(300, ct); // let the roll-up settle
-        return (await web.Client.GetFromJsonAsync<ObjectiveView>($"/api/objectives/{objective}", Json, ct))!.Score.Progress;
+        NodeScore? previous = null;
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(200, ct))
+        {
+            var score = (await web.Client.GetFromJsonAsync<ObjectiveView>($"/api/objectives/{objective}", Json, ct))!.Score;
+            if (previous is not null && previous.Version == score.Version) return score.Progress;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{objective} did not settle in 30 s.");
+            previous = score;
+        }
     }
 
     private static async Task WaitForAsync(ConcurrentDictionary<string, NodeScore> seen, string id, double progress, CancellationToken ct)

@@ -193,6 +193,8 @@ public sealed class ScorecardHubTests(DemoHostFixture host) : IClassFixture<Demo
         Assert.Contains("cycleId: is required", blank.Message);
         // The host does not go on trying to read the made-up cycle (it used to, every second, with a warning each time),
         // and a refusal is the client's mistake: information, not a failure, in the host's log.
+        // A fixed wait on purpose: this asserts that nothing happens, and there is no event to await for "nothing"; 2.5 s
+        // spans two of the old one-second retries.
         await Task.Delay(TimeSpan.FromSeconds(2.5), ct);
         Assert.DoesNotContain("2099-q1", _web.Output);
         Assert.DoesNotContain("fail:", _web.Output);
@@ -257,11 +259,23 @@ public sealed class ScorecardHubTests(DemoHostFixture host) : IClassFixture<Demo
     private async Task<NodeScore> NodeAsync(string kr, CancellationToken ct) =>
         (await _web.Client.GetFromJsonAsync<KeyResultView>($"/api/key-results/{kr}", Json, ct))!.Score;
 
-    /// <summary>The engine's scores once quiet (the snapshot reads what the grains published).</summary>
+    /// <summary>
+    /// The engine's scores once quiet (the snapshot reads what the grains published): two snapshots 200 ms apart in
+    /// which no node's version moved — the roll-up of a check-in moves each ancestor within a coalescing tick (20 ms) —
+    /// rather than a fixed pause that a loaded machine can outlast.
+    /// </summary>
     private async Task<IReadOnlyDictionary<string, NodeScore>> SnapshotScoresAsync(CancellationToken ct)
     {
-        await Task.Delay(300, ct); // coalescing ticks are 20 ms; let the roll-up settle
-        return (await _web.Client.GetFromJsonAsync<CycleSnapshot>($"/api/cycles/{_cycleId}/snapshot", Json, ct))!.Scores;
+        IReadOnlyDictionary<string, NodeScore>? previous = null;
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(200, ct))
+        {
+            var scores = (await _web.Client.GetFromJsonAsync<CycleSnapshot>($"/api/cycles/{_cycleId}/snapshot", Json, ct))!.Scores;
+            if (previous is not null && scores.Count == previous.Count
+                && scores.All(kv => previous.TryGetValue(kv.Key, out var p) && p.Version == kv.Value.Version))
+                return scores;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Cycle {_cycleId} did not settle in 30 s.");
+            previous = scores;
+        }
     }
 
     /// <summary>A SignalR client that records every pushed change.</summary>

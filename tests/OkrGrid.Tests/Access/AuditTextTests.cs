@@ -4,6 +4,7 @@ using OkrGrid.Web.Access;
 namespace OkrGrid.Tests.Access;
 
 /// <summary>How the pages word an audit entry's change: only fields that differ, bookkeeping left out, instants readable.</summary>
+[Trait("Category", "Fast")]
 public sealed class AuditTextTests
 {
     private static JsonElement? Json(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();

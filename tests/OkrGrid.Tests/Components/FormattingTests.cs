@@ -3,6 +3,7 @@ using OkrGrid.Web.Components.Wall;
 
 namespace OkrGrid.Tests.Components;
 
+[Trait("Category", "Fast")]
 public sealed class FormattingTests
 {
     [Theory]

@@ -3,6 +3,7 @@ using OkrGrid.Web.Live;
 namespace OkrGrid.Tests.Components;
 
 /// <summary>The wall's KPI tiles as of an instant: the latest measurement dated by then, and the health it gave.</summary>
+[Trait("Category", "Fast")]
 public sealed class KpiAsOfTests
 {
     private static readonly DateTimeOffset Day = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);

@@ -4,6 +4,7 @@ using OkrGrid.Grains.Integrations;
 namespace OkrGrid.Tests.Integrations;
 
 /// <summary>The JSONPath subset of HTTP pull sources: what it reads, and what it says when it cannot.</summary>
+[Trait("Category", "Fast")]
 public sealed class JsonPathLiteTests
 {
     private const string Doc = """

@@ -3,6 +3,7 @@ using OkrGrid.Grains.Integrations;
 
 namespace OkrGrid.Tests.Integrations;
 
+[Trait("Category", "Fast")]
 public sealed class OutboundHttpTests
 {
     private static OutboundHttp Guard(bool allowPrivate = false) =>

@@ -4,6 +4,7 @@ using Xunit;
 
 namespace OkrGrid.Tests.Scoring;
 
+[Trait("Category", "Fast")]
 public class CheckTests
 {
     /// <summary>Asserts a rejection of <paramref name="field"/> whose reason is non-empty and mentions <paramref name="because"/>.</summary>
@@ -28,7 +29,7 @@ public class CheckTests
     [InlineData(-1.0000001e12, "within")]
     [InlineData(1e15, "within")]
     [InlineData(double.MaxValue, "within")]
-    public void Number_rejects_non_finite_and_huge_values(double value, string because) =>
+    public void NumberRejectsNonFiniteAndHugeValues(double value, string because) =>
         Rejected(() => Check.Number("current", value), "current", because);
 
     [Theory]
@@ -37,7 +38,7 @@ public class CheckTests
     [InlineData(1e12)]     // the limit itself is allowed
     [InlineData(-1e12)]
     [InlineData(double.Epsilon)]
-    public void Number_accepts_finite_values_within_the_limit(double value) =>
+    public void NumberAcceptsFiniteValuesWithinTheLimit(double value) =>
         Assert.Equal(value, Check.Number("current", value));
 
     // ---------------------------------------------------------------- Weight
@@ -49,7 +50,7 @@ public class CheckTests
     [InlineData(5000.0, "1000")]
     [InlineData(double.NaN, "NaN")]
     [InlineData(double.PositiveInfinity, "finite")]
-    public void Weight_rejects_negative_too_large_and_non_finite(double value, string because) =>
+    public void WeightRejectsNegativeTooLargeAndNonFinite(double value, string because) =>
         Rejected(() => Check.Weight("weight", value), "weight", because);
 
     [Theory]
@@ -57,7 +58,7 @@ public class CheckTests
     [InlineData(1.0)]
     [InlineData(2.5)]
     [InlineData(1000.0)]   // the limit itself is allowed
-    public void Weight_accepts_0_to_1000(double value) =>
+    public void WeightAccepts0To1000(double value) =>
         Assert.Equal(value, Check.Weight("weight", value));
 
     // ---------------------------------------------------------------- Title / Text
@@ -67,25 +68,25 @@ public class CheckTests
     [InlineData("")]
     [InlineData(" ")]
     [InlineData("  \t\n ")]
-    public void Title_rejects_empty_and_whitespace(string? value) =>
+    public void TitleRejectsEmptyAndWhitespace(string? value) =>
         Rejected(() => Check.Title("title", value), "title", "empty");
 
     [Fact]
-    public void Title_rejects_201_characters()
+    public void TitleRejects201Characters()
     {
         var ex = Rejected(() => Check.Title("title", new string('t', 201)), "title", "200");
         Assert.Contains("201", ex.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Title_accepts_200_characters()
+    public void TitleAccepts200Characters()
     {
         var title = new string('t', 200);
         Assert.Equal(title, Check.Title("title", title));
     }
 
     [Fact]
-    public void Title_is_trimmed_before_its_length_is_checked()
+    public void TitleIsTrimmedBeforeItsLengthIsChecked()
     {
         Assert.Equal("Grow revenue", Check.Title("title", "  Grow revenue \t"));
         var title = new string('t', 200);
@@ -93,14 +94,14 @@ public class CheckTests
     }
 
     [Fact]
-    public void Title_honours_a_custom_maximum()
+    public void TitleHonoursACustomMaximum()
     {
         Assert.Equal("abcde", Check.Title("name", "abcde", max: 5));
         Rejected(() => Check.Title("name", "abcdef", max: 5), "name", "5");
     }
 
     [Fact]
-    public void Text_allows_empty_and_rejects_over_its_maximum()
+    public void TextAllowsEmptyAndRejectsOverItsMaximum()
     {
         Assert.Equal("", Check.Text("description", null, Check.MaxDescription));
         Assert.Equal("", Check.Text("description", "", Check.MaxDescription));
@@ -116,22 +117,22 @@ public class CheckTests
     [InlineData(1.01)]
     [InlineData(2.0)]
     [InlineData(100.0)]   // a percentage instead of a fraction
-    public void Confidence_rejects_values_outside_0_to_1(double value) =>
+    public void ConfidenceRejectsValuesOutside0To1(double value) =>
         Rejected(() => Check.Confidence("confidence", value), "confidence", "between 0 and 1");
 
     [Fact]
-    public void Confidence_rejects_NaN() =>
+    public void ConfidenceRejectsNaN() =>
         Rejected(() => Check.Confidence("confidence", double.NaN), "confidence", "NaN");
 
     [Theory]
     [InlineData(0.0)]
     [InlineData(0.5)]
     [InlineData(1.0)]
-    public void Confidence_accepts_0_to_1(double value) =>
+    public void ConfidenceAccepts0To1(double value) =>
         Assert.Equal(value, Check.Confidence("confidence", value));
 
     [Fact]
-    public void Confidence_may_be_absent() => Assert.Null(Check.Confidence("confidence", null));
+    public void ConfidenceMayBeAbsent() => Assert.Null(Check.Confidence("confidence", null));
 
     // ---------------------------------------------------------------- ClientId
 
@@ -139,15 +140,15 @@ public class CheckTests
     [InlineData(null)]
     [InlineData("")]
     [InlineData("   ")]
-    public void ClientId_rejects_empty(string? value) =>
+    public void ClientIdRejectsEmpty(string? value) =>
         Rejected(() => Check.ClientId("clientId", value), "clientId", "empty");
 
     [Fact]
-    public void ClientId_rejects_over_100_characters() =>
+    public void ClientIdRejectsOver100Characters() =>
         Rejected(() => Check.ClientId("clientId", new string('c', 101)), "clientId", "100");
 
     [Fact]
-    public void ClientId_accepts_and_trims()
+    public void ClientIdAcceptsAndTrims()
     {
         Assert.Equal("retry-1", Check.ClientId("clientId", " retry-1 "));
         Assert.Equal(new string('c', 100), Check.ClientId("clientId", new string('c', 100)));
@@ -162,11 +163,11 @@ public class CheckTests
     [InlineData("x_y")]
     [InlineData("2026-q4")]
     [InlineData("a-")]
-    public void Slug_accepts_lower_case_letters_digits_dash_and_underscore(string value) =>
+    public void SlugAcceptsLowerCaseLettersDigitsDashAndUnderscore(string value) =>
         Assert.Equal(value, Check.Slug("id", value));
 
     [Fact]
-    public void Slug_accepts_64_characters_and_rejects_65()
+    public void SlugAccepts64CharactersAndRejects65()
     {
         Assert.Equal(new string('s', 64), Check.Slug("id", new string('s', 64)));
         Rejected(() => Check.Slug("id", new string('s', 65)), "id", "64");
@@ -186,20 +187,20 @@ public class CheckTests
     [InlineData(" abc")]
     [InlineData("abc ")]
     [InlineData("abc\n")]     // a trailing newline must not slip through '$'
-    public void Slug_rejects_anything_else(string? value) =>
+    public void SlugRejectsAnythingElse(string? value) =>
         Rejected(() => Check.Slug("id", value), "id", "a–z");
 
     // ---------------------------------------------------------------- Enum
 
     [Fact]
-    public void Enum_rejects_an_undefined_value()
+    public void EnumRejectsAnUndefinedValue()
     {
         var ex = Rejected(() => Check.Enum("kind", (KeyResultKind)42), "kind", "42");
         Assert.Contains(nameof(KeyResultKind.Milestone), ex.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Enum_accepts_a_defined_value() => Check.Enum("mode", RollUpMode.ObjectivesOnly);
+    public void EnumAcceptsADefinedValue() => Check.Enum("mode", RollUpMode.ObjectivesOnly);
 
     // ---------------------------------------------------------------- KeyResultShape
 
@@ -215,7 +216,7 @@ public class CheckTests
     [InlineData(KeyResultKind.StayAtOrBelow, 300, 200, null)]
     [InlineData(KeyResultKind.KpiLinked, 200, 300, "mrr")]        // a KPI-linked KR may go up
     [InlineData(KeyResultKind.KpiLinked, 5, 1, "churn")]          // or down
-    public void KeyResultShape_accepts_a_well_formed_key_result(KeyResultKind kind, double start, double target, string? kpiId) =>
+    public void KeyResultShapeAcceptsAWellFormedKeyResult(KeyResultKind kind, double start, double target, string? kpiId) =>
         Check.KeyResultShape(kind, start, target, kpiId);
 
     [Theory]
@@ -240,11 +241,11 @@ public class CheckTests
     [InlineData(KeyResultKind.Increase, double.NaN, 100, null, "start", "NaN")]
     [InlineData(KeyResultKind.Increase, 0, double.PositiveInfinity, null, "target", "finite")]
     [InlineData(KeyResultKind.StayAtOrAbove, 0, 2e12, null, "target", "within")]
-    public void KeyResultShape_rejects_a_malformed_key_result(
+    public void KeyResultShapeRejectsAMalformedKeyResult(
         KeyResultKind kind, double start, double target, string? kpiId, string field, string because) =>
         Rejected(() => Check.KeyResultShape(kind, start, target, kpiId), field, because);
 
     [Fact]
-    public void KeyResultShape_rejects_an_undefined_kind() =>
+    public void KeyResultShapeRejectsAnUndefinedKind() =>
         Rejected(() => Check.KeyResultShape((KeyResultKind)99, 0, 1, null), "kind", "99");
 }

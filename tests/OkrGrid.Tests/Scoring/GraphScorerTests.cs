@@ -45,6 +45,7 @@ namespace OkrGrid.Tests.Scoring;
 ///   C2 = (2×0.7 + 1×0.4) / 3         = 1.8 / 3 = 0.6 (k9 not counted)
 ///        conf (2×0.6 + 1×0.3) / 3    = 1.5 / 3 = 0.5                            → on track
 /// </remarks>
+[Trait("Category", "Fast")]
 public class GraphScorerTests
 {
     private const int Precision = 9;
@@ -141,7 +142,7 @@ public class GraphScorerTests
     [InlineData("T3", NodeKind.Objective, 0.4, 0.4, Status.AtRisk, 0.3, false)]
     [InlineData("C1", NodeKind.Objective, 0.58, 0.58, Status.OnTrack, 0.62, false)]
     [InlineData("C2", NodeKind.Objective, 0.6, 0.6, Status.OnTrack, 0.5, false)]
-    public void Every_node_scores_as_worked_out_by_hand(
+    public void EveryNodeScoresAsWorkedOutByHand(
         string id, NodeKind kind, double progress, double raw, Status status, double? confidence, bool noData)
     {
         var s = ScoreGraph()[id];
@@ -157,7 +158,7 @@ public class GraphScorerTests
     }
 
     [Fact]
-    public void The_result_holds_every_node_once()
+    public void TheResultHoldsEveryNodeOnce()
     {
         var scores = ScoreGraph();
         Assert.Equal(
@@ -166,7 +167,7 @@ public class GraphScorerTests
     }
 
     [Fact]
-    public void The_order_of_definitions_and_edges_does_not_matter()
+    public void TheOrderOfDefinitionsAndEdgesDoesNotMatter()
     {
         var reversed = GraphScorer.Score(
             Enumerable.Reverse(Objectives), Enumerable.Reverse(KeyResults), Enumerable.Reverse(Edges), InputOf, Elapsed, ScoringPolicy.Default);
@@ -179,7 +180,7 @@ public class GraphScorerTests
     }
 
     [Fact]
-    public void ScoreObjectives_rolls_given_key_result_scores_up_the_same_way()
+    public void ScoreObjectivesRollsGivenKeyResultScoresUpTheSameWay()
     {
         var all = ScoreGraph();
         var krScores = KeyResults.ToDictionary(k => k.Id, k => all[k.Id]);
@@ -188,7 +189,7 @@ public class GraphScorerTests
     }
 
     [Fact]
-    public void A_what_if_on_one_key_result_moves_every_ancestor()
+    public void AWhatIfOnOneKeyResultMovesEveryAncestor()
     {
         // k7 reaches its target: P1 = 1, T2 = (1 + 0 + 2 + 0 + 5×1) / 10 = 0.8,
         // C1 = (0.3 + 3×0.8 + 0.5) / 5 = 3.2 / 5 = 0.64, C2 = (2×0.8 + 0.4) / 3 = 2 / 3; T1 and T3 unchanged.
@@ -205,7 +206,7 @@ public class GraphScorerTests
     }
 
     [Fact]
-    public void An_objective_without_children_has_no_data_and_counts_as_0_in_its_parent()
+    public void AnObjectiveWithoutChildrenHasNoDataAndCountsAs0InItsParent()
     {
         // A ← B (weight 1, no children: 0, no data) and A ← k (weight 1, 0.8): A = (0 + 0.8) / 2 = 0.4.
         var objectives = new[] { O("A", OwnerKind.Company, RollUpMode.KeyResultsAndObjectives), O("B", OwnerKind.Team, RollUpMode.KeyResultsAndObjectives) };
@@ -219,7 +220,7 @@ public class GraphScorerTests
     }
 
     [Fact]
-    public void An_edge_to_an_unknown_node_is_ignored()
+    public void AnEdgeToAnUnknownNodeIsIgnored()
     {
         var scores = GraphScorer.Score(
             [O("A", OwnerKind.Company, RollUpMode.KeyResultsAndObjectives)], [], [new Edge("A", "ghost", 1)],
@@ -229,7 +230,7 @@ public class GraphScorerTests
     }
 
     [Fact]
-    public void An_alignment_loop_throws()
+    public void AnAlignmentLoopThrows()
     {
         var objectives = new[]
         {
@@ -245,7 +246,7 @@ public class GraphScorerTests
     }
 
     [Fact]
-    public void A_loop_below_an_acyclic_root_throws_too()
+    public void ALoopBelowAnAcyclicRootThrowsToo()
     {
         // R ← A, A ← B, B ← A: the root is fine, its subtree loops.
         var objectives = new[]
@@ -260,7 +261,7 @@ public class GraphScorerTests
     }
 
     [Fact]
-    public void A_self_alignment_throws()
+    public void ASelfAlignmentThrows()
     {
         Assert.Throws<InvalidOperationException>(() => GraphScorer.Score(
             [O("A", OwnerKind.Company, RollUpMode.KeyResultsAndObjectives)], [], [new Edge("A", "A", 1)],

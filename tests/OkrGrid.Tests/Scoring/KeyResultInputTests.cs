@@ -4,6 +4,7 @@ using Xunit;
 
 namespace OkrGrid.Tests.Scoring;
 
+[Trait("Category", "Fast")]
 public class KeyResultInputTests
 {
     private const int Precision = 9;
@@ -19,7 +20,7 @@ public class KeyResultInputTests
         new(id.Length > 0 ? id : $"ci-{hour}-{value}", value, confidence, "", "ann", T0.AddHours(hour));
 
     [Fact]
-    public void The_latest_check_in_by_time_wins_whatever_the_arrival_order()
+    public void TheLatestCheckInByTimeWinsWhateverTheArrivalOrder()
     {
         // Arrival order: 2h (30), 3h (50), 1h (70). The latest by time is 3h → 50.
         var input = KeyResultInput.FromCheckIns(Kr, [At(2, 30), At(3, 50), At(1, 70)]);
@@ -28,7 +29,7 @@ public class KeyResultInputTests
     }
 
     [Fact]
-    public void Time_is_compared_as_an_instant_not_as_local_clock_time()
+    public void TimeIsComparedAsAnInstantNotAsLocalClockTime()
     {
         // 10:30+02:00 is 08:30Z, earlier than 09:00Z, although its clock reads later.
         var utc = new CheckIn("a", 40, null, "", "ann", new DateTimeOffset(2026, 1, 1, 9, 0, 0, TimeSpan.Zero));
@@ -38,7 +39,7 @@ public class KeyResultInputTests
     }
 
     [Fact]
-    public void On_a_time_tie_the_later_arrival_wins()
+    public void OnATimeTieTheLaterArrivalWins()
     {
         Assert.Equal(40.0, KeyResultInput.FromCheckIns(Kr, [At(2, 30, id: "a"), At(2, 40, id: "b")]).Current, Precision);
         Assert.Equal(30.0, KeyResultInput.FromCheckIns(Kr, [At(2, 40, id: "b"), At(2, 30, id: "a")]).Current, Precision);
@@ -47,7 +48,7 @@ public class KeyResultInputTests
     }
 
     [Fact]
-    public void Confidence_comes_from_the_latest_check_in_that_had_one()
+    public void ConfidenceComesFromTheLatestCheckInThatHadOne()
     {
         // 1h: 10 (0.9), 2h: 20 (0.4), 3h: 30 (none). Value from 3h, confidence from 2h; arrival shuffled.
         var input = KeyResultInput.FromCheckIns(Kr, [At(2, 20, 0.4), At(3, 30), At(1, 10, 0.9)]);
@@ -56,7 +57,7 @@ public class KeyResultInputTests
     }
 
     [Fact]
-    public void Confidence_on_a_time_tie_comes_from_the_later_arrival()
+    public void ConfidenceOnATimeTieComesFromTheLaterArrival()
     {
         var input = KeyResultInput.FromCheckIns(Kr, [At(2, 20, 0.4, "a"), At(2, 25, 0.7, "b"), At(1, 5, 0.1)]);
         Assert.Equal(25.0, input.Current, Precision);
@@ -64,7 +65,7 @@ public class KeyResultInputTests
     }
 
     [Fact]
-    public void Without_any_confidence_the_input_has_a_value_but_no_confidence()
+    public void WithoutAnyConfidenceTheInputHasAValueButNoConfidence()
     {
         var input = KeyResultInput.FromCheckIns(Kr, [At(1, 10), At(2, 20)]);
         Assert.True(input.HasValue);
@@ -73,7 +74,7 @@ public class KeyResultInputTests
     }
 
     [Fact]
-    public void No_check_ins_stand_at_the_start_with_no_data()
+    public void NoCheckInsStandAtTheStartWithNoData()
     {
         var input = KeyResultInput.FromCheckIns(Kr, []);
         Assert.False(input.HasValue);
@@ -83,7 +84,7 @@ public class KeyResultInputTests
     }
 
     [Fact]
-    public void FromKpi_with_a_measurement_uses_it()
+    public void FromKpiWithAMeasurementUsesIt()
     {
         var input = KeyResultInput.FromKpi(KpiKr, 35, 0.6);
         Assert.True(input.HasValue);
@@ -92,7 +93,7 @@ public class KeyResultInputTests
     }
 
     [Fact]
-    public void FromKpi_without_a_measurement_stands_at_the_start_with_no_data()
+    public void FromKpiWithoutAMeasurementStandsAtTheStartWithNoData()
     {
         var input = KeyResultInput.FromKpi(KpiKr, null, null);
         Assert.False(input.HasValue);
@@ -101,7 +102,7 @@ public class KeyResultInputTests
     }
 
     [Fact]
-    public void FromKpi_without_a_measurement_keeps_a_given_confidence()
+    public void FromKpiWithoutAMeasurementKeepsAGivenConfidence()
     {
         var input = KeyResultInput.FromKpi(KpiKr, null, 0.3);
         Assert.False(input.HasValue);
@@ -114,7 +115,7 @@ public class KeyResultInputTests
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
-    public void A_timeline_gives_the_input_of_its_check_ins_as_of_any_instant(int seed)
+    public void ATimelineGivesTheInputOfItsCheckInsAsOfAnyInstant(int seed)
     {
         // Random check-ins in commit order — dates out of order, many ties (same hour, in other time zones too),
         // confidence given or not — appended in random chunks, asked as of every hour around them: the timeline
@@ -148,7 +149,7 @@ public class KeyResultInputTests
     }
 
     [Fact]
-    public void An_older_timeline_appended_to_again_leaves_the_newer_one_as_it_was()
+    public void AnOlderTimelineAppendedToAgainLeavesTheNewerOneAsItWas()
     {
         // Timelines share their items while appended in a line (room doubles: 1, 2, 4); appending to an older one
         // must not write over the item a newer one reads in the same room.

@@ -9,6 +9,7 @@ namespace OkrGrid.Tests.Scoring;
 /// Table tests of <see cref="Rules"/>. Every expected value is worked out by hand in the row (or the comment
 /// beside it), never with the formula under test.
 /// </summary>
+[Trait("Category", "Fast")]
 public class RulesTests
 {
     private const int Precision = 9;
@@ -60,7 +61,7 @@ public class RulesTests
     [InlineData(KeyResultKind.Milestone, 0, 1, 0, 0.0, 0.0)]
     [InlineData(KeyResultKind.Milestone, 0, 1, 1, 1.0, 1.0)]
     [InlineData(KeyResultKind.Milestone, 0, 1, 0.5, 0.0, 0.0)]          // half done is not done
-    public void RawProgress_and_clamped_progress(
+    public void RawProgressAndClampedProgress(
         KeyResultKind kind, double start, double target, double current, double expectedRaw, double expectedClamped)
     {
         var raw = Rules.RawProgress(kind, start, target, current);
@@ -72,14 +73,14 @@ public class RulesTests
     [InlineData(KeyResultKind.Increase)]
     [InlineData(KeyResultKind.Decrease)]
     [InlineData(KeyResultKind.KpiLinked)]
-    public void RawProgress_with_start_equal_to_target_is_zero_not_NaN(KeyResultKind kind)
+    public void RawProgressWithStartEqualToTargetIsZeroNotNaN(KeyResultKind kind)
     {
         // Such a definition is rejected by Check.KeyResultShape; the rule still must not divide by zero.
         Assert.Equal(0.0, Rules.RawProgress(kind, 5, 5, 7), Precision);
     }
 
     [Fact]
-    public void RawProgress_rejects_an_unknown_kind() =>
+    public void RawProgressRejectsAnUnknownKind() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Rules.RawProgress((KeyResultKind)99, 0, 1, 1));
 
     [Theory]
@@ -90,7 +91,7 @@ public class RulesTests
     [InlineData(1.0, 1.0)]
     [InlineData(1.0001, 1.0)]
     [InlineData(7.5, 1.0)]
-    public void Clamp_keeps_progress_within_0_and_1(double raw, double expected) =>
+    public void ClampKeepsProgressWithin0And1(double raw, double expected) =>
         Assert.Equal(expected, Rules.Clamp(raw), Precision);
 
     // ---------------------------------------------------------------- ExpectedProgress / ExpectedFor
@@ -107,14 +108,14 @@ public class RulesTests
     [InlineData("2026-01-10T00:00:00Z", 0.9)]          // 9 of 10 days
     [InlineData("2026-01-11T00:00:00Z", 1.0)]          // at end
     [InlineData("2026-03-01T00:00:00Z", 1.0)]          // after end
-    public void ExpectedProgress_is_the_elapsed_fraction_of_the_cycle(string now, double expected) =>
+    public void ExpectedProgressIsTheElapsedFractionOfTheCycle(string now, double expected) =>
         Assert.Equal(expected, Rules.ExpectedProgress(At("2026-01-01T00:00:00Z"), At("2026-01-11T00:00:00Z"), At(now)), Precision);
 
     [Theory]
     [InlineData("2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "2025-06-01T00:00:00Z")]   // end == start, now before
     [InlineData("2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z")]   // end == start, now at
     [InlineData("2026-01-11T00:00:00Z", "2026-01-01T00:00:00Z", "2026-01-05T00:00:00Z")]   // end before start
-    public void ExpectedProgress_of_an_empty_or_inverted_cycle_is_1(string start, string end, string now) =>
+    public void ExpectedProgressOfAnEmptyOrInvertedCycleIs1(string start, string end, string now) =>
         Assert.Equal(1.0, Rules.ExpectedProgress(At(start), At(end), At(now)), Precision);
 
     [Theory]
@@ -127,7 +128,7 @@ public class RulesTests
     [InlineData(KeyResultKind.Milestone, 0.3, 0.3)]
     [InlineData(KeyResultKind.KpiLinked, 0.3, 0.3)]
     [InlineData(KeyResultKind.Increase, 1.0, 1.0)]
-    public void ExpectedFor_measures_stay_kinds_against_full_progress(KeyResultKind kind, double elapsed, double expected) =>
+    public void ExpectedForMeasuresStayKindsAgainstFullProgress(KeyResultKind kind, double elapsed, double expected) =>
         Assert.Equal(expected, Rules.ExpectedFor(kind, elapsed), Precision);
 
     // ---------------------------------------------------------------- StatusOf
@@ -149,7 +150,7 @@ public class RulesTests
     [InlineData(0.2499, 0.5, Status.OffTrack)]   // gap 0.2501, just beyond at risk
     [InlineData(0.24, 0.5, Status.OffTrack)]     // gap 0.26
     [InlineData(0.0, 1.0, Status.OffTrack)]      // gap 1
-    public void StatusOf_with_the_default_policy(double progress, double expected, Status status) =>
+    public void StatusOfWithTheDefaultPolicy(double progress, double expected, Status status) =>
         Assert.Equal(status, Rules.StatusOf(progress, expected, Default));
 
     // Custom policy: on track within 0.05, at risk within 0.15.
@@ -161,7 +162,7 @@ public class RulesTests
     [InlineData(0.35, 0.5, Status.AtRisk)]       // gap exactly 0.15
     [InlineData(0.349, 0.5, Status.OffTrack)]    // gap 0.151
     [InlineData(0.3, 0.5, Status.OffTrack)]      // gap 0.20: at risk under the default policy
-    public void StatusOf_with_a_custom_policy(double progress, double expected, Status status) =>
+    public void StatusOfWithACustomPolicy(double progress, double expected, Status status) =>
         Assert.Equal(status, Rules.StatusOf(progress, expected, new ScoringPolicy(0.05, 0.15, 0.8)));
 
     // ---------------------------------------------------------------- Counts / RollUp
@@ -176,7 +177,7 @@ public class RulesTests
     [InlineData(RollUpMode.KeyResultsAndObjectives, NodeKind.KeyResult, true)]
     [InlineData(RollUpMode.KeyResultsAndObjectives, NodeKind.Objective, true)]
     [InlineData(RollUpMode.KeyResultsAndObjectives, NodeKind.Kpi, false)]
-    public void Counts_filters_children_by_roll_up_mode(RollUpMode mode, NodeKind kind, bool counts) =>
+    public void CountsFiltersChildrenByRollUpMode(RollUpMode mode, NodeKind kind, bool counts) =>
         Assert.Equal(counts, Rules.Counts(mode, kind));
 
     // Children: a KR at 0.2 (conf 0.9), an objective at 0.8 (conf 0.3), a KPI at 0.5 (conf 0.1), weight 1 each.
@@ -184,7 +185,7 @@ public class RulesTests
     [InlineData(RollUpMode.KeyResultsOnly, 0.2, 0.9)]             // the KR alone
     [InlineData(RollUpMode.ObjectivesOnly, 0.8, 0.3)]             // the objective alone
     [InlineData(RollUpMode.KeyResultsAndObjectives, 0.5, 0.6)]    // (0.2 + 0.8) / 2, (0.9 + 0.3) / 2; never the KPI
-    public void RollUp_counts_only_the_kinds_of_its_mode(RollUpMode mode, double progress, double confidence)
+    public void RollUpCountsOnlyTheKindsOfItsMode(RollUpMode mode, double progress, double confidence)
     {
         var r = Rules.RollUp(mode,
         [
@@ -198,7 +199,7 @@ public class RulesTests
     }
 
     [Fact]
-    public void RollUp_weights_children()
+    public void RollUpWeightsChildren()
     {
         // (1 × 0.2 + 3 × 0.6) / (1 + 3) = (0.2 + 1.8) / 4 = 0.5
         var r = Rules.RollUp(RollUpMode.KeyResultsOnly,
@@ -215,7 +216,7 @@ public class RulesTests
     }
 
     [Fact]
-    public void RollUp_ignores_zero_weights()
+    public void RollUpIgnoresZeroWeights()
     {
         // The weight-0 child at 1.0 does not count: 2 × 0.4 / 2 = 0.4.
         var r = Rules.RollUp(RollUpMode.KeyResultsAndObjectives,
@@ -226,7 +227,7 @@ public class RulesTests
     }
 
     [Fact]
-    public void RollUp_with_only_zero_weights_has_no_data()
+    public void RollUpWithOnlyZeroWeightsHasNoData()
     {
         var r = Rules.RollUp(RollUpMode.KeyResultsAndObjectives,
             [new(NodeKind.KeyResult, 0, 0.5, 0.7), new(NodeKind.Objective, 0, 1.0, 0.7)]);
@@ -236,7 +237,7 @@ public class RulesTests
     }
 
     [Fact]
-    public void RollUp_of_no_children_is_0_with_no_data()
+    public void RollUpOfNoChildrenIs0WithNoData()
     {
         var r = Rules.RollUp(RollUpMode.KeyResultsAndObjectives, []);
         Assert.True(r.NoData);
@@ -247,7 +248,7 @@ public class RulesTests
     [Theory]
     [InlineData(RollUpMode.ObjectivesOnly)]
     [InlineData(RollUpMode.KeyResultsOnly)]
-    public void RollUp_when_no_child_counts_in_the_mode_has_no_data(RollUpMode mode)
+    public void RollUpWhenNoChildCountsInTheModeHasNoData(RollUpMode mode)
     {
         var onlyOtherKind = mode == RollUpMode.ObjectivesOnly ? NodeKind.KeyResult : NodeKind.Objective;
         var r = Rules.RollUp(mode, [new(onlyOtherKind, 1, 0.9, 0.9), new(NodeKind.Kpi, 1, 0.9, 0.9)]);
@@ -257,7 +258,7 @@ public class RulesTests
     }
 
     [Fact]
-    public void RollUp_clamps_progress_above_1_inside_the_mean()
+    public void RollUpClampsProgressAbove1InsideTheMean()
     {
         // 1.5 counts as 1: (1 + 0.5) / 2 = 0.75 (unclamped it would be 1.0).
         var r = Rules.RollUp(RollUpMode.KeyResultsOnly,
@@ -266,7 +267,7 @@ public class RulesTests
     }
 
     [Fact]
-    public void RollUp_clamps_progress_below_0_inside_the_mean()
+    public void RollUpClampsProgressBelow0InsideTheMean()
     {
         // −0.4 counts as 0: (0 + 0.6) / 2 = 0.3 (unclamped it would be 0.1).
         var r = Rules.RollUp(RollUpMode.KeyResultsOnly,
@@ -275,7 +276,7 @@ public class RulesTests
     }
 
     [Fact]
-    public void RollUp_averages_confidence_over_the_children_that_have_one()
+    public void RollUpAveragesConfidenceOverTheChildrenThatHaveOne()
     {
         // Progress over all three: (1 × 0.2 + 3 × 0.6 + 2 × 0.1) / 6 = (0.2 + 1.8 + 0.2) / 6 = 2.2 / 6.
         // Confidence over the two that have one: (1 × 0.8 + 3 × 0.4) / 4 = (0.8 + 1.2) / 4 = 0.5.
@@ -290,7 +291,7 @@ public class RulesTests
     }
 
     [Fact]
-    public void RollUp_without_any_confidence_has_none_but_still_has_data()
+    public void RollUpWithoutAnyConfidenceHasNoneButStillHasData()
     {
         var r = Rules.RollUp(RollUpMode.KeyResultsOnly,
             [new(NodeKind.KeyResult, 1, 0.2, null), new(NodeKind.KeyResult, 1, 0.4, null)]);
@@ -318,7 +319,7 @@ public class RulesTests
     [InlineData(Direction.LowerIsBetter, 200, 500, 500.1, Health.Red)]
     [InlineData(Direction.LowerIsBetter, 200, 500, 9000.0, Health.Red)]
     [InlineData(Direction.LowerIsBetter, 200, 500, null, Health.NoData)]
-    public void KpiHealth_from_thresholds_and_direction(Direction direction, double green, double yellow, double? value, Health health) =>
+    public void KpiHealthFromThresholdsAndDirection(Direction direction, double green, double yellow, double? value, Health health) =>
         Assert.Equal(health, Rules.KpiHealth(direction, new KpiThresholds(green, yellow), value));
 
     [Theory]
@@ -330,7 +331,7 @@ public class RulesTests
     [InlineData(Direction.LowerIsBetter, 100, 100.0, false)]    // equal is not a dip
     [InlineData(Direction.LowerIsBetter, 100, 99.0, false)]
     [InlineData(Direction.LowerIsBetter, 100, null, false)]
-    public void BelowBaseline_flags_a_value_worse_than_the_baseline(Direction direction, double baseline, double? value, bool dip) =>
+    public void BelowBaselineFlagsAValueWorseThanTheBaseline(Direction direction, double baseline, double? value, bool dip) =>
         Assert.Equal(dip, Rules.BelowBaseline(direction, baseline, value));
 
     // ---------------------------------------------------------------- Grade / MeetsStretch / Freeze
@@ -347,7 +348,7 @@ public class RulesTests
     [InlineData(1.3, 1.0)]        // clamped before rounding
     [InlineData(0.0, 0.0)]
     [InlineData(-0.2, 0.0)]       // clamped before rounding
-    public void Grade_is_clamped_progress_rounded_to_hundredths(double progress, double grade) =>
+    public void GradeIsClampedProgressRoundedToHundredths(double progress, double grade) =>
         Assert.Equal(grade, Rules.Grade(progress), Precision);
 
     [Theory]
@@ -356,7 +357,7 @@ public class RulesTests
     [InlineData(0.7, true)]
     [InlineData(0.71, true)]
     [InlineData(1.0, true)]
-    public void MeetsStretch_with_the_default_policy(double grade, bool meets) =>
+    public void MeetsStretchWithTheDefaultPolicy(double grade, bool meets) =>
         Assert.Equal(meets, Rules.MeetsStretch(grade, Default));
 
     [Theory]
@@ -364,17 +365,17 @@ public class RulesTests
     [InlineData(0.79, false)]
     [InlineData(0.8, true)]
     [InlineData(0.85, true)]
-    public void MeetsStretch_with_a_custom_policy(double grade, bool meets) =>
+    public void MeetsStretchWithACustomPolicy(double grade, bool meets) =>
         Assert.Equal(meets, Rules.MeetsStretch(grade, new ScoringPolicy(0.10, 0.25, 0.8)));
 
     [Theory]
     [InlineData(0.695, true)]     // grade 0.70
     [InlineData(0.6949, false)]   // grade 0.69
-    public void A_grade_just_at_the_stretch_line_after_rounding(double progress, bool meets) =>
+    public void AGradeJustAtTheStretchLineAfterRounding(double progress, bool meets) =>
         Assert.Equal(meets, Rules.MeetsStretch(Rules.Grade(progress), Default));
 
     [Fact]
-    public void Freeze_sets_the_grade_and_keeps_the_rest()
+    public void FreezeSetsTheGradeAndKeepsTheRest()
     {
         var score = new NodeScore("c1:o", NodeKind.Objective, 4, 0.695, 0.695, Status.AtRisk, 0.5, false, null);
         var frozen = Rules.Freeze(score);
@@ -385,7 +386,7 @@ public class RulesTests
     // ---------------------------------------------------------------- ScoreKeyResult
 
     [Fact]
-    public void ScoreKeyResult_without_a_value_has_no_data()
+    public void ScoreKeyResultWithoutAValueHasNoData()
     {
         var s = Rules.ScoreKeyResult(Kr(KeyResultKind.Increase, 0, 100), 0, hasValue: false, null, 0.5, Default, version: 3);
         Assert.Equal("c1:kr", s.NodeId);
@@ -403,7 +404,7 @@ public class RulesTests
     [InlineData(KeyResultKind.StayAtOrAbove, 0, 95, 94)]   // even a failing stay KR has no status before a check-in
     [InlineData(KeyResultKind.Milestone, 0, 1, 0)]
     [InlineData(KeyResultKind.Decrease, 100, 40, 100)]
-    public void ScoreKeyResult_is_NoData_for_every_kind_until_a_value_arrives(KeyResultKind kind, double start, double target, double current)
+    public void ScoreKeyResultIsNoDataForEveryKindUntilAValueArrives(KeyResultKind kind, double start, double target, double current)
     {
         var s = Rules.ScoreKeyResult(Kr(kind, start, target), current, hasValue: false, 0.5, 0.9, Default);
         Assert.Equal(Status.NoData, s.Status);
@@ -423,7 +424,7 @@ public class RulesTests
     [InlineData(KeyResultKind.Milestone, 0, 1, 0, 0.05, 0.0, 0.0, Status.OnTrack)]        // gap 0.05
     [InlineData(KeyResultKind.Milestone, 0, 1, 0, 0.5, 0.0, 0.0, Status.OffTrack)]        // gap 0.5
     [InlineData(KeyResultKind.KpiLinked, 200, 300, 275, 1.0, 0.75, 0.75, Status.AtRisk)]  // gap 0.25
-    public void ScoreKeyResult_with_a_value(
+    public void ScoreKeyResultWithAValue(
         KeyResultKind kind, double start, double target, double current, double elapsed,
         double progress, double raw, Status status)
     {
@@ -440,7 +441,7 @@ public class RulesTests
     // ---------------------------------------------------------------- ScoreObjective
 
     [Fact]
-    public void ScoreObjective_without_children_has_no_data_status()
+    public void ScoreObjectiveWithoutChildrenHasNoDataStatus()
     {
         var s = Rules.ScoreObjective(Objective(RollUpMode.KeyResultsAndObjectives), [], 0.9, Default, version: 7);
         Assert.Equal("c1:o", s.NodeId);
@@ -453,7 +454,7 @@ public class RulesTests
     }
 
     [Fact]
-    public void ScoreObjective_with_only_filtered_children_has_no_data_status()
+    public void ScoreObjectiveWithOnlyFilteredChildrenHasNoDataStatus()
     {
         var s = Rules.ScoreObjective(Objective(RollUpMode.ObjectivesOnly),
             [new(NodeKind.KeyResult, 1, 1.0, 0.9)], 0.5, Default);
@@ -467,7 +468,7 @@ public class RulesTests
     [InlineData(0.6, Status.OnTrack)]    // gap 0.1
     [InlineData(0.7, Status.AtRisk)]     // gap 0.2
     [InlineData(0.9, Status.OffTrack)]   // gap 0.4
-    public void ScoreObjective_status_is_against_the_elapsed_fraction(double elapsed, Status status)
+    public void ScoreObjectiveStatusIsAgainstTheElapsedFraction(double elapsed, Status status)
     {
         var s = Rules.ScoreObjective(Objective(RollUpMode.KeyResultsOnly),
             [new(NodeKind.KeyResult, 1, 0.2, 0.8), new(NodeKind.KeyResult, 3, 0.6, null)], elapsed, Default);

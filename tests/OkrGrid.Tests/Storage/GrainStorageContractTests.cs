@@ -55,7 +55,7 @@ public sealed class GrainStorageContractTests(GrainStorageDatabase db) : IClassF
     private static string NewType(string name) => $"{name}-{Guid.NewGuid():N}";
 
     [Fact]
-    public void All_four_queries_are_registered()
+    public void AllFourQueriesAreRegistered()
     {
         Assert.Equal(
             new[] { "ClearStorageKey", "DeleteStorageKey", "ReadFromStorageKey", "WriteToStorageKey" },
@@ -63,7 +63,7 @@ public sealed class GrainStorageContractTests(GrainStorageDatabase db) : IClassF
     }
 
     [Fact]
-    public async Task Versions_follow_the_etag_contract()
+    public async Task VersionsFollowTheEtagContract()
     {
         var key = IntegerKey(NewType("versions"), 42);
 
@@ -93,7 +93,7 @@ public sealed class GrainStorageContractTests(GrainStorageDatabase db) : IClassF
     }
 
     [Fact]
-    public async Task Keys_do_not_collide()
+    public async Task KeysDoNotCollide()
     {
         var type = NewType("keys");
         Key[] keys =
@@ -133,7 +133,7 @@ public sealed class GrainStorageContractTests(GrainStorageDatabase db) : IClassF
     }
 
     [Fact]
-    public async Task Concurrent_first_writes_let_exactly_one_win()
+    public async Task ConcurrentFirstWritesLetExactlyOneWin()
     {
         var key = StringKey(NewType("race"), "contended");
         var ct = TestContext.Current.CancellationToken;
@@ -148,7 +148,7 @@ public sealed class GrainStorageContractTests(GrainStorageDatabase db) : IClassF
     }
 
     [Fact]
-    public async Task Large_payloads_round_trip()
+    public async Task LargePayloadsRoundTrip()
     {
         var key = StringKey(NewType("large"), "big");
         var payload = new byte[3 * 1024 * 1024];

@@ -77,7 +77,7 @@ public sealed class MigrationTests(MigrationDatabase db) : IClassFixture<Migrati
          "MembershipReadAllKey", "MembershipReadRowKey", "UpdateIAmAlivetimeKey", "UpdateMembershipKey"];
 
     [Fact]
-    public void Embedded_migrations_are_found_in_order()
+    public void EmbeddedMigrationsAreFoundInOrder()
     {
         var migrations = DatabaseMigrator.LoadEmbeddedMigrations();
 
@@ -88,7 +88,7 @@ public sealed class MigrationTests(MigrationDatabase db) : IClassFixture<Migrati
     }
 
     [Fact]
-    public async Task Migrating_twice_applies_everything_once()
+    public async Task MigratingTwiceAppliesEverythingOnce()
     {
         var ct = TestContext.Current.CancellationToken;
         var all = DatabaseMigrator.LoadEmbeddedMigrations();
@@ -157,7 +157,7 @@ public sealed class MigrationTests(MigrationDatabase db) : IClassFixture<Migrati
     }
 
     [Fact]
-    public async Task Concurrent_migrators_apply_each_migration_once()
+    public async Task ConcurrentMigratorsApplyEachMigrationOnce()
     {
         var ct = TestContext.Current.CancellationToken;
         var name = $"okrt_migration_race_{Guid.NewGuid():N}";
@@ -178,10 +178,10 @@ public sealed class MigrationTests(MigrationDatabase db) : IClassFixture<Migrati
     }
 
     [Fact]
-    public async Task Migration_0010_keeps_data_sources_with_only_a_hash_of_their_token()
+    public async Task Migration0010KeepsDataSourcesWithOnlyAHashOfTheirToken()
     {
         var ct = TestContext.Current.CancellationToken;
-        // A database of its own: the class's database must stay unmigrated for Migrating_twice_applies_everything_once.
+        // A database of its own: the class's database must stay unmigrated for MigratingTwiceAppliesEverythingOnce.
         var name = $"okrt_migration_sources_{Guid.NewGuid():N}";
         var dataSource = NpgsqlDataSource.Create(await CreateExtraDatabaseAsync(name, ct));
         try

@@ -10,6 +10,7 @@ namespace OkrGrid.Tests.Structure;
 /// own, as the cycle reads them at activation), or a snapshot written before values were shared. Only instances change:
 /// the structure is equal to one built from the decoded copies as they are.
 /// </summary>
+[Trait("Category", "Fast")]
 public sealed class SharedValuesTests
 {
     private const string CycleId = "q1";

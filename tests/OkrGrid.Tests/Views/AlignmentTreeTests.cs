@@ -15,6 +15,7 @@ namespace OkrGrid.Tests.Views;
 ///   x  (Bo, no score: aligned to nothing)
 ///   k1 Ana off track · k2 Bo on track · k3 eng at risk · k4 company on track
 /// </remarks>
+[Trait("Category", "Fast")]
 public sealed class AlignmentTreeTests
 {
     private static readonly OrganisationView Organisation = new("acme", "Acme",

@@ -27,6 +27,7 @@ namespace OkrGrid.Tests.Views;
 ///   6 Jan       0.5      0.35  0.5  1        0.7125                         0.8                      on track
 /// (A key result without data counts as 0 in its objective, as in the engine.)
 /// </remarks>
+[Trait("Category", "Fast")]
 public sealed class ProgressHistoryTests
 {
     private const int Precision = 9;

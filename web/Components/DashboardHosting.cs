@@ -12,6 +12,8 @@ public static class DashboardHosting
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<IOkrCommands, GrainCommands>();
+        services.AddSingleton<OkrGrid.Web.Views.KpiHistoryReader>();
+        services.AddSingleton<OkrGrid.Web.Views.SourceReader>();
         return services;
     }
 

@@ -71,13 +71,20 @@ public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoA
         var organisation = await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync();
         if (Cycles.Current(organisation.Cycles, clock.UtcNow) is not { Closed: false } cycle) return;
         var snapshot = await grains.GetGrain<ICycleGrain>(cycle.Id).GetSnapshotAsync();
-        var candidates = snapshot.KeyResults.Where(k => k.Kind != KeyResultKind.KpiLinked && !DemoScript.Finished(k, snapshot.Scores.GetValueOrDefault(k.Id))).ToList();
+        // A key result that reports a KPI's number is checked in when that KPI is measured (see MeasureAsync).
+        var candidates = snapshot.KeyResults.Where(k => k.Kind != KeyResultKind.KpiLinked && DemoScript.MeasuredKpi(k) is null
+            && !DemoScript.Finished(k, snapshot.Scores.GetValueOrDefault(k.Id))).ToList();
         if (candidates.Count == 0) return;
 
         var kr = candidates[_random.Next(candidates.Count)];
         var score = snapshot.Scores.GetValueOrDefault(kr.Id);
         var elapsed = Rules.ExpectedProgress(cycle.Definition.Start, cycle.Definition.End, clock.UtcNow);
-        var (value, note) = DemoScript.NextValue(kr, score, elapsed, _random);
+        await CheckInAsync(organisation, kr, DemoScript.NextValue(kr, score, elapsed, _random), elapsed);
+    }
+
+    private async Task CheckInAsync(OrganisationView organisation, KeyResultDefinition kr, (double Value, string Note) next, double elapsed)
+    {
+        var (value, note) = next;
         var progress = Rules.Clamp(Rules.RawProgress(kr.Kind, kr.Start, kr.Target, value));
         var confidence = DemoScript.Confidence(progress, Rules.ExpectedFor(kr.Kind, elapsed), _random);
         var author = new OwnerNames(organisation).Of(kr.Owner);
@@ -92,8 +99,17 @@ public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoA
         if (organisation.Kpis.IsEmpty) return;
         var kpi = grains.GetGrain<IKpiGrain>(organisation.Kpis[_random.Next(organisation.Kpis.Length)].Id);
         var view = await kpi.GetViewAsync();
-        var (value, note) = DemoScript.NextMeasurement(view.Definition, view.State.Latest, _random);
+        var cycle = Cycles.Current(organisation.Cycles, clock.UtcNow);
+        var elapsed = cycle is null ? 0.5 : Rules.ExpectedProgress(cycle.Definition.Start, cycle.Definition.End, clock.UtcNow);
+        var (value, note) = DemoScript.NextMeasurement(view.Definition, view.State.Latest, elapsed, _random);
         await kpi.RecordAsync(new Measurement(NewClientId(), value, default, note), OkrGrid.Access.Actor.DemoActivity with { Name = DemoScript.MeasurementAuthor });
+
+        // The key results that hold a line on this KPI report the same number at once: a KPI below its baseline never
+        // stands beside its key result still "holding".
+        if (cycle is not { Closed: false }) return;
+        var snapshot = await grains.GetGrain<ICycleGrain>(cycle.Id).GetSnapshotAsync();
+        foreach (var kr in snapshot.KeyResults.Where(k => DemoScript.MeasuredKpi(k) == view.Definition.Id))
+            await CheckInAsync(organisation, kr, DemoScript.NextValue(kr, snapshot.Scores.GetValueOrDefault(kr.Id), elapsed, _random, measured: value), elapsed);
     }
 
     /// <summary>A fresh id per check-in: each is a new fact, never a retry of an earlier one.</summary>
@@ -162,9 +178,16 @@ public static class DemoScript
     /// The next value of a key result from its current one at <paramref name="elapsed"/> of the cycle, and a note
     /// that says what happened.
     /// </summary>
-    public static (double Value, string Note) NextValue(KeyResultDefinition kr, NodeScore? score, double elapsed, Random random)
+    /// <param name="measured">For a key result that reports a KPI's number (<see cref="MeasuredKpi"/>): that number.</param>
+    public static (double Value, string Note) NextValue(KeyResultDefinition kr, NodeScore? score, double elapsed, Random random, double? measured = null)
     {
         var current = score is { NoData: false, Value: { } v } ? v : kr.Start;
+        if (measured is { } m && kr.Kind is KeyResultKind.StayAtOrAbove or KeyResultKind.StayAtOrBelow)
+        {
+            var reported = Domain(kr).Clamp(m);
+            var holding = kr.Kind == KeyResultKind.StayAtOrAbove ? reported >= kr.Target : reported <= kr.Target;
+            return (reported, holding ? Pick(random, Holding) : Pick(random, Breached));
+        }
         switch (kr.Kind)
         {
             case KeyResultKind.Milestone:
@@ -217,23 +240,44 @@ public static class DemoScript
         return Math.Round(Math.Clamp(c, 0.1, 0.95) * 20) / 20;
     }
 
-    /// <summary>A KPI's next measurement: a small step toward its green threshold, plus noise.</summary>
-    public static (double Value, string Note) NextMeasurement(KpiDefinition kpi, double? latest, Random random)
+    /// <summary>
+    /// A KPI's next measurement, within what the KPI can measure. A seeded KPI keeps to the trend its history was made
+    /// with (uptime around 99.95 %, not sliding to its 99.9 % line); any other one takes a small step toward its green
+    /// threshold, plus noise.
+    /// </summary>
+    public static (double Value, string Note) NextMeasurement(KpiDefinition kpi, double? latest, double elapsed, Random random)
     {
         var current = latest ?? kpi.Baseline;
+        var domain = Domain(kpi);
+        if (DemoCompany.Kpi(kpi.Id) is { } seeded)
+        {
+            var aim = seeded.From + (seeded.To - seeded.From) * Math.Clamp(elapsed, 0, 1);
+            var next = current + (aim - current) * 0.3 + (random.NextDouble() - 0.5) * 2 * seeded.Noise;
+            return (Math.Round(domain.Clamp(next), seeded.Decimals), "");
+        }
         var scale = Math.Max(Math.Abs(kpi.Thresholds.Green - kpi.Thresholds.Yellow), Math.Abs(current) * 0.002);
         var value = current + (kpi.Thresholds.Green - current) * 0.05 + (random.NextDouble() - 0.5) * scale * 0.4;
-        if (kpi.Unit == "%") value = Math.Clamp(value, 0, 100);
         var decimals = Math.Clamp(1 - (int)Math.Floor(Math.Log10(Math.Max(scale, 1e-9))), 0, 4);
-        return (Math.Round(value, decimals), "");
+        // Rounded first, then clamped: rounding 99.996 to one decimal must not make it 100.0 past a bound of 99.99.
+        return (domain.Clamp(Math.Round(value, decimals)), "");
     }
 
-    /// <summary>
-    /// The values a key result's unit allows: a percentage 0–100, a quantity that starts and aims at or above zero
-    /// (customers, minutes, incidents) not below zero.
-    /// </summary>
-    public static (double Low, double High) Domain(KeyResultDefinition kr) =>
-        (kr.Start >= 0 && kr.Target >= 0 ? 0 : double.NegativeInfinity, kr.Unit == "%" ? 100 : double.PositiveInfinity);
+    /// <summary>The values a key result's check-ins may take (see <see cref="ValueDomain.Of"/>); a milestone 0 or 1.</summary>
+    public static ValueDomain Domain(KeyResultDefinition kr) => Domain(kr.Kind, kr.Unit, kr.Start, kr.Target);
+
+    public static ValueDomain Domain(KeyResultKind kind, string unit, double start, double target) =>
+        kind == KeyResultKind.Milestone ? ValueDomain.Milestone : ValueDomain.Of(unit, start, target);
+
+    /// <summary>The values a KPI's measurements may take: the seed's bounds when it names them, else from its unit and numbers.</summary>
+    public static ValueDomain Domain(KpiDefinition kpi) =>
+        DemoCompany.Kpi(kpi.Id)?.Bounds ?? ValueDomain.Of(kpi.Unit, kpi.Baseline, kpi.Thresholds.Green, kpi.Thresholds.Yellow);
+
+    /// <summary>The KPI whose number a seeded stay-at key result reports (<see cref="DemoKeyResult.Measures"/>), if any.</summary>
+    public static string? MeasuredKpi(KeyResultDefinition kr) =>
+        kr.Kind is KeyResultKind.StayAtOrAbove or KeyResultKind.StayAtOrBelow ? DemoCompany.KeyResult(DemoKeyResultId(kr.Id))?.Measures : null;
+
+    /// <summary>A key result's id in the seed: the engine prefixes it with its cycle ("2026-q4:reliability-uptime").</summary>
+    private static string DemoKeyResultId(string id) => NodeIds.CycleOf(id) is { } cycle && id.StartsWith(cycle + ":", StringComparison.Ordinal) ? id[(cycle.Length + 1)..] : id;
 
     /// <summary>How far ahead of the pace (or, negative, behind it) a key result runs: fixed per key result.</summary>
     private static double Lead(KeyResultDefinition kr)

@@ -7,9 +7,18 @@ namespace OkrGrid.Web.Seeding;
 /// Milestone: the elapsed fraction of the cycle at which it was done (above 1: not done this cycle).
 /// KPI-linked: unused, the value comes from the KPI's measurements.
 /// </param>
+/// <param name="Measures">
+/// A stay-at key result that holds a line on what a KPI measures (uptime at or above 99.9 % beside the uptime KPI): its
+/// check-ins report that KPI's latest measurement, so the key result and the KPI never tell two stories.
+/// </param>
 public sealed record DemoKeyResult(
     string Id, string Title, string OwnerPersonId, KeyResultKind Kind, double Start, double Target,
-    string Unit = "", double Weight = 1, double Shape = 1, int Decimals = 0, double Spread = 0, string? KpiId = null);
+    string Unit = "", double Weight = 1, double Shape = 1, int Decimals = 0, double Spread = 0, string? KpiId = null,
+    string? Measures = null)
+{
+    /// <summary>The values its check-ins may take, from its unit and numbers (see <see cref="ValueDomain.Of"/>).</summary>
+    public ValueDomain Domain => DemoScript.Domain(Kind, Unit, Start, Target);
+}
 
 public sealed record DemoParent(string ObjectiveId, double Weight = 1);
 
@@ -18,9 +27,15 @@ public sealed record DemoObjective(
     ImmutableArray<DemoParent> Parents, ImmutableArray<DemoKeyResult> KeyResults);
 
 /// <summary>A KPI of the demo and the shape of its weekly measurements: a trend plus noise and a few events.</summary>
+/// <param name="Bounds">The values it can take when its unit does not say (NPS: −100 to 100); null: from its unit and numbers.</param>
 public sealed record DemoKpi(
     KpiDefinition Definition, double From, double To, double Noise, int Decimals,
-    ImmutableDictionary<int, (double Value, string Note)> Events, (double Value, string Note)? LatestDip = null);
+    ImmutableDictionary<int, (double Value, string Note)> Events, (double Value, string Note)? LatestDip = null,
+    ValueDomain? Bounds = null)
+{
+    /// <summary>The values its measurements may take.</summary>
+    public ValueDomain Domain => Bounds ?? DemoScript.Domain(Definition);
+}
 
 /// <summary>Lumen Analytics: the demo company a new install starts with.</summary>
 public static class DemoCompany
@@ -65,7 +80,8 @@ public static class DemoCompany
     public static ImmutableArray<DemoKpi> Kpis { get; } =
     [
         new(new KpiDefinition("nps", "Net Promoter Score", "", Direction.HigherIsBetter, new KpiThresholds(40, 30), 32, Owner.Company(Company.Id)),
-            From: 32, To: 46, Noise: 1.2, Decimals: 0, Events: ImmutableDictionary<int, (double, string)>.Empty),
+            From: 32, To: 46, Noise: 1.2, Decimals: 0, Events: ImmutableDictionary<int, (double, string)>.Empty,
+            Bounds: new ValueDomain(-100, 100)), // a net promoter score runs from −100 (all detractors) to 100
         new(new KpiDefinition("uptime", "API uptime", "%", Direction.HigherIsBetter, new KpiThresholds(99.9, 99.5), 99.9, TeamOwner("platform")),
             From: 99.95, To: 99.96, Noise: 0.02, Decimals: 2,
             Events: ImmutableDictionary<int, (double, string)>.Empty.Add(3, (99.62, "Database failover during the storage migration: 47 minutes degraded."))),
@@ -95,7 +111,8 @@ public static class DemoCompany
         new("co-reliability", "Run a platform customers can bet their business on",
             "Reliability is a feature: customers run their week on our dashboards.", Owner.Company(Company.Id), [],
             [
-                new("reliability-uptime", "Keep monthly API uptime at or above 99.9%", "priya-raman", KeyResultKind.StayAtOrAbove, 99.9, 99.9, "%", Decimals: 2, Spread: 0.08),
+                new("reliability-uptime", "Keep monthly API uptime at or above 99.9%", "priya-raman", KeyResultKind.StayAtOrAbove, 99.9, 99.9, "%", Decimals: 2, Spread: 0.08,
+                    Measures: "uptime"),
                 new("reliability-status", "Launch a public status page with published SLOs", "daniel-reyes", KeyResultKind.Milestone, 0, 1, Weight: 0.5, Shape: 0.45),
             ]),
 
@@ -200,6 +217,12 @@ public static class DemoCompany
     ];
 
     public static string NameOf(string personId) => People.First(p => p.Id == personId).Name;
+
+    /// <summary>The seeded key result with this id, if it is one of the demo's.</summary>
+    public static DemoKeyResult? KeyResult(string id) => Objectives.SelectMany(o => o.KeyResults).FirstOrDefault(k => k.Id == id);
+
+    /// <summary>The seeded KPI with this id, if it is one of the demo's.</summary>
+    public static DemoKpi? Kpi(string id) => Kpis.FirstOrDefault(k => k.Definition.Id == id);
 
     private static Owner TeamOwner(string teamId) => new(OwnerKind.Team, teamId);
     private static Owner PersonOwner(string personId) => new(OwnerKind.Person, personId);

@@ -27,6 +27,9 @@ public static class DemoHistory
         if (kr.Kind == KeyResultKind.KpiLinked) yield break; // its value comes from the KPI
         var rng = new Random(Seed ^ StableHash(kr.Id));
         var author = DemoCompany.NameOf(kr.OwnerPersonId);
+        var domain = kr.Domain;
+        // A key result that reports a KPI's number reports what the KPI measured last: the two never disagree.
+        var measured = kr.Measures is { } kpiId && DemoCompany.Kpi(kpiId) is { } kpi ? Measurements(kpi, cycle, now).ToList() : null;
         double previous = 0, previousValue = kr.Start;
         for (var week = 0; ; week++)
         {
@@ -53,6 +56,11 @@ public static class DemoHistory
                 case KeyResultKind.StayAtOrAbove or KeyResultKind.StayAtOrBelow:
                     var breach = (kr.Shape < 1 && week >= 5) || chance < 0.08;
                     value = StayValue(kr, breach, noise);
+                    if (measured?.LastOrDefault(m => m.At <= at) is { } latest)
+                    {
+                        value = latest.Value;
+                        breach = kr.Kind == KeyResultKind.StayAtOrAbove ? value < kr.Target : value > kr.Target;
+                    }
                     progress = breach ? 0 : 1;
                     confidence = (breach ? 0.5 : 0.85) + confidenceNoise * 0.1;
                     note = breach
@@ -72,7 +80,7 @@ public static class DemoHistory
             }
             previous = progress;
             double? reported = withoutConfidence ? null : Math.Round(Math.Clamp(confidence, 0.05, 1) * 20) / 20;
-            yield return new CheckIn(ClientId(kr.Id, week), value, reported, note, author, at);
+            yield return new CheckIn(ClientId(kr.Id, week), domain.Clamp(value), reported, note, author, at);
         }
     }
 
@@ -88,7 +96,7 @@ public static class DemoHistory
             if (at >= cycle.End || at > now) break;
             var elapsed = Rules.ExpectedProgress(cycle.Start, cycle.End, at);
             var (value, note) = kpi.Events.TryGetValue(week, out var e) ? e : (kpi.From + (kpi.To - kpi.From) * elapsed + noise, "");
-            list.Add(new Measurement(ClientId(id, week), Math.Round(value, kpi.Decimals), at, note, MeasurementAuthor));
+            list.Add(new Measurement(ClientId(id, week), kpi.Domain.Clamp(Math.Round(value, kpi.Decimals)), at, note, MeasurementAuthor));
         }
         if (kpi.LatestDip is { } dip && list.Count > 0)
             list[^1] = list[^1] with { Value = dip.Value, Note = dip.Note };

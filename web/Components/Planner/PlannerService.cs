@@ -24,7 +24,10 @@ public sealed class PlannerService(IGrainFactory grains, CurrentUser me, LiveBoa
         return id;
     }
 
-    /// <summary>The state and commands of one scenario's page; <paramref name="watch"/> hears what the page should follow live.</summary>
-    public ScenarioWorkspace Open(string scenarioId, Action<string?, IEnumerable<string>> watch) =>
-        new(grains.GetGrain<IScenarioGrain>(scenarioId), scenarioId, me, live, watch);
+    /// <summary>
+    /// The state and commands of one scenario's page: <paramref name="watch"/> hears what the page should follow live
+    /// (the cycle, the ids), <paramref name="changed"/> that a command changed what it shows.
+    /// </summary>
+    public ScenarioWorkspace Open(string scenarioId, Action<string?, IEnumerable<string>> watch, Action changed) =>
+        new(grains.GetGrain<IScenarioGrain>(scenarioId), scenarioId, me, live, watch, changed);
 }

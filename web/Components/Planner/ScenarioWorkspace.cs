@@ -10,7 +10,9 @@ public sealed record MoveRefusal(string Field, string Reason);
 /// One scenario as its page shows it: the scenario, the cycle's live board and the planner's view of its structure,
 /// the simulation shown (with its tree and the sensitivity of one company objective), whether the live structure still
 /// takes the moves the same way — and the commands that change it. Made by <see cref="PlannerService.Open"/> for one
-/// page; not thread-safe (a page's events run one at a time).
+/// page; not thread-safe (a page's events run one at a time). The page's parts (head, forms, notices) share it and
+/// each runs its commands: every command tells the page, which renders them all — Blazor would otherwise render only
+/// the part whose button was pressed.
 /// </summary>
 public sealed class ScenarioWorkspace
 {
@@ -18,15 +20,17 @@ public sealed class ScenarioWorkspace
     private readonly CurrentUser _me;
     private readonly LiveBoard _live;
     private readonly Action<string?, IEnumerable<string>> _watch;
+    private readonly Action _changed;
     private ScenarioImpact? _impact;
 
-    internal ScenarioWorkspace(IScenarioGrain scenario, string id, CurrentUser me, LiveBoard live, Action<string?, IEnumerable<string>> watch)
+    internal ScenarioWorkspace(IScenarioGrain scenario, string id, CurrentUser me, LiveBoard live, Action<string?, IEnumerable<string>> watch, Action changed)
     {
         _scenario = scenario;
         Id = id;
         _me = me;
         _live = live;
         _watch = watch;
+        _changed = changed;
     }
 
     public string Id { get; }
@@ -188,6 +192,7 @@ public sealed class ScenarioWorkspace
     {
         SensitivityObjective = id;
         await LoadSensitivityAsync();
+        _changed();
     }
 
     public Task ResimulateAsync() => RunAsync(async () =>
@@ -281,6 +286,7 @@ public sealed class ScenarioWorkspace
         if (Busy) return null;
         Busy = true;
         Error = null;
+        _changed();
         try
         {
             View = await _scenario.AddMoveAsync(move, await _me.RequireActorAsync());
@@ -299,6 +305,7 @@ public sealed class ScenarioWorkspace
         finally
         {
             Busy = false;
+            _changed();
         }
     }
 
@@ -321,7 +328,11 @@ public sealed class ScenarioWorkspace
         }
         catch (OkrRejectedException e) { return UiText.Sentence(e.Reason); }
         catch (Exception e) { return UiText.EngineDidNotAnswer(e, "try again."); }
-        finally { Busy = false; }
+        finally
+        {
+            Busy = false;
+            _changed();
+        }
     }
 
     public Task DiscardAsync() => RunAsync(async () =>
@@ -389,9 +400,14 @@ public sealed class ScenarioWorkspace
         if (Busy) return;
         Busy = true;
         Error = null;
+        _changed();
         try { await action(); }
         catch (OkrRejectedException e) { Error = $"{e.Field}: {UiText.Sentence(e.Reason)}"; }
         catch (Exception e) { Error = UiText.EngineDidNotAnswer(e, "try again."); }
-        finally { Busy = false; }
+        finally
+        {
+            Busy = false;
+            _changed();
+        }
     }
 }

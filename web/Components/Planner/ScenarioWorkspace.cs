@@ -344,7 +344,9 @@ public sealed class ScenarioWorkspace
     /// <summary>
     /// Applies the moves the simulation kept. The cycle takes a scenario's moves all or none, so the ones left out are
     /// removed from the scenario first (last first, so the indexes hold) — and put back, at its end, if the cycle then
-    /// refuses the rest, so that a refusal loses nothing. Throws the engine's refusal (nothing applied).
+    /// refuses the rest (or does not answer), so that a failed apply loses nothing. Throws the engine's refusal
+    /// (nothing applied). A grain call that applied only the kept moves would do this in one step; the scenario grain
+    /// has none.
     /// </summary>
     /// <exception cref="OkrRejectedException">The scenario changed meanwhile, or the cycle refused the moves.</exception>
     public async Task ApplyAsync()
@@ -366,9 +368,15 @@ public sealed class ScenarioWorkspace
         {
             View = await _scenario.ApplyAsync(actor);
         }
-        catch (OkrRejectedException) when (!plan.LeftOut.IsEmpty)
+        catch (Exception) when (!plan.LeftOut.IsEmpty)
         {
-            foreach (var left in plan.LeftOut) View = await _scenario.AddMoveAsync(left.Move, actor);
+            // Refused, or the engine did not answer: nothing was applied, so the moves taken out go back (best effort:
+            // if the engine is away for this too, the refusal shown is still the apply's).
+            try
+            {
+                foreach (var left in plan.LeftOut) View = await _scenario.AddMoveAsync(left.Move, actor);
+            }
+            catch (Exception) { }
             throw;
         }
     }

@@ -14,6 +14,7 @@ public static class DashboardHosting
         services.AddScoped<IOkrCommands, GrainCommands>();
         services.AddSingleton<OkrGrid.Web.Views.KpiHistoryReader>();
         services.AddSingleton<OkrGrid.Web.Views.SourceReader>();
+        services.AddScoped<OkrGrid.Web.Components.Planner.PlannerService>();
         return services;
     }
 

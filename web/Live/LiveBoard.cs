@@ -283,7 +283,7 @@ public sealed class LiveBoard(IGrainFactory grains, IEngineClock clock, ILogger<
                     entry.Current = next;
                     entry.Load = Task.FromResult(next);
                 }
-                var sameStructure = previous is not null && SameStructure(previous.Snapshot, snapshot);
+                var sameStructure = previous is not null && CycleStructure.Same(previous.Snapshot, snapshot);
                 if (structural || !sameStructure)
                     Raise(new LiveBatch([], [cycleId], OrganisationChanged: false));
                 else if (Missed(previous!, next, cycleId) is { IsEmpty: false } missed)
@@ -317,10 +317,6 @@ public sealed class LiveBoard(IGrainFactory grains, IEngineClock clock, ILogger<
                 missed.Add(new NodeChange(id, score.Kind, cycleId, score.Version, score, null, DateTimeOffset.UtcNow));
         return missed.ToImmutable();
     }
-
-    private static bool SameStructure(CycleSnapshot a, CycleSnapshot b) =>
-        a.Cycle == b.Cycle && a.Policy == b.Policy && a.Objectives.SequenceEqual(b.Objectives)
-        && a.KeyResults.SequenceEqual(b.KeyResults) && a.Edges.SequenceEqual(b.Edges);
 
     private async Task<CycleBoard> LoadCycleAsync(string cycleId, CycleEntry entry)
     {

@@ -42,12 +42,13 @@ public sealed record BenchResults(
     StructureImportResult? StructureImport,
     ClusterResult? Cluster,
     double TotalSeconds,
-    IngestResult? Ingest = null)
+    IngestResult? Ingest = null,
+    WebhookResult? Webhooks = null)
 {
     public bool Exact => Differences == 0 && (Peer?.Differences ?? 0) == 0 && (Limit?.Differences ?? 0) == 0
         && (ColdStart is null || (ColdStart.LostAcknowledged == 0 && ColdStart.DifferencesAfterRecovery == 0))
         && (UserPath?.Passed ?? true) && (Planner?.Passed ?? true) && (Structure?.Passed ?? true) && (StructureImport?.Passed ?? true)
-        && (Cluster?.Passed ?? true) && (Ingest?.Passed ?? true);
+        && (Cluster?.Passed ?? true) && (Ingest?.Passed ?? true) && (Webhooks?.Passed ?? true);
 
     public ThroughputResult? Best => Throughput.IsDefaultOrEmpty ? null : Throughput.MaxBy(t => t.PerSecond);
 }
@@ -184,6 +185,17 @@ public static class Report
             sb.AppendLine($"| 13 | **FAILED**: ingest: {badIngest.LostAcknowledged} acknowledged pushes missing from the journal, {badIngest.ErrorCount} errors " +
                           $"({string.Join(", ", badIngest.Errors.Select(e => $"{e.Key}: {e.Value}"))}), {badIngest.Replayed} of {badIngest.ReplaysChecked} " +
                           $"replays answered 200, a wrong token got {badIngest.WrongTokenStatus} | | | |");
+        if (r.Webhooks is { Passed: true } hooks)
+            sb.AppendLine($"| 14 | webhook delivery lag under figure 1's load: check-in acknowledged → the receiver's 200 for its status.changed delivery " +
+                          $"(web host process, {hooks.Nodes:N0} nodes, one company-wide JSON subscription, HMAC checked by the receiver; {hooks.TracedKeyResults} " +
+                          $"traced key results flipped at {hooks.TraceRate:N0}/s beside a closed loop of {hooks.Load.Concurrency} in flight) | " +
+                          $"**{hooks.AckToReceiver}** ({hooks.Arrived} of {hooks.Traces} traced transitions; from the call {hooks.SendToReceiver}; " +
+                          $"{hooks.SkippedWhilePending} flips passed over while one was in flight) | the load: {hooks.Load.PerSecond:N0} check-ins/s; " +
+                          $"{hooks.Delivered:N0} deliveries to the receiver during it ({hooks.DeliveredPerSecond:N0}/s), {hooks.Duplicates} duplicates, " +
+                          $"outbox drained {hooks.DrainSeconds:F1} s after the load; {hooks.Cpu} | p99 ≤ 2 s |");
+        else if (r.Webhooks is { } badHooks)
+            sb.AppendLine($"| 14 | **FAILED**: webhooks: {badHooks.Arrived} of {badHooks.Traces} traced transitions arrived, {badHooks.Refused} signatures " +
+                          $"refused, {badHooks.Pending} deliveries still pending, {badHooks.Dead} dead | | | |");
         if (r.Planner is { } planner) PlannerRows(sb, planner);
         if (r.Structure is { Passed: true } st) StructureRows(sb, st, r.Throughput);
         if (r.StructureImport is { Passed: true } si) StructureImportRows(sb, si);

@@ -42,7 +42,23 @@ public sealed class WebhookContext(IGrainFactory grains, IOptions<WebhookOptions
         return (person?.TeamId, person?.Name ?? owner.Id);
     }
 
-    public async Task<NodeContext?> ResolveAsync(string nodeId, NodeKind kind)
+    public Task<NodeContext?> ResolveAsync(string nodeId, NodeKind kind) => ResolveAsync(nodeId, kind, null);
+
+    /// <summary>
+    /// The contexts of one gathering's transitions: resolved side by side, and each objective above them asked of its
+    /// cycle once — under load a gathering holds hundreds of transitions that share their ancestors, and resolving them
+    /// one call after another put seconds between a check-in and its webhook.
+    /// </summary>
+    public async Task<Dictionary<string, NodeContext?>> ResolveManyAsync(IEnumerable<(string NodeId, NodeKind Kind)> nodes)
+    {
+        var objectives = new System.Collections.Concurrent.ConcurrentDictionary<string, Task<ObjectiveSetup?>>();
+        var distinct = nodes.DistinctBy(n => n.NodeId).ToList();
+        var contexts = await Task.WhenAll(distinct.Select(n => ResolveAsync(n.NodeId, n.Kind, objectives)));
+        return distinct.Zip(contexts).ToDictionary(x => x.First.NodeId, x => x.Second);
+    }
+
+    private async Task<NodeContext?> ResolveAsync(string nodeId, NodeKind kind,
+        System.Collections.Concurrent.ConcurrentDictionary<string, Task<ObjectiveSetup?>>? objectives)
     {
         try
         {
@@ -58,6 +74,8 @@ public sealed class WebhookContext(IGrainFactory grains, IOptions<WebhookOptions
             else
             {
                 var cycle = grains.GetGrain<ICycleGrain>(NodeIds.CycleOf(nodeId) ?? "");
+                // An objective's id names its cycle, so one cache serves objectives of every cycle.
+                Task<ObjectiveSetup?> Objective(string id) => objectives?.GetOrAdd(id, cycle.GetObjectiveSetupAsync) ?? cycle.GetObjectiveSetupAsync(id);
                 IEnumerable<string> parents;
                 if (kind == NodeKind.KeyResult)
                 {
@@ -69,7 +87,7 @@ public sealed class WebhookContext(IGrainFactory grains, IOptions<WebhookOptions
                 }
                 else
                 {
-                    var setup = await cycle.GetObjectiveSetupAsync(nodeId);
+                    var setup = await Objective(nodeId);
                     if (setup is null) return null;
                     title = setup.Definition.Title;
                     owner = setup.Definition.Owner;
@@ -82,7 +100,7 @@ public sealed class WebhookContext(IGrainFactory grains, IOptions<WebhookOptions
                     var id = queue.Dequeue();
                     if (nodes.Contains(id)) continue;
                     nodes.Add(id);
-                    if (await cycle.GetObjectiveSetupAsync(id) is { } up)
+                    if (await Objective(id) is { } up)
                         foreach (var p in up.Parents) queue.Enqueue(p);
                 }
             }

@@ -186,16 +186,20 @@ public static class Report
                           $"({string.Join(", ", badIngest.Errors.Select(e => $"{e.Key}: {e.Value}"))}), {badIngest.Replayed} of {badIngest.ReplaysChecked} " +
                           $"replays answered 200, a wrong token got {badIngest.WrongTokenStatus} | | | |");
         if (r.Webhooks is { Passed: true } hooks)
-            sb.AppendLine($"| 14 | webhook delivery lag under figure 1's load: check-in acknowledged → the receiver's 200 for its status.changed delivery " +
-                          $"(web host process, {hooks.Nodes:N0} nodes, one company-wide JSON subscription, HMAC checked by the receiver; {hooks.TracedKeyResults} " +
-                          $"traced key results flipped at {hooks.TraceRate:N0}/s beside a closed loop of {hooks.Load.Concurrency} in flight) | " +
-                          $"**{hooks.AckToReceiver}** ({hooks.Arrived} of {hooks.Traces} traced transitions; from the call {hooks.SendToReceiver}; " +
-                          $"{hooks.SkippedWhilePending} flips passed over while one was in flight) | the load: {hooks.Load.PerSecond:N0} check-ins/s; " +
-                          $"{hooks.Delivered:N0} deliveries to the receiver during it ({hooks.DeliveredPerSecond:N0}/s), {hooks.Duplicates} duplicates, " +
-                          $"outbox drained {hooks.DrainSeconds:F1} s after the load; {hooks.Cpu} | p99 ≤ 2 s |");
+        {
+            var setting = $"web host process, {hooks.Nodes:N0} nodes, status.changed as JSON, HMAC checked by the receiver; {hooks.TracedKeyResults} traced key " +
+                          $"results flipped at {hooks.TraceRate:N0}/s beside figure 1's closed loop at {hooks.Load.Concurrency} in flight, {hooks.Load.PerSecond:N0} check-ins/s";
+            sb.AppendLine($"| 14 | webhook delivery lag under figure 1's load, check-in acknowledged → the receiver's 200: a subscriber to the traced objective " +
+                          $"({setting}) | **{hooks.Scoped.AckToReceiver}** ({hooks.Scoped.Arrived} of {hooks.Traces} traced transitions; from the call " +
+                          $"{hooks.Scoped.SendToReceiver}) | {hooks.SkippedWhilePending} flips passed over while one was in flight; {hooks.Duplicates} duplicates; " +
+                          $"outbox drained {hooks.DrainSeconds:F1} s after the traces; {hooks.Cpu} | p99 ≤ 2 s |");
+            sb.AppendLine($"| 14 | the same traced transitions at a company-wide subscriber beside it, which also gets every transition the load causes " +
+                          $"| **{hooks.Firehose.AckToReceiver}** ({hooks.Firehose.Arrived} of {hooks.Traces}) | {hooks.Firehose.Delivered:N0} deliveries " +
+                          $"to it during the load ({hooks.Firehose.DeliveredPerSecond:N0}/s) | |");
+        }
         else if (r.Webhooks is { } badHooks)
-            sb.AppendLine($"| 14 | **FAILED**: webhooks: {badHooks.Arrived} of {badHooks.Traces} traced transitions arrived, {badHooks.Refused} signatures " +
-                          $"refused, {badHooks.Pending} deliveries still pending, {badHooks.Dead} dead | | | |");
+            sb.AppendLine($"| 14 | **FAILED**: webhooks: {badHooks.Scoped.Arrived} (objective) and {badHooks.Firehose.Arrived} (company) of {badHooks.Traces} traced " +
+                          $"transitions arrived, {badHooks.Refused} signatures refused, {badHooks.Pending} deliveries still pending, {badHooks.Dead} dead | | | |");
         if (r.Planner is { } planner) PlannerRows(sb, planner);
         if (r.Structure is { Passed: true } st) StructureRows(sb, st, r.Throughput);
         if (r.StructureImport is { Passed: true } si) StructureImportRows(sb, si);

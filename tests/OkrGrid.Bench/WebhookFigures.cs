@@ -16,26 +16,34 @@ namespace OkrGrid.Bench;
 /// <param name="DrainSeconds">After the load stopped: until no delivery was pending in the outbox.</param>
 /// <param name="Pending">Deliveries still pending when the figure gave up waiting (must be 0).</param>
 /// <param name="Dead">Dead letters (must be 0: the receiver never fails).</param>
-public sealed record WebhookResult(int Nodes, int TracedKeyResults, double TraceRate, long Traces, long Arrived, LatencySummary AckToReceiver,
-    LatencySummary SendToReceiver, ThroughputResult Load, long Delivered, double DeliveredPerSecond, long Refused, long Duplicates,
-    long SkippedWhilePending, double DrainSeconds, long Pending, long Dead, CpuUse Cpu)
+/// <param name="Scoped">The subscriber to the traced objective only (scope node:…): what a team's integration sees.</param>
+/// <param name="Firehose">The company-wide subscriber, which also gets every transition the load causes.</param>
+public sealed record WebhookResult(int Nodes, int TracedKeyResults, double TraceRate, long Traces, WebhookLag Scoped, WebhookLag Firehose,
+    ThroughputResult Load, long Refused, long Duplicates, long SkippedWhilePending, double DrainSeconds, long Pending, long Dead, CpuUse Cpu)
 {
-    public bool Passed => Traces > 0 && Arrived == Traces && Refused == 0 && Pending == 0 && Dead == 0;
+    public bool Passed => Traces > 0 && Scoped.Arrived == Traces && Firehose.Arrived == Traces && Refused == 0 && Pending == 0 && Dead == 0;
 }
+
+/// <param name="Arrived">Traced transitions that reached this subscriber.</param>
+/// <param name="AckToReceiver">From the check-in's acknowledgement to the receiver accepting the delivery that says so.</param>
+/// <param name="Delivered">Every delivery this subscriber accepted during the load.</param>
+public sealed record WebhookLag(long Arrived, LatencySummary AckToReceiver, LatencySummary SendToReceiver, long Delivered, double DeliveredPerSecond);
 
 /// <summary>
 /// Figure 14: webhook delivery lag under figure 1's check-in load. The real web host as a process (its silo writes the
-/// outbox and its dispatcher delivers), the organisation imported through its gateway, one company-wide subscription to
-/// <c>status.changed</c> (JSON, HMAC-signed) on a real receiver (Kestrel on loopback, checking every signature itself).
-/// While figure 1's closed loop runs through the gateway — and every transition it causes in the organisation is
-/// delivered to the same receiver — traced key results ("stay at or above 100", so 100 is on track and 0 off track
-/// whatever the date) are flipped at a fixed rate; each flip's lag is from the check-in's acknowledgement to the
-/// receiver accepting the delivery that says so. Then the outbox must drain with nothing dead.
+/// outbox and its dispatcher delivers), the organisation imported through its gateway, two subscriptions to
+/// <c>status.changed</c> (JSON, HMAC-signed) on a real receiver (Kestrel on loopback, checking every signature itself):
+/// one to the traced objective only (a team's integration), one company-wide (a firehose that also gets every
+/// transition the load causes in the organisation — figure 1's random values flip statuses far more often than real
+/// key results do). While figure 1's closed loop runs through the gateway, traced key results ("stay at or above 100",
+/// so 100 is on track and 0 off track whatever the date) are flipped at a fixed rate; each flip's lag is from the
+/// check-in's acknowledgement to each receiver accepting the delivery that says so. Then the outbox must drain with
+/// nothing dead.
 /// </summary>
 public static class WebhookFigures
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private const string Inbox = "lag";
+    private const string ScopedInbox = "scoped", FirehoseInbox = "all";
     private static readonly TimeSpan ArrivalLimit = TimeSpan.FromSeconds(60);
 
     /// <summary>One traced key result: the transition it waits for, if any.</summary>
@@ -43,7 +51,8 @@ public static class WebhookFigures
     {
         public string Id { get; } = id;
         public string Status { get; set; } = "noData";
-        public (string To, DateTimeOffset SentAt, DateTimeOffset AckAt)? Pending { get; set; }
+        /// <summary>The transition awaited, and which subscribers have not had it yet.</summary>
+        public (string To, DateTimeOffset SentAt, DateTimeOffset AckAt, HashSet<string> Awaiting)? Pending { get; set; }
     }
 
     public static async Task<WebhookResult> RunAsync(string connectionString, SyntheticOrg generated, BenchOptions options, DateTimeOffset now,
@@ -75,30 +84,32 @@ public static class WebhookFigures
         }
         var byId = traced.ToDictionary(t => t.Id);
 
-        var created = await PostJsonAsync(host.Web.Client, "/api/webhooks",
-            new { name = "lag", url = receiver.Url(Inbox), events = new[] { "status.changed" }, scope = "company", format = "json" });
-        receiver[Inbox].Secret = created.GetProperty("secret").GetString()!;
+        foreach (var (inbox, scope) in new[] { (ScopedInbox, $"node:{objective}"), (FirehoseInbox, "company") })
+        {
+            var created = await PostJsonAsync(host.Web.Client, "/api/webhooks",
+                new { name = inbox, url = receiver.Url(inbox), events = new[] { "status.changed" }, scope, format = "json" });
+            receiver[inbox].Secret = created.GetProperty("secret").GetString()!;
+        }
 
         var measuring = false;
-        var ackLag = new Latency();
-        var sendLag = new Latency();
-        long arrived = 0, delivered = 0;
-        var arrivedSignal = new SemaphoreSlim(0);
-        receiver[Inbox].OnAccepted = r =>
-        {
-            if (Volatile.Read(ref measuring)) Interlocked.Increment(ref delivered);
-            if (r.Json?["data"] is not { } data || data["nodeId"]?.GetValue<string>() is not { } node || !byId.TryGetValue(node, out var t)) return;
-            var to = data["to"]?.GetValue<string>();
-            lock (t)
+        var lags = new[] { ScopedInbox, FirehoseInbox }.ToDictionary(i => i, _ => (Ack: new Latency(), Send: new Latency()));
+        var arrived = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        var delivered = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        foreach (var inbox in lags.Keys)
+            receiver[inbox].OnAccepted = r =>
             {
-                if (t.Pending is not { } p || p.To != to) return;
-                ackLag.Record(r.At - p.AckAt);
-                sendLag.Record(r.At - p.SentAt);
-                t.Pending = null;
-            }
-            Interlocked.Increment(ref arrived);
-            arrivedSignal.Release();
-        };
+                if (Volatile.Read(ref measuring)) delivered.AddOrUpdate(inbox, 1, (_, n) => n + 1);
+                if (r.Json?["data"] is not { } data || data["nodeId"]?.GetValue<string>() is not { } node || !byId.TryGetValue(node, out var t)) return;
+                var to = data["to"]?.GetValue<string>();
+                lock (t)
+                {
+                    if (t.Pending is not { } p || p.To != to || !p.Awaiting.Remove(inbox)) return;
+                    lags[inbox].Ack.Record(r.At - p.AckAt);
+                    lags[inbox].Send.Record(r.At - p.SentAt);
+                    if (p.Awaiting.Count == 0) t.Pending = null;
+                }
+                arrived.AddOrUpdate(inbox, 1, (_, n) => n + 1);
+            };
 
         // A flip: the opposite of the key result's status, acknowledged by the engine; a trace when the status moved.
         async Task<bool> FlipAsync(Traced t)
@@ -113,7 +124,7 @@ public static class WebhookFigures
             {
                 var moved = status != t.Status;
                 t.Status = status;
-                if (moved) t.Pending = (status, sentAt, ackAt);
+                if (moved) t.Pending = (status, sentAt, ackAt, [ScopedInbox, FirehoseInbox]);
                 return moved;
             }
         }
@@ -121,9 +132,8 @@ public static class WebhookFigures
         // Warm: every traced key result on track, and each of those first transitions delivered.
         foreach (var t in traced) await FlipAsync(t);
         await WaitArrivedAsync(traced, TimeSpan.FromSeconds(30));
-        ackLag.Reset();
-        sendLag.Reset();
-        Interlocked.Exchange(ref arrived, 0);
+        foreach (var (ack, send) in lags.Values) { ack.Reset(); send.Reset(); }
+        arrived.Clear();
 
         var concurrency = options.Concurrency[Math.Min(1, options.Concurrency.Length - 1)];
         var figures = new EngineFigures(host.Client, org, new CheckInWorkload(org, skewed: false, options.Seed), ledger, options);
@@ -153,7 +163,7 @@ public static class WebhookFigures
         var loadResult = await load;
         var loadSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         Volatile.Write(ref measuring, false);
-        var deliveredDuringLoad = Interlocked.Read(ref delivered);
+        var deliveredDuringLoad = delivered.ToDictionary(d => d.Key, d => d.Value);
         var cpuUse = cpu();
 
         await WaitArrivedAsync(traced, ArrivalLimit);
@@ -166,15 +176,25 @@ public static class WebhookFigures
         }
         var drain = Stopwatch.GetElapsedTime(drainStarted).TotalSeconds;
 
-        var inbox = receiver[Inbox];
-        var duplicates = inbox.Accepted.Count - inbox.DeliveryIds.Count;
-        var result = new WebhookResult(org.NodeCount + tracedCount + 1, tracedCount, rate, traces, Interlocked.Read(ref arrived), ackLag.Summary(),
-            sendLag.Summary(), loadResult, deliveredDuringLoad, deliveredDuringLoad / loadSeconds, inbox.Refused.Count, duplicates, skipped, drain,
-            pendingLeft, dead, cpuUse);
+        long refused = 0, duplicates = 0;
+        foreach (var name in lags.Keys)
+        {
+            var inbox = receiver[name];
+            refused += inbox.Refused.Count;
+            duplicates += inbox.Accepted.Count - inbox.DeliveryIds.Count;
+        }
+        WebhookLag Lag(string inbox)
+        {
+            var n = deliveredDuringLoad.GetValueOrDefault(inbox);
+            return new WebhookLag(arrived.GetValueOrDefault(inbox), lags[inbox].Ack.Summary(), lags[inbox].Send.Summary(), n, n / loadSeconds);
+        }
+        var result = new WebhookResult(org.NodeCount + tracedCount + 1, tracedCount, rate, traces, Lag(ScopedInbox), Lag(FirehoseInbox), loadResult,
+            refused, duplicates, skipped, drain, pendingLeft, dead, cpuUse);
         say(result.Passed
-            ? $"Webhook lag (acknowledged → receiver's 200): {result.AckToReceiver}; {result.Arrived} of {result.Traces} traced transitions arrived, " +
-              $"{deliveredDuringLoad:N0} deliveries during the load ({result.DeliveredPerSecond:N0}/s) beside {loadResult.PerSecond:N0} check-ins/s; outbox drained in {drain:F1} s."
-            : $"FAILED: webhooks: {result.Arrived} of {result.Traces} traced transitions arrived, {result.Refused} refused signatures, {pendingLeft} pending, {dead} dead.");
+            ? $"Webhook lag (acknowledged → receiver's 200) beside {loadResult.PerSecond:N0} check-ins/s: the objective's subscriber {result.Scoped.AckToReceiver}; " +
+              $"the company-wide one {result.Firehose.AckToReceiver} ({result.Firehose.Delivered:N0} deliveries during the load, {result.Firehose.DeliveredPerSecond:N0}/s); " +
+              $"{result.Traces} traced transitions, all at both; the outbox drained {drain:F1} s after the traces."
+            : $"FAILED: webhooks: {result.Scoped.Arrived} and {result.Firehose.Arrived} of {result.Traces} traced transitions arrived, {refused} refused signatures, {pendingLeft} pending, {dead} dead.");
         return result;
     }
 

@@ -12,6 +12,7 @@ public static class DashboardHosting
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<IOkrCommands, GrainCommands>();
+        services.AddScoped<OkrGrid.Web.Integrations.SourceCommands>();
         return services;
     }
 

@@ -15,6 +15,9 @@ public sealed class Latency
 
     public long Count { get { lock (_histogram) return _histogram.TotalCount; } }
 
+    /// <summary>Forgets what was recorded (a warm-up's values).</summary>
+    public void Reset() { lock (_histogram) _histogram.Reset(); }
+
     public LatencySummary Summary()
     {
         lock (_histogram)

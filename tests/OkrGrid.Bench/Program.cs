@@ -36,7 +36,7 @@ try
     // ---- 1, 2, 5, 7, 11: the engine on the organisation -----------------------------------------------------
     // OKRGRID_BENCH_ONLY=engine stops after this section (and figure 11 at scale, if asked for); =user-path runs only
     // figures 8 and 9, =planner only figure 10, =structure only figure 11 at scale, =cluster only figure 12, =ingest only
-    // figure 13 (for working on them).
+    // figure 13, =webhooks only figure 14 (for working on them).
     var db = await BenchDatabase.CreateAsync("engine");
     databases.Add(db);
     var machine = MachineInfo.Read(await BenchDatabase.DescribeAsync(db));
@@ -122,6 +122,15 @@ try
         ingest = await IngestFigures.RunAsync(ingestDb, options, Say);
     }
 
+    // ---- 14: webhook delivery lag under figure 1's load, on the real web host --------------------------------
+    WebhookResult? webhooks = null;
+    if (only is null or "webhooks")
+    {
+        var hooksDb = await BenchDatabase.CreateAsync("hooks");
+        databases.Add(hooksDb);
+        webhooks = await WebhookFigures.RunAsync(hooksDb, org, options, now, Say);
+    }
+
     PeerResult? peer = null;
     LimitResult? limit = null;
     MemoryResult? memory = null;
@@ -187,7 +196,7 @@ try
 
     var results = new BenchResults(now, mode, machine, org.NodeCount, large.NodeCount, throughput.ToImmutable(), skewedResult,
         differences.Count, [.. differences.Take(10)], propagation, peer, limit, memory, snapshot, largeSnapshot, cold,
-        userPath, planner, importMemory, structure, structureImport, cluster, total.Elapsed.TotalSeconds, ingest);
+        userPath, planner, importMemory, structure, structureImport, cluster, total.Elapsed.TotalSeconds, ingest, webhooks);
     Console.WriteLine(Report.Markdown(results));
     var written = await Report.WriteAsync(results, options.OutputDirectory);
     Say($"Results written to {written}.md and .json");

@@ -42,12 +42,13 @@ public sealed record BenchResults(
     StructureImportResult? StructureImport,
     ClusterResult? Cluster,
     double TotalSeconds,
-    IngestResult? Ingest = null)
+    IngestResult? Ingest = null,
+    WebhookResult? Webhooks = null)
 {
     public bool Exact => Differences == 0 && (Peer?.Differences ?? 0) == 0 && (Limit?.Differences ?? 0) == 0
         && (ColdStart is null || (ColdStart.LostAcknowledged == 0 && ColdStart.DifferencesAfterRecovery == 0))
         && (UserPath?.Passed ?? true) && (Planner?.Passed ?? true) && (Structure?.Passed ?? true) && (StructureImport?.Passed ?? true)
-        && (Cluster?.Passed ?? true) && (Ingest?.Passed ?? true);
+        && (Cluster?.Passed ?? true) && (Ingest?.Passed ?? true) && (Webhooks?.Passed ?? true);
 
     public ThroughputResult? Best => Throughput.IsDefaultOrEmpty ? null : Throughput.MaxBy(t => t.PerSecond);
 }
@@ -184,6 +185,21 @@ public static class Report
             sb.AppendLine($"| 13 | **FAILED**: ingest: {badIngest.LostAcknowledged} acknowledged pushes missing from the journal, {badIngest.ErrorCount} errors " +
                           $"({string.Join(", ", badIngest.Errors.Select(e => $"{e.Key}: {e.Value}"))}), {badIngest.Replayed} of {badIngest.ReplaysChecked} " +
                           $"replays answered 200, a wrong token got {badIngest.WrongTokenStatus} | | | |");
+        if (r.Webhooks is { Passed: true } hooks)
+        {
+            var setting = $"web host process, {hooks.Nodes:N0} nodes, status.changed as JSON, HMAC checked by the receiver; {hooks.TracedKeyResults} traced key " +
+                          $"results flipped at {hooks.TraceRate:N0}/s beside figure 1's closed loop at {hooks.Load.Concurrency} in flight, {hooks.Load.PerSecond:N0} check-ins/s";
+            sb.AppendLine($"| 14 | webhook delivery lag under figure 1's load, check-in acknowledged → the receiver's 200: a subscriber to the traced objective " +
+                          $"({setting}) | **{hooks.Scoped.AckToReceiver}** ({hooks.Scoped.Arrived} of {hooks.Traces} traced transitions; from the call " +
+                          $"{hooks.Scoped.SendToReceiver}) | {hooks.SkippedWhilePending} flips passed over while one was in flight; {hooks.Duplicates} duplicates; " +
+                          $"outbox drained {hooks.DrainSeconds:F1} s after the traces; {hooks.Cpu} | p99 ≤ 2 s |");
+            sb.AppendLine($"| 14 | the same traced transitions at a company-wide subscriber beside it, which also gets every transition the load causes " +
+                          $"| **{hooks.Firehose.AckToReceiver}** ({hooks.Firehose.Arrived} of {hooks.Traces}) | {hooks.Firehose.Delivered:N0} deliveries " +
+                          $"to it during the load ({hooks.Firehose.DeliveredPerSecond:N0}/s) | |");
+        }
+        else if (r.Webhooks is { } badHooks)
+            sb.AppendLine($"| 14 | **FAILED**: webhooks: {badHooks.Scoped.Arrived} (objective) and {badHooks.Firehose.Arrived} (company) of {badHooks.Traces} traced " +
+                          $"transitions arrived, {badHooks.Refused} signatures refused, {badHooks.Pending} deliveries still pending, {badHooks.Dead} dead | | | |");
         if (r.Planner is { } planner) PlannerRows(sb, planner);
         if (r.Structure is { Passed: true } st) StructureRows(sb, st, r.Throughput);
         if (r.StructureImport is { Passed: true } si) StructureImportRows(sb, si);

@@ -54,11 +54,11 @@ public sealed class UserPathHost : IAsyncDisposable
     /// anonymous requests change things — so the same host serves the token-less baseline of figure 8 beside the
     /// check-ins that carry a token.
     /// </summary>
-    public static async Task<UserPathHost> StartAsync(string connectionString)
+    public static async Task<UserPathHost> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? environment = null)
     {
         await MarkAsDemoAsync(connectionString);
         var gatewayPort = WebProcess.FreePort();
-        var web = await WebProcess.StartAsync(connectionString, seedDemo: true, new Dictionary<string, string>
+        var settings = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
         {
             ["Demo__Seed"] = "false",
             ["Auth__Anonymous__Enabled"] = "true",
@@ -66,7 +66,8 @@ public sealed class UserPathHost : IAsyncDisposable
             ["Cluster__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // No file watcher on the host's directory: a checkout being built would cost it CPU mid-figure.
             ["DOTNET_hostBuilder__reloadConfigOnChange"] = "false",
-        });
+        };
+        var web = await WebProcess.StartAsync(connectionString, seedDemo: true, settings);
         try
         {
             var builder = Host.CreateApplicationBuilder();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 
 namespace OkrGrid.Grains.Integrations.Webhooks;
 
@@ -13,6 +14,9 @@ public sealed class WebhookContext(IGrainFactory grains, IOptions<WebhookOptions
 {
     private static readonly TimeSpan OrganisationTtl = TimeSpan.FromSeconds(10);
     private (DateTimeOffset At, OrganisationView View)? _organisation;
+    /// <summary>Contexts resolved before, with the structure version and organisation view they were made with.</summary>
+    private readonly ConcurrentDictionary<string, (long Structure, OrganisationView Organisation, NodeContext? Context)> _contexts = new();
+    private const int MaxCachedContexts = 200_000;
 
     public async Task<OrganisationView> OrganisationAsync()
     {
@@ -42,7 +46,43 @@ public sealed class WebhookContext(IGrainFactory grains, IOptions<WebhookOptions
         return (person?.TeamId, person?.Name ?? owner.Id);
     }
 
-    public async Task<NodeContext?> ResolveAsync(string nodeId, NodeKind kind)
+    public Task<NodeContext?> ResolveAsync(string nodeId, NodeKind kind) => ResolveAsync(nodeId, kind, null);
+
+    /// <summary>
+    /// The contexts of one gathering's transitions: resolved side by side, and each objective above them asked of its
+    /// cycle once — under load a gathering holds hundreds of transitions that share their ancestors, and resolving them
+    /// one call after another put seconds between a check-in and its webhook. A context resolved earlier is used again
+    /// while its cycle's structure version and the organisation view it was made with are the same: a title, an owner
+    /// or an alignment changes only through the cycle's structure (which bumps the version), a team only through the
+    /// organisation (re-read every <see cref="OrganisationTtl"/>).
+    /// </summary>
+    public async Task<Dictionary<string, NodeContext?>> ResolveManyAsync(IEnumerable<(string NodeId, NodeKind Kind)> nodes)
+    {
+        var distinct = nodes.DistinctBy(n => n.NodeId).ToList();
+        var org = await OrganisationAsync();
+        var cycles = distinct.Where(n => n.Kind != NodeKind.Kpi).Select(n => NodeIds.CycleOf(n.NodeId) ?? "").Distinct().ToList();
+        var versions = (await Task.WhenAll(cycles.Select(async c => (Cycle: c, Version: await grains.GetGrain<ICycleGrain>(c).GetStructureVersionAsync()))))
+            .ToDictionary(v => v.Cycle, v => v.Version);
+        var objectives = new ConcurrentDictionary<string, Task<ObjectiveSetup?>>();
+        var contexts = await Task.WhenAll(distinct.Select(async n =>
+        {
+            // The version read before resolving: a change meanwhile leaves the entry older than the cycle, so it is resolved again.
+            long? version = n.Kind == NodeKind.Kpi ? null : versions[NodeIds.CycleOf(n.NodeId) ?? ""];
+            if (version is { } v && _contexts.TryGetValue(n.NodeId, out var cached) && cached.Structure == v && ReferenceEquals(cached.Organisation, org))
+                return cached.Context;
+            var context = await ResolveAsync(n.NodeId, n.Kind, objectives);
+            if (version is { } at)
+            {
+                if (_contexts.Count >= MaxCachedContexts) _contexts.Clear();
+                _contexts[n.NodeId] = (at, org, context);
+            }
+            return context;
+        }));
+        return distinct.Zip(contexts).ToDictionary(x => x.First.NodeId, x => x.Second);
+    }
+
+    private async Task<NodeContext?> ResolveAsync(string nodeId, NodeKind kind,
+        ConcurrentDictionary<string, Task<ObjectiveSetup?>>? objectives)
     {
         try
         {
@@ -58,6 +98,8 @@ public sealed class WebhookContext(IGrainFactory grains, IOptions<WebhookOptions
             else
             {
                 var cycle = grains.GetGrain<ICycleGrain>(NodeIds.CycleOf(nodeId) ?? "");
+                // An objective's id names its cycle, so one cache serves objectives of every cycle.
+                Task<ObjectiveSetup?> Objective(string id) => objectives?.GetOrAdd(id, cycle.GetObjectiveSetupAsync) ?? cycle.GetObjectiveSetupAsync(id);
                 IEnumerable<string> parents;
                 if (kind == NodeKind.KeyResult)
                 {
@@ -69,7 +111,7 @@ public sealed class WebhookContext(IGrainFactory grains, IOptions<WebhookOptions
                 }
                 else
                 {
-                    var setup = await cycle.GetObjectiveSetupAsync(nodeId);
+                    var setup = await Objective(nodeId);
                     if (setup is null) return null;
                     title = setup.Definition.Title;
                     owner = setup.Definition.Owner;
@@ -82,7 +124,7 @@ public sealed class WebhookContext(IGrainFactory grains, IOptions<WebhookOptions
                     var id = queue.Dequeue();
                     if (nodes.Contains(id)) continue;
                     nodes.Add(id);
-                    if (await cycle.GetObjectiveSetupAsync(id) is { } up)
+                    if (await Objective(id) is { } up)
                         foreach (var p in up.Parents) queue.Enqueue(p);
                 }
             }

@@ -125,10 +125,9 @@ public sealed class WebhookEventSource : BackgroundService, INodeChangeTap
         // A first, unlocked read finds the likely transitions, whose context (grain calls) is fetched outside the transaction.
         var stored = await ReadStoredAsync(null, null, candidates.Select(c => c.NodeId).ToArray(), ct);
         var likely = candidates.Where(c => IsTransition(stored.GetValueOrDefault(c.NodeId), c)).ToList();
-        var contexts = new Dictionary<string, NodeContext?>();
-        foreach (var c in likely.Where(c => Reported(stored.GetValueOrDefault(c.NodeId), c) is not null))
-            contexts[c.NodeId] = await _context.ResolveAsync(c.NodeId, c.Kind);
         if (likely.Count == 0) return;
+        var contexts = await _context.ResolveManyAsync(likely.Where(c => Reported(stored.GetValueOrDefault(c.NodeId), c) is not null)
+            .Select(c => (c.NodeId, c.Kind)));
 
         await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);

@@ -116,6 +116,49 @@ public sealed class SourcesPageTests(SourcesHost host) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task APushSourceConnectedOnTheKeyResultsPageTakesAValueWithTheTokenItShowedOnce()
+    {
+        var objective = await CreatedIdAsync("/api/objectives", new { cycleId = host.CycleId, title = "Faster support", owner = new { kind = "team", id = "growth" } });
+        var kr = await CreatedIdAsync("/api/key-results", new
+        {
+            title = "Tickets closed", owner = new { kind = "person", id = "jonas-berg" }, kind = "increase", start = 0, target = 400, objectiveId = objective,
+        });
+        var page = await OpenAsync($"/key-results/{kr}", 1366, 768);
+        await page.Locator("[data-testid=source-connect-open]").ClickAsync();
+
+        // A source without a name is refused under its field, and nothing is made.
+        await page.Locator("[data-testid=source-create]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=source-name]")).ToContainTextAsync("Must not be empty.");
+        var none = await host.Admin.GetFromJsonAsync<JsonArray>($"/api/sources?nodeId={Uri.EscapeDataString(kr)}", SourcesHost.Json, Ct);
+        Assert.Empty(none!);
+
+        await page.Locator("[data-testid=source-name] input").FillAsync("Helpdesk export");
+        await page.Locator("[data-testid=source-create]").ClickAsync();
+        var url = await page.Locator("[data-testid=source-ingest-url]").InnerTextAsync();
+        var token = await page.Locator("[data-testid=source-connect] [data-testid=secret-value]").InnerTextAsync();
+        Assert.StartsWith(host.Web.BaseAddress.ToString().TrimEnd('/') + "/api/ingest/src_", url);
+        // The panel lists it at once (not after its 5 s re-read).
+        await Assertions.Expect(page.Locator("[data-testid=sources]")).ToContainTextAsync("Helpdesk export");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir(), "sources-connected-1366x768.png") });
+
+        using (var client = new HttpClient())
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent("""{"value": 137, "id": "export-1"}""", Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = new("Bearer", token.Trim());
+            using var pushed = await client.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+        }
+        await Assertions.Expect(page.Locator($"[data-kr-current='{kr}']")).ToContainTextAsync("137");
+        await Assertions.Expect(page.Locator(".okr-log__via-source[data-source-kind=push]")).ToContainTextAsync("via Helpdesk export (push)");
+        // The token is shown once: a reload has the source but not its token.
+        await page.ReloadAsync();
+        await BrowserHost.WaitInteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid=sources]")).ToContainTextAsync("Helpdesk export");
+        await Assertions.Expect(page.Locator("[data-testid=secret-value]")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
     private static string ScreenshotDir()
     {
         var dir = Path.Combine(AppContext.BaseDirectory, "screenshots");

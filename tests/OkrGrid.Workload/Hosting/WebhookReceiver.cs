@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace OkrGrid.Tests.Webhooks;
+namespace OkrGrid.Workload.Hosting;
 
 /// <summary>One request a receiver got: its delivery id, event, body and whether its signature held.</summary>
 public sealed record Received(string DeliveryId, string Event, string Body, JsonNode? Json, long Timestamp, DateTimeOffset At, int Answered);
@@ -37,6 +37,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
         public ConcurrentQueue<Received> Accepted { get; } = new();
         public ConcurrentQueue<string> Refused { get; } = new();
         public ConcurrentDictionary<string, int> AttemptsByDelivery { get; } = new();
+        /// <summary>Called with each accepted delivery as it is accepted (before the 200 is written): a bench times arrivals.</summary>
+        public Action<Received>? OnAccepted { get; set; }
 
         /// <summary>Distinct delivery ids accepted.</summary>
         public IReadOnlyCollection<string> DeliveryIds => Accepted.Select(r => r.DeliveryId).Distinct().ToList();
@@ -81,7 +83,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
         if (attempt <= inbox.FailFirst) return Results.StatusCode((int)HttpStatusCode.InternalServerError);
         JsonNode? json = null;
         try { json = JsonNode.Parse(body); } catch (System.Text.Json.JsonException) { }
-        inbox.Accepted.Enqueue(new Received(delivery, kind, body, json, timestamp, DateTimeOffset.UtcNow, 200));
+        var received = new Received(delivery, kind, body, json, timestamp, DateTimeOffset.UtcNow, 200);
+        inbox.Accepted.Enqueue(received);
+        inbox.OnAccepted?.Invoke(received);
         return Results.Ok();
     }
 

@@ -1,0 +1,28 @@
+using OkrGrid.Sources;
+using OkrGrid.Web.Access;
+
+namespace OkrGrid.Web.Integrations;
+
+/// <summary>What the pages do with data sources, as the signed-in user: the API's rules, behind one typed service.</summary>
+public sealed class SourceCommands(IGrainFactory grains, CurrentUser user)
+{
+    /// <summary>A new source for the node; a push source's token is in the answer, once.</summary>
+    public async Task<SourceCreated> CreateAsync(SourceDraft draft)
+    {
+        var actor = await user.RequireActorAsync();
+        return await grains.GetGrain<ISourceGrain>(SourceRules.NewId()).CreateAsync(draft with { CompanyId = Company.Id }, actor);
+    }
+
+    /// <summary>
+    /// Whether to offer "connect a data source" to this user at all: admins and leads with write access (the engine
+    /// still decides for the node — a lead of another team gets its refusal, shown on the form).
+    /// </summary>
+    public async Task<bool> MayOfferAsync()
+    {
+        var actor = await user.ActorAsync();
+        return actor is { Scope: >= OkrGrid.Access.AccessScope.Write, Role: OkrGrid.Access.Role.Admin or OkrGrid.Access.Role.Lead };
+    }
+
+    /// <summary>Whether the user may connect SQL sources (admins: the query runs on a database the server reaches).</summary>
+    public async Task<bool> MaySqlAsync() => (await user.ActorAsync())?.Role == OkrGrid.Access.Role.Admin;
+}

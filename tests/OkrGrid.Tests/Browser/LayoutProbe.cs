@@ -18,9 +18,12 @@ namespace OkrGrid.Tests.Browser;
 /// up). A page whose root hides overflow (a kiosk wall) clips at the window: text below or right of it is cut too.
 /// Boxes that scroll (<c>auto</c>/<c>scroll</c>) are not clipping: the text can be reached. <b>Allowed:</b> a cut whose
 /// element, or an ancestor, carries a <c>title</c> containing the element's whole text — a person can still read
-/// it by pointing at it. Boxes of 2 px or less (screen-reader-only text) are deliberate and skipped.</item>
+/// it by pointing at it. Boxes of 2 px or less (screen-reader-only text) are deliberate and skipped, and so are form
+/// controls' values (<c>input</c>, <c>textarea</c>, <c>select</c>, the chosen option in a MudSelect's
+/// <c>.mud-input-slot</c>): they scroll or open to show all of it. Each cut is named once, at the innermost element.</item>
 /// <item><b>Overlaps.</b> Two visible lines of text, from different text nodes, whose boxes intersect by more than
-/// 2 px both ways; and two in-flow siblings (not absolutely/fixed positioned) with text or card-like boxes
+/// 2 px both ways, counting only the part that is drawn (a line cut by a box that clips it is cut there first);
+/// and two in-flow siblings (not absolutely/fixed positioned) with text or card-like boxes
 /// (a background or border) that intersect by more than 2 px both ways. Left out: anything inside SVG, tooltips and
 /// popovers (<c>[role=tooltip]</c>, <c>.mud-popover</c>, <c>.mud-tooltip</c>, <c>.mud-overlay</c>),
 /// <c>aria-hidden</c> decorations and invisible (opacity 0 / visibility hidden) boxes.</item>
@@ -63,6 +66,8 @@ public static class LayoutProbe
           const layered = el => !!el.closest('svg, [role=tooltip], .mud-popover, .mud-tooltip, .mud-overlay, [aria-hidden=true], script, style, noscript, template');
           const visible = el => el.checkVisibility({ opacityProperty: true, visibilityProperty: true, contentVisibilityAuto: true });
           const clips = v => v === 'hidden' || v === 'clip';
+          // A form control's value (an input's, or the chosen option a MudSelect shows in its slot) scrolls or opens to show all of it.
+          const formValue = 'input, textarea, select, .mud-input-slot';
           const titled = (el, text) => {
             for (let e = el; e && e !== document.documentElement; e = e.parentElement)
               if (e.title && norm(e.title).includes(norm(text))) return true;
@@ -74,7 +79,7 @@ public static class LayoutProbe
           const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
           for (let n = walker.nextNode(); n; n = walker.nextNode()) {
             const el = n.parentElement;
-            if (!el || !norm(n.textContent) || layered(el) || !visible(el)) continue;
+            if (!el || !norm(n.textContent) || layered(el) || el.closest(formValue) || !visible(el)) continue;
             const range = document.createRange();
             range.selectNodeContents(n);
             const rects = [...range.getClientRects()].filter(r => r.width > 0.5 && r.height > 0.5);
@@ -85,6 +90,7 @@ public static class LayoutProbe
           const rootStyle = cs(document.documentElement), bodyStyle = cs(document.body);
           const pageClipsY = clips(rootStyle.overflowY) || clips(bodyStyle.overflowY);
           const pageClipsX = clips(rootStyle.overflowX) || clips(bodyStyle.overflowX);
+          const reported = new Set();
           for (const t of texts) {
             const font = parseFloat(cs(t.el).fontSize) || 16;
             const downTolerance = Math.max(1, font / 4);
@@ -107,22 +113,42 @@ public static class LayoutProbe
                 if ((pageClipsY && r.bottom > window.innerHeight + Math.max(1, font / 4)) || (pageClipsX && r.right > window.innerWidth + 1)) { cut = document.body; break; }
               }
             }
-            if (cut && cut !== 'skip' && !titled(t.el, t.el.textContent))
+            if (cut && cut !== 'skip' && !titled(t.el, t.el.textContent) && !reported.has(t.el) && reported.add(t.el))
               add('clipped text', t.el, cut === t.el ? 'cut by its own box' : cut === document.body ? 'runs off the screen' : `cut by ${describe(cut).split(' "')[0]}`);
           }
           // An element that hides overflow and whose text is wider than it (an ellipsis shows nothing of what is cut).
           for (const el of root.querySelectorAll('*')) {
-            if (layered(el) || el.matches('input, textarea, select') || !norm(el.textContent)) continue;
+            if (layered(el) || el.matches(formValue) || !norm(el.textContent) || reported.has(el)) continue;
             const s = cs(el);
             if (!clips(s.overflowX) || el.clientWidth <= 2 || el.scrollWidth <= el.clientWidth + 1) continue;
             if (!visible(el) || titled(el, el.textContent)) continue;
             const has = texts.some(t => el.contains(t.node));
-            if (has) add('clipped text', el, `${el.scrollWidth - el.clientWidth}px of text hidden${s.textOverflow === 'ellipsis' ? ' behind an ellipsis without a title' : ''}`);
+            // Once per cut: not again for a box whose cut text was already named.
+            if (has && ![...reported].some(r => el.contains(r))) {
+              reported.add(el);
+              add('clipped text', el, `${el.scrollWidth - el.clientWidth}px of text hidden${s.textOverflow === 'ellipsis' ? ' behind an ellipsis without a title' : ''}`);
+            }
           }
           if (document.documentElement.scrollWidth > document.documentElement.clientWidth + 1)
             add('page wider than the screen', document.documentElement, `${document.documentElement.scrollWidth - document.documentElement.clientWidth}px`);
 
-          // (b) Overlaps: text on text.
+          // (b) Overlaps: text on text — what is drawn of it, i.e. each line box cut to the boxes that clip it (the hidden
+          // part of a cut title is reported above and is not drawn over anything).
+          for (const t of texts) {
+            let shown = t.rects.map(r => ({ left: r.left, top: r.top, right: r.right, bottom: r.bottom }));
+            for (let a = t.el; a && a !== document.body && a !== document.documentElement; a = a.parentElement) {
+              const s = cs(a);
+              const cx = clips(s.overflowX), cy = clips(s.overflowY);
+              if (!cx && !cy) continue;
+              const box = a.getBoundingClientRect();
+              const left = box.left + a.clientLeft, top = box.top + a.clientTop;
+              shown = shown.map(r => ({
+                left: cx ? Math.max(r.left, left) : r.left, right: cx ? Math.min(r.right, left + a.clientWidth) : r.right,
+                top: cy ? Math.max(r.top, top) : r.top, bottom: cy ? Math.min(r.bottom, top + a.clientHeight) : r.bottom,
+              }));
+            }
+            t.rects = shown.filter(r => r.right - r.left > 0.5 && r.bottom - r.top > 0.5);
+          }
           const area = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 2;
           const cells = new Map();
           const cell = 120;

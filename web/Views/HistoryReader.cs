@@ -76,6 +76,24 @@ public sealed class HistoryReader(IGrainFactory grains, IEngineClock clock)
         return ProgressHistory.ForKpi(view.Definition, history, cycle?.Definition);
     }
 
+    /// <summary>
+    /// The newest <paramref name="count"/> check-ins across these key results, newest first (a team wall's "latest
+    /// updates" when it opens). Key results the engine no longer knows are read as having none.
+    /// </summary>
+    public async Task<IReadOnlyList<(string KeyResultId, CheckIn CheckIn)>> LatestCheckInsAsync(IEnumerable<string> keyResultIds, int count,
+        CancellationToken cancellationToken = default)
+    {
+        var all = new List<(string, CheckIn)>();
+        if (count <= 0) return all;
+        await Parallel.ForEachAsync(keyResultIds.Distinct(), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (id, ct) =>
+            {
+                var history = await TryReadAsync(() => grains.GetGrain<IKeyResultGrain>(id).GetHistoryAsync(), ct);
+                lock (all) all.AddRange(history.OrderByDescending(c => c.At).Take(count).Select(c => (id, c)));
+            });
+        return [.. all.OrderByDescending(x => x.Item2.At).ThenBy(x => x.Item1, StringComparer.Ordinal).Take(count)];
+    }
+
     /// <summary>A node deleted while the history is read has no facts any more; it is read as having none.</summary>
     private static async Task<ImmutableArray<T>> TryReadAsync<T>(Func<Task<ImmutableArray<T>>> read, CancellationToken cancellationToken)
     {

@@ -10,6 +10,18 @@ public sealed class AlignmentTreeState(Func<string, NodeScore?> scoreOf, Func<st
 
     public double? Expected { get; set; }
 
+    /// <summary>A key result's kind (null for an objective or an unknown id): decides whether its bar shows the pace.</summary>
+    public Func<string, KeyResultKind?> KindOf { get; set; } = _ => null;
+
+    /// <summary>
+    /// Where the pace expects a node to be: for an objective and a key result whose pace moves through the cycle
+    /// (increase, decrease, milestone, KPI-linked); none for "keep ≥ / ≤" key results, held to their threshold all along.
+    /// </summary>
+    public double? ExpectedFor(OkrGrid.Views.AlignmentNode node) => Expected is not { } elapsed ? null
+        : node.Kind == NodeKind.Objective ? elapsed
+        : KindOf(node.Id) is { } kind && Rules.PaceMoves(kind) ? Rules.ExpectedFor(kind, elapsed)
+        : null;
+
     public NodeScore? ScoreOf(string id) => scoreOf(id);
     public string TitleOf(string id) => titleOf(id);
 

@@ -12,6 +12,20 @@ public sealed record TeamSummary(Team Team, int Depth, string? ParentName, IRead
     public Status Status(ScoringPolicy policy) =>
         Objectives.Count == 0 || Objectives.All(o => o.Score is null or { NoData: true }) ? Model.Status.NoData : Rules.StatusOf(Progress, Expected, policy);
 
+    /// <summary>
+    /// Columns for <paramref name="count"/> cards, at most <paramref name="max"/>, with rows as even as they can be: six in
+    /// rows of three rather than five and one alone.
+    /// </summary>
+    public static int Columns(int count, int max)
+    {
+        if (count <= 0 || max <= 0) return 1;
+        var rows = (count + max - 1) / max;
+        return (count + rows - 1) / rows;
+    }
+
+    /// <summary>The style of an <c>okr-grid--balanced</c> grid: columns on a wide screen and on a laptop.</summary>
+    public static string GridStyle(int count, int wide, int laptop) => $"--cols-wide:{Columns(count, wide)};--cols:{Columns(count, laptop)}";
+
     public static List<TeamSummary> All(CycleBoard board, OrganisationView org, DateTimeOffset now) =>
         TeamTree.Ordered(org.Teams).Select(t => Of(board, org, t.Team, t.Depth, now)).ToList();
 

@@ -129,11 +129,11 @@ public sealed class SourcesPageTests(SourcesHost host) : IAsyncLifetime
 
         // A source without a name is refused under its field, and nothing is made.
         await page.Locator("[data-testid=source-create]").ClickAsync();
-        await Assertions.Expect(page.Locator("[data-testid=source-name]")).ToContainTextAsync("Must not be empty.");
+        await Assertions.Expect(page.Locator("[data-testid=source-connect] .mud-input-helper-text.mud-input-error")).ToContainTextAsync("Must not be empty.");
         var none = await host.Admin.GetFromJsonAsync<JsonArray>($"/api/sources?nodeId={Uri.EscapeDataString(kr)}", SourcesHost.Json, Ct);
         Assert.Empty(none!);
 
-        await page.Locator("[data-testid=source-name] input").FillAsync("Helpdesk export");
+        await page.Locator("input[data-testid=source-name]").FillAsync("Helpdesk export");
         await page.Locator("[data-testid=source-create]").ClickAsync();
         var url = await page.Locator("[data-testid=source-ingest-url]").InnerTextAsync();
         var token = await page.Locator("[data-testid=source-connect] [data-testid=secret-value]").InnerTextAsync();

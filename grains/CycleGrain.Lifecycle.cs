@@ -30,7 +30,7 @@ public sealed partial class CycleGrain
         foreach (var chunk in S.KeyResults.Keys.Chunk(2048))
             foreach (var s in await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IKeyResultGrain>(id).GetScoreAsync())))
                 krScores[s.NodeId] = s;
-        var now = clock.UtcNow;
+        var now = clock.GetUtcNow();
         var elapsed = Rules.ExpectedProgress(Definition.Start, Definition.End, now);
         var all = GraphScorer.ScoreObjectives(S.Objectives.Values, S.Edges, krScores, elapsed, S.Policy);
         var frozen = all.Values.Select(s => Rules.Freeze(s with { Version = 0 })).ToImmutableArray();

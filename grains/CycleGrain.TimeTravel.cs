@@ -43,7 +43,7 @@ public sealed partial class CycleGrain
         _ = Definition;
         var created = await CreatedAtAsync();
         if (from < created) from = created;
-        if (from > clock.UtcNow) from = clock.UtcNow;
+        if (from > clock.GetUtcNow()) from = clock.GetUtcNow();
         var baseState = await ReadAtAsync(from, s => s.ToState());
         var durableSeq = S.Seq - _staged.Count - _writing.Count;
         ImmutableArray<StructureChange> changes;
@@ -73,7 +73,7 @@ public sealed partial class CycleGrain
 
     private async Task EnsureWithinLifetimeAsync(DateTimeOffset at)
     {
-        var now = clock.UtcNow;
+        var now = clock.GetUtcNow();
         if (at > now)
             throw OkrRejectedException.Invalid("at", $"{at:yyyy-MM-dd'T'HH:mm:ss'Z'} is in the future; the scorecard is known up to now ({now:yyyy-MM-dd'T'HH:mm:ss'Z'}).");
         var created = await CreatedAtAsync();

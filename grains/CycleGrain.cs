@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Grains.Journal;
@@ -25,7 +26,7 @@ namespace OkrGrid.Grains;
 public sealed partial class CycleGrain(
     [PersistentState("cycle", StorageNames.Okr)] IPersistentState<CycleRecord> legacy,
     IStructureStore store, IOptions<EngineOptions> options,
-    IEngineClock clock, LocalScores localScores, IJournal journal, IAuditLog audit, ChangeFeedPublisher feed, ILogger<CycleGrain> logger)
+    [FromKeyedServices(EngineClock.Key)] TimeProvider clock, LocalScores localScores, IJournal journal, IAuditLog audit, ChangeFeedPublisher feed, ILogger<CycleGrain> logger)
     : Grain, ICycleGrain
 {
     private CycleStructure S = new();
@@ -50,7 +51,7 @@ public sealed partial class CycleGrain(
     {
         // A version of its own per activation, so one read before a deactivation never equals one read after: the
         // machine's time (the engine clock may stand still in tests), later than any version of an earlier activation.
-        _structureVersion = Math.Max(Versions.Of(clock.UtcNow), Versions.Of(DateTimeOffset.UtcNow));
+        _structureVersion = Math.Max(Versions.Of(clock.GetUtcNow()), Versions.Of(DateTimeOffset.UtcNow));
         var stored = await store.LoadLatestAsync(CycleId);
         if (stored.Snapshot is null && stored.Tail.Count == 0)
         {
@@ -133,7 +134,7 @@ public sealed partial class CycleGrain(
     private async Task MigrateLegacyAsync()
     {
         var r = legacy.State;
-        var at = Micros(Min(r.Definition!.Start, clock.UtcNow));
+        var at = Micros(Min(r.Definition!.Start, clock.GetUtcNow()));
         S = CycleStructure.FromParts(r.CompanyId, r.Definition, r.Policy, r.Closed, r.ClosedAt, r.Objectives.Values, r.KeyResults.Values,
             r.Edges, r.Frozen.Values, r.NextId, r.AuditSeq, at);
         S.ShareRepeatedValues();
@@ -192,7 +193,7 @@ public sealed partial class CycleGrain(
         }
         // A cycle exists from its start, or from now if it is created ahead of it: a quarter typed in late still has
         // its whole window to look back on. Audited by the organisation, which creates cycles (cycle.created).
-        var at = Micros(Min(definition.Start, clock.UtcNow));
+        var at = Micros(Min(definition.Start, clock.GetUtcNow()));
         await CommitAsync([new CycleDefined(companyId, definition with { Id = CycleId }, policy)], null, [], at);
     }
 
@@ -224,7 +225,7 @@ public sealed partial class CycleGrain(
         var previousAt = S.At;
         // A change never takes effect before the one it follows; whole microseconds, as PostgreSQL keeps them, so an
         // instant compares the same in memory and in the log.
-        var at = Micros(Max(effectiveAt ?? clock.UtcNow, S.At));
+        var at = Micros(Max(effectiveAt ?? clock.GetUtcNow(), S.At));
         // Shared instances in the structure and the tail (a client's import brings a copy of every repeated value).
         var change = S.Canonical(new StructureChange(S.Seq + 1, at, [.. ops]));
         S.Apply(change); // an op that does not fit is a bug here: it throws before anything is queued
@@ -232,7 +233,7 @@ public sealed partial class CycleGrain(
         if (entry is { } e)
         {
             var who = e.Actor ?? Actor.System;
-            auditEntry = new AuditEntry(AuditSource, change.Seq, clock.UtcNow, who.Id, who.Name, who.Via, e.Action, e.Subject, CycleId,
+            auditEntry = new AuditEntry(AuditSource, change.Seq, clock.GetUtcNow(), who.Id, who.Name, who.Via, e.Action, e.Subject, CycleId,
                 AuditJson.Of(e.Before), AuditJson.Of(e.After));
         }
         var staged = new Staged(change, previousAt, auditEntry, touched, new TaskCompletionSource());
@@ -280,8 +281,8 @@ public sealed partial class CycleGrain(
                 _tailOps += batch.Sum(s => s.Change.Ops.Length);
                 _pendingAudit.AddRange(batch.Select(s => s.Audit).OfType<AuditEntry>());
                 // Dashboards hold the structure; tell them to re-read it. Versions grow across activations (clock ticks).
-                _structureVersion = Versions.Next(_structureVersion, clock.UtcNow);
-                feed.Publish(new NodeChange(CycleId, NodeKind.Cycle, CycleId, _structureVersion, null, null, clock.UtcNow));
+                _structureVersion = Versions.Next(_structureVersion, clock.GetUtcNow());
+                feed.Publish(new NodeChange(CycleId, NodeKind.Cycle, CycleId, _structureVersion, null, null, clock.GetUtcNow()));
                 // The callers hear once their entries are in the audit table too (or, if it does not take them now, wait
                 // in their log rows to be handed again) — an acknowledged change is in the audit trail. That insert runs
                 // beside the next batch's log write, not in front of it.
@@ -498,7 +499,7 @@ public sealed partial class CycleGrain(
             if (localScores.TryGet(k.Id, out var s)) scores[k.Id] = s; else inactive.Add(k);
         if (inactive.Count > 0 || objectivesMissing)
             scores = await ScoreInactiveAsync(objectives, edges, inactive, scores, info, policy, frozen, null);
-        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, clock.UtcNow, version);
+        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, clock.GetUtcNow(), version);
     }
 
     async Task<ImmutableArray<NodeScore>> ICycleGrain.GetChildScoresAsync(string objectiveId, ImmutableArray<string> childIds)
@@ -552,7 +553,7 @@ public sealed partial class CycleGrain(
             foreach (var (id, f) in frozen) live.TryAdd(id, f);
             return live;
         }
-        var elapsed = Rules.ExpectedProgress(info.Definition.Start, info.Definition.End, asOf ?? clock.UtcNow);
+        var elapsed = Rules.ExpectedProgress(info.Definition.Start, info.Definition.End, asOf ?? clock.GetUtcNow());
         // As of an instant, a key result active in this silo has its durable check-ins in memory, and a KPI its
         // measurements (by the same rule as the journal's query, whose latest-arrival tie-break is their commit order);
         // the journal is asked for the rest.

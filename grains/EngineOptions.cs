@@ -22,17 +22,6 @@ public sealed class EngineOptions
     public int SnapshotEvery { get; set; } = 1000;
 }
 
-/// <summary>The engine's notion of "now" for expected progress and check-in dates; tests pin it.</summary>
-public interface IEngineClock
-{
-    DateTimeOffset UtcNow { get; }
-}
-
-public sealed class SystemEngineClock : IEngineClock
-{
-    public DateTimeOffset UtcNow => DateTimeOffset.UtcNow;
-}
-
 /// <summary>
 /// Version numbers that grow across activations and restarts: never below the clock, in microseconds since 1970 —
 /// which stays below 2^53 (until the year 2255), so a JavaScript client reads every version exactly (.NET ticks,

@@ -39,7 +39,7 @@ public static class OkrGridSilo
 
         services.AddOptions<EngineOptions>().Configure(o => engine?.Invoke(o));
         services.AddOptions<JournalOptions>();
-        services.TryAddSingleton<IEngineClock, SystemEngineClock>();
+        services.AddEngineClock();
         services.AddSingleton<PostgresJournal>();
         services.AddSingleton<IJournal>(sp => sp.GetRequiredService<PostgresJournal>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresJournal>());

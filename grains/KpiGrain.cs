@@ -183,9 +183,3 @@ public sealed class KpiGrain(
         if (state.State.LinkedKeyResults.Remove(keyResultId)) await state.WriteStateAsync();
     }
 }
-
-public static class StorageNames
-{
-    /// <summary>The grain-storage provider of OkrGrid's state (PostgreSQL through the AdoNet provider).</summary>
-    public const string Okr = "okr";
-}

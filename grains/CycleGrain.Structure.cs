@@ -2,7 +2,7 @@ using OkrGrid.Access;
 using OkrGrid.Planning;
 using OkrGrid.Structure;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 public sealed partial class CycleGrain
 {

@@ -1,6 +1,6 @@
 using OkrGrid.Structure;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// The cycle as of a past instant. Rules: a structural change counts from the instant it took effect (its commit, or

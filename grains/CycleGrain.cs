@@ -2,10 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Grains.Journal;
-using OkrGrid.Grains.Structure;
+using OkrGrid.Engine.Structure;
 using OkrGrid.Structure;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// Owns one cycle's structure, kept in memory as a <see cref="CycleStructure"/> and stored as an append-only log of

@@ -1,4 +1,4 @@
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>Tuning of the roll-up engine.</summary>
 public sealed class EngineOptions

@@ -1,4 +1,4 @@
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 // Transitional: IEngineClock was replaced by the keyed TimeProvider of EngineClock. It stays only because code owned
 // by parallel branches still injects or implements it (web/Components, web/Seeding, tests/OkrGrid.Bench); once those

@@ -3,7 +3,7 @@ using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Grains.Journal;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// A key result. Its facts — check-ins — live in the journal and are read back when it activates; its score is

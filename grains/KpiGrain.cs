@@ -3,7 +3,7 @@ using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Grains.Journal;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 [GenerateSerializer, Alias("okr.state.kpi-record")]
 public sealed class KpiRecord

@@ -1,6 +1,6 @@
 using OkrGrid.Grains.Feed;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// What objectives and key results share: a current score with a version, and forwarding of changes to the

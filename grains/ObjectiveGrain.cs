@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Grains.Feed;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// An objective: caches its children's latest scores and rolls them up. Children push their scores (one-way);

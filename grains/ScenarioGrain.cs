@@ -3,7 +3,7 @@ using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Planning;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 [GenerateSerializer, Alias("okr.state.scenario-record")]
 public sealed class ScenarioRecord

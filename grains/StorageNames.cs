@@ -1,4 +1,4 @@
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 public static class StorageNames
 {

@@ -1,4 +1,4 @@
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// Version numbers that grow across activations and restarts: never below the clock, in microseconds since 1970 —

@@ -44,8 +44,8 @@ public static class OkrGridSilo
         services.AddSingleton<IJournal>(sp => sp.GetRequiredService<PostgresJournal>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresJournal>());
         services.TryAddSingleton<IAuditLog, PostgresAuditLog>();
-        services.AddSingleton<OkrGrid.Grains.Structure.StructureStore>();
-        services.AddSingleton<OkrGrid.Grains.Structure.IStructureStore>(sp => sp.GetRequiredService<OkrGrid.Grains.Structure.StructureStore>());
+        services.AddSingleton<OkrGrid.Engine.Structure.StructureStore>();
+        services.AddSingleton<OkrGrid.Engine.Structure.IStructureStore>(sp => sp.GetRequiredService<OkrGrid.Engine.Structure.StructureStore>());
         services.AddSingleton<LocalScores>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ChangeFeedPublisher>();

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using OkrGrid.Grains.Telemetry;
+using OkrGrid.Engine.Telemetry;
 
 namespace OkrGrid.Web.Telemetry;
 

@@ -1,6 +1,6 @@
 using OkrGrid.Access;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// <see cref="Permissions"/> as grains apply them: a refusal is an <see cref="OkrRejectedException"/> of kind

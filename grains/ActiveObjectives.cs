@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// The objectives active in this silo, by id: what <see cref="SiloLossRepair"/> tells to re-read their children when

@@ -1,7 +1,7 @@
 using OkrGrid.Access;
 using OkrGrid.Grains.Journal;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// The audit entries a grain keeps in its own state: an entry is added to the state with the change it describes, so

@@ -1,4 +1,4 @@
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// The cluster's list of change-feed observers (one per web host or listener). Not persisted: observers

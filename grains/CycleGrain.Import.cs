@@ -1,7 +1,7 @@
 using OkrGrid.Access;
 using OkrGrid.Structure;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 public sealed partial class CycleGrain
 {
@@ -50,8 +50,8 @@ public sealed partial class CycleGrain
 
         var newObjectives = objectiveDefs.Select(o => o.Id).ToHashSet();
         var newKeyResults = keyResultDefs.Select(k => k.Id).ToHashSet();
-        bool IsObjective(string id) => newObjectives.Contains(id) || S.Objectives.ContainsKey(id);
-        bool IsKeyResult(string id) => newKeyResults.Contains(id) || S.KeyResults.ContainsKey(id);
+        bool IsObjective(string id) => newObjectives.Contains(id) || _structure.Objectives.ContainsKey(id);
+        bool IsKeyResult(string id) => newKeyResults.Contains(id) || _structure.KeyResults.ContainsKey(id);
         // Checked against the live indexes and the import's own edges only: the cost is the import's, not the cycle's.
         var keyResultParents = new HashSet<string>();
         var pairs = new HashSet<(string, string)>();
@@ -118,12 +118,12 @@ public sealed partial class CycleGrain
         for (int i = 0; i < edges.Length; i++)
         {
             var (parentId, childId) = (edges[i].ParentId, edges[i].ChildId);
-            if (S.Objectives.TryGetValue(parentId, out var parent) && (newKeyResults.Contains(childId) || S.KeyResults.ContainsKey(childId)))
+            if (_structure.Objectives.TryGetValue(parentId, out var parent) && (newKeyResults.Contains(childId) || _structure.KeyResults.ContainsKey(childId)))
                 await EnsureMayChangeAsync(actor, parent.Owner, $"edges[{i}].parentId", "an objective");
             // An existing node that gains a parent changes too.
-            if (S.Objectives.TryGetValue(childId, out var objective))
+            if (_structure.Objectives.TryGetValue(childId, out var objective))
                 await EnsureMayChangeAsync(actor, objective.Owner, $"edges[{i}].childId", "an objective");
-            else if (S.KeyResults.TryGetValue(childId, out var keyResult))
+            else if (_structure.KeyResults.TryGetValue(childId, out var keyResult))
                 await EnsureMayChangeAsync(actor, keyResult.Owner, $"edges[{i}].childId", "a key result");
         }
     }
@@ -141,7 +141,7 @@ public sealed partial class CycleGrain
         var distinct = all.Distinct().ToImmutableArray();
         try
         {
-            await GrainFactory.GetGrain<IOrganisationGrain>(S.CompanyId).EnsureOwnersAsync(distinct);
+            await GrainFactory.GetGrain<IOrganisationGrain>(_structure.CompanyId).EnsureOwnersAsync(distinct);
         }
         catch (OkrRejectedException e) when (e.Field.StartsWith("owners[", StringComparison.Ordinal))
         {

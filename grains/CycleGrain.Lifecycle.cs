@@ -1,7 +1,7 @@
 using OkrGrid.Access;
 using OkrGrid.Structure;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 public sealed partial class CycleGrain
 {
@@ -12,7 +12,7 @@ public sealed partial class CycleGrain
             _ = Definition;
             AccessChecks.EnsureMayAdminister(actor, "policy", "change the scoring policy");
             OrganisationGrain.ValidatePolicy(policy);
-            var old = S.Policy;
+            var old = _structure.Policy;
             return Task.FromResult(new Command([new PolicySet(policy, old)], Audit(actor, AuditActions.PolicyChanged, CycleId, old, policy), []));
         });
         await NotifyAllAsync();
@@ -27,12 +27,12 @@ public sealed partial class CycleGrain
         // Grades come from the key results' exact current scores, rolled up by the pure rules: a check-in that is
         // still on its way up the cascade is counted all the same.
         var krScores = new Dictionary<string, NodeScore>();
-        foreach (var chunk in S.KeyResults.Keys.Chunk(2048))
+        foreach (var chunk in _structure.KeyResults.Keys.Chunk(2048))
             foreach (var s in await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IKeyResultGrain>(id).GetScoreAsync())))
                 krScores[s.NodeId] = s;
-        var now = clock.UtcNow;
+        var now = clock.GetUtcNow();
         var elapsed = Rules.ExpectedProgress(Definition.Start, Definition.End, now);
-        var all = GraphScorer.ScoreObjectives(S.Objectives.Values, S.Edges, krScores, elapsed, S.Policy);
+        var all = GraphScorer.ScoreObjectives(_structure.Objectives.Values, _structure.Edges, krScores, elapsed, _structure.Policy);
         var frozen = all.Values.Select(s => Rules.Freeze(s with { Version = 0 })).ToImmutableArray();
         return new Command([new CycleClosed(now, frozen)],
             Audit(actor, AuditActions.CycleClosed, CycleId, new { closed = false }, new { closed = true, closedAt = now }), []);
@@ -47,9 +47,9 @@ public sealed partial class CycleGrain
         {
             _ = Definition;
             AccessChecks.EnsureMayAdminister(actor, "cycleId", "reopen a cycle");
-            if (!S.Closed) throw OkrRejectedException.Conflict("cycleId", $"cycle '{CycleId}' is not closed.");
-            var closedAt = S.ClosedAt;
-            return Task.FromResult(new Command([new CycleReopened(closedAt, [.. S.Frozen.Values])],
+            if (!_structure.Closed) throw OkrRejectedException.Conflict("cycleId", $"cycle '{CycleId}' is not closed.");
+            var closedAt = _structure.ClosedAt;
+            return Task.FromResult(new Command([new CycleReopened(closedAt, [.. _structure.Frozen.Values])],
                 Audit(actor, AuditActions.CycleReopened, CycleId, new { closed = true, closedAt }, new { closed = false }), []));
         });
         await NotifyAllAsync();
@@ -60,7 +60,7 @@ public sealed partial class CycleGrain
     {
         _ = Definition;
         AccessChecks.EnsureMayAdminister(actor, "cycleId", "carry objectives over");
-        if (!S.Closed) throw OkrRejectedException.Conflict("cycleId", $"cycle '{CycleId}' must be closed before carrying objectives over.");
+        if (!_structure.Closed) throw OkrRejectedException.Conflict("cycleId", $"cycle '{CycleId}' must be closed before carrying objectives over.");
         if (targetCycleId == CycleId) throw OkrRejectedException.Invalid("targetCycleId", "must be another cycle.");
         var target = GrainFactory.GetGrain<ICycleGrain>(targetCycleId);
         CycleInfo targetInfo;
@@ -72,20 +72,20 @@ public sealed partial class CycleGrain
         for (int i = 0; i < ids.Length; i++)
         {
             ObjectiveOf($"objectiveIds[{i}]", ids[i]);
-            if (S.Frozen.GetValueOrDefault(ids[i])?.Grade >= 1)
+            if (_structure.Frozen.GetValueOrDefault(ids[i])?.Grade >= 1)
                 throw OkrRejectedException.Invalid($"objectiveIds[{i}]", $"'{ids[i]}' was completed (grade 1.0); only unfinished objectives carry over.");
         }
 
         var created = ImmutableArray.CreateBuilder<ObjectiveDefinition>();
         foreach (var id in ids.Distinct())
         {
-            var old = S.Objectives[id];
+            var old = _structure.Objectives[id];
             // Created in the target cycle by the same actor: its audit trail shows the new objectives and key results.
             var copy = await target.CreateObjectiveAsync(new ObjectiveDraft(old.Title, old.Owner, old.Description, old.RollUp), actor);
-            foreach (var edge in ChildrenOf(id).Where(e => S.KeyResults.ContainsKey(e.ChildId)))
+            foreach (var edge in ChildrenOf(id).Where(e => _structure.KeyResults.ContainsKey(e.ChildId)))
             {
-                var kr = S.KeyResults[edge.ChildId];
-                var final = S.Frozen.GetValueOrDefault(kr.Id);
+                var kr = _structure.KeyResults[edge.ChildId];
+                var final = _structure.Frozen.GetValueOrDefault(kr.Id);
                 if (final is null || final.Progress >= 1) continue; // finished key results stay behind
                 // An unfinished key result starts the new cycle where it ended.
                 var start = kr.Kind == KeyResultKind.Milestone ? 0 : final.Value ?? kr.Start;

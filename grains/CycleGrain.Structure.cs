@@ -2,7 +2,7 @@ using OkrGrid.Access;
 using OkrGrid.Planning;
 using OkrGrid.Structure;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 public sealed partial class CycleGrain
 {
@@ -23,7 +23,7 @@ public sealed partial class CycleGrain
         var parents = ValidateParents(id, draft.Parents.IsDefault ? [] : draft.Parents);
         def = new ObjectiveDefinition(id, CycleId, title, description, draft.Owner, draft.RollUp);
         List<StructureOp> ops = [new ObjectivePut(def, null), .. parents.Select(p => new EdgeAdded(new Edge(p.ParentId, id, p.Weight)))];
-        if (draft.Id is null) ops.Add(new NextIdSet(nextId, S.NextId));
+        if (draft.Id is null) ops.Add(new NextIdSet(nextId, _structure.NextId));
         return new Command(ops, Audit(actor, AuditActions.ObjectiveCreated, id, null, new { objective = def, parents }),
             [.. Objectives(parents.Select(p => p.ParentId))]);
         });
@@ -79,7 +79,7 @@ public sealed partial class CycleGrain
     private List<ParentLink> ValidateParents(string childId, ImmutableArray<ParentLink> parents)
     {
         var result = new List<ParentLink>();
-        var isObjective = S.Objectives.ContainsKey(childId);
+        var isObjective = _structure.Objectives.ContainsKey(childId);
         for (int i = 0; i < parents.Length; i++)
         {
             var field = $"parents[{i}]";
@@ -87,7 +87,7 @@ public sealed partial class CycleGrain
             Check.Weight($"{field}.weight", p.Weight);
             if (p.ParentId == childId) throw OkrRejectedException.Invalid($"{field}.parentId", "an objective cannot align to itself.");
             EnsureObjectiveInThisCycle($"{field}.parentId", p.ParentId);
-            if (isObjective && S.IsAtOrBelow(p.ParentId, childId))
+            if (isObjective && _structure.IsAtOrBelow(p.ParentId, childId))
                 throw OkrRejectedException.Conflict($"{field}.parentId", $"'{p.ParentId}' is aligned under '{childId}'; aligning '{childId}' to it would make a loop.");
             if (result.Any(r => r.ParentId == p.ParentId)) throw OkrRejectedException.Invalid($"{field}.parentId", $"'{p.ParentId}' is listed twice.");
             result.Add(p);
@@ -113,14 +113,14 @@ public sealed partial class CycleGrain
         {
             EnsureObjectiveInThisCycle("objectiveId", draft.ObjectiveId);
             // A key result is part of its objective: adding one changes the objective.
-            await EnsureMayChangeAsync(actor, S.Objectives[draft.ObjectiveId].Owner, "objectiveId", "an objective");
+            await EnsureMayChangeAsync(actor, _structure.Objectives[draft.ObjectiveId].Owner, "objectiveId", "an objective");
         }
         if (draft.KpiId is not null) await EnsureKpiAsync(draft.KpiId);
         var id = NewId(draft.Id, "kr", out var nextId);
         def = new KeyResultDefinition(id, CycleId, title, draft.Owner, draft.Kind, draft.Start, draft.Target, unit, draft.KpiId);
         List<StructureOp> ops = [new KeyResultPut(def, null)];
         if (draft.ObjectiveId is not null) ops.Add(new EdgeAdded(new Edge(draft.ObjectiveId, id, draft.Weight)));
-        if (draft.Id is null) ops.Add(new NextIdSet(nextId, S.NextId));
+        if (draft.Id is null) ops.Add(new NextIdSet(nextId, _structure.NextId));
         return new Command(ops, Audit(actor, AuditActions.KeyResultCreated, id, null,
             new { keyResult = def, objectiveId = draft.ObjectiveId, weight = draft.ObjectiveId is null ? (double?)null : draft.Weight }),
             [.. Objectives(draft.ObjectiveId is null ? [] : [draft.ObjectiveId])],
@@ -187,7 +187,7 @@ public sealed partial class CycleGrain
         var edge = ParentsOf(childId).FirstOrDefault(e => e.ParentId == parentId)
             ?? throw OkrRejectedException.NotFound("childId", $"{childId} under {parentId}");
         // The weight is the parent's: how much this child counts in it.
-        await EnsureMayChangeAsync(actor, S.Objectives[parentId].Owner, "objectiveId", "an objective");
+        await EnsureMayChangeAsync(actor, _structure.Objectives[parentId].Owner, "objectiveId", "an objective");
         return new Command([new EdgeRemoved(edge), new EdgeAdded(edge with { Weight = weight })],
             Audit(actor, AuditActions.WeightChanged, childId, edge, edge with { Weight = weight }),
             [(parentId, NodeKind.Objective), (childId, KindOf(childId))]);
@@ -198,7 +198,7 @@ public sealed partial class CycleGrain
         EnsureOpen();
         if (moves.IsDefaultOrEmpty) throw OkrRejectedException.Invalid("moves", "there is nothing to apply.");
         // The moves are tried on a fork over the live indexes: the cost is the moves', not the cycle's.
-        var graph = PlanGraph.Over(CycleId, S);
+        var graph = PlanGraph.Over(CycleId, _structure);
         var left = new List<string>();
         var joined = new List<string>();
         var subjects = new List<(string, NodeKind)>();
@@ -231,7 +231,7 @@ public sealed partial class CycleGrain
     {
         EnsureOpen();
         var kind = KindOf(nodeId);
-        Owner owner = kind == NodeKind.Objective ? S.Objectives[nodeId].Owner : S.KeyResults[nodeId].Owner;
+        Owner owner = kind == NodeKind.Objective ? _structure.Objectives[nodeId].Owner : _structure.KeyResults[nodeId].Owner;
         await EnsureMayChangeAsync(actor, owner, kind == NodeKind.Objective ? "objectiveId" : "keyResultId",
             kind == NodeKind.Objective ? "an objective" : "a key result");
         var parents = ParentsOf(nodeId).Select(e => e.ParentId).ToList();
@@ -239,11 +239,11 @@ public sealed partial class CycleGrain
         if (children.Count > 0 && !detachChildren)
             throw OkrRejectedException.Conflict("detachChildren",
                 $"'{nodeId}' still has {children.Count} child(ren); delete or move them first, or ask to detach them.");
-        var kpiId = kind == NodeKind.KeyResult ? S.KeyResults[nodeId].KpiId : null;
-        object definition = kind == NodeKind.Objective ? S.Objectives[nodeId] : S.KeyResults[nodeId];
+        var kpiId = kind == NodeKind.KeyResult ? _structure.KeyResults[nodeId].KpiId : null;
+        object definition = kind == NodeKind.Objective ? _structure.Objectives[nodeId] : _structure.KeyResults[nodeId];
         var removed = new { definition, parents = ParentsOf(nodeId).ToList(), children = ChildrenOf(nodeId).ToList() };
         List<StructureOp> ops = [.. ParentsOf(nodeId).Select(e => new EdgeRemoved(e)), .. ChildrenOf(nodeId).Select(e => new EdgeRemoved(e)),
-            new NodeRemoved(nodeId, S.Objectives.GetValueOrDefault(nodeId), S.KeyResults.GetValueOrDefault(nodeId), S.Frozen.GetValueOrDefault(nodeId))];
+            new NodeRemoved(nodeId, _structure.Objectives.GetValueOrDefault(nodeId), _structure.KeyResults.GetValueOrDefault(nodeId), _structure.Frozen.GetValueOrDefault(nodeId))];
         return new Command(ops,
             Audit(actor, kind == NodeKind.Objective ? AuditActions.ObjectiveDeleted : AuditActions.KeyResultDeleted, nodeId, removed, null),
             [(nodeId, kind), .. Objectives(parents), .. children],
@@ -253,13 +253,13 @@ public sealed partial class CycleGrain
     // ---- Permissions -------------------------------------------------------------------------------------
 
     private Task EnsureMayChangeAsync(Actor? actor, Owner owner, string field, string what) =>
-        AccessChecks.EnsureMayChangeAsync(GrainFactory, S.CompanyId, actor, owner, field, what);
+        AccessChecks.EnsureMayChangeAsync(GrainFactory, _structure.CompanyId, actor, owner, field, what);
 
     /// <summary>Moving a key result changes it and the objective it joins (a key result is part of its objective).</summary>
     private async Task EnsureMayMoveAsync(Actor? actor, KeyResultDefinition keyResult, string? objectiveId, string prefix)
     {
         await EnsureMayChangeAsync(actor, keyResult.Owner, prefix + "keyResultId", "a key result");
-        if (objectiveId is not null && S.Objectives.TryGetValue(objectiveId, out var target))
+        if (objectiveId is not null && _structure.Objectives.TryGetValue(objectiveId, out var target))
             await EnsureMayChangeAsync(actor, target.Owner, prefix + "objectiveId", "an objective");
     }
 
@@ -269,13 +269,13 @@ public sealed partial class CycleGrain
         if (actor is null) return;
         switch (move)
         {
-            case MoveKeyResult m when S.KeyResults.TryGetValue(m.KeyResultId, out var kr):
+            case MoveKeyResult m when _structure.KeyResults.TryGetValue(m.KeyResultId, out var kr):
                 await EnsureMayMoveAsync(actor, kr, m.ObjectiveId, prefix);
                 break;
-            case RealignObjective m when S.Objectives.TryGetValue(m.ObjectiveId, out var o):
+            case RealignObjective m when _structure.Objectives.TryGetValue(m.ObjectiveId, out var o):
                 await EnsureMayChangeAsync(actor, o.Owner, prefix + "objectiveId", "an objective");
                 break;
-            case ChangeWeight m when S.Objectives.TryGetValue(m.ParentId, out var parent):
+            case ChangeWeight m when _structure.Objectives.TryGetValue(m.ParentId, out var parent):
                 await EnsureMayChangeAsync(actor, parent.Owner, prefix + "parentId", "an objective");
                 break;
             // Unknown ids are refused by the graph with their own reasons.
@@ -309,24 +309,24 @@ public sealed partial class CycleGrain
         if (command.After is { } after) await after();
     }
 
-    private IReadOnlyList<Edge> ChildrenOf(string id) => S.ChildrenOf(id);
-    private IReadOnlyList<Edge> ParentsOf(string id) => S.ParentsOf(id);
+    private IReadOnlyList<Edge> ChildrenOf(string id) => _structure.ChildrenOf(id);
+    private IReadOnlyList<Edge> ParentsOf(string id) => _structure.ParentsOf(id);
 
     private void EnsureOpen()
     {
         _ = Definition;
-        if (S.Closed) throw OkrRejectedException.Conflict("cycleId", $"cycle '{CycleId}' is closed; reopen it to change it.");
+        if (_structure.Closed) throw OkrRejectedException.Conflict("cycleId", $"cycle '{CycleId}' is closed; reopen it to change it.");
     }
 
     /// <param name="next">Where the next search for a free id starts: past the one handed out (and the ids found taken
     /// before it), so a cycle whose nodes were imported as "o1", "o2", … does not walk them all again for each new node.</param>
     private string NewId(string? requested, string prefix, out long next)
     {
-        next = S.NextId;
+        next = _structure.NextId;
         if (requested is null)
         {
             string id;
-            var n = S.NextId;
+            var n = _structure.NextId;
             do id = NodeIds.Compose(CycleId, $"{prefix}{n++}"); while (Exists(id));
             next = n;
             return id;
@@ -336,22 +336,22 @@ public sealed partial class CycleGrain
         return wanted;
     }
 
-    private bool Exists(string id) => S.Objectives.ContainsKey(id) || S.KeyResults.ContainsKey(id);
+    private bool Exists(string id) => _structure.Objectives.ContainsKey(id) || _structure.KeyResults.ContainsKey(id);
 
     private NodeKind KindOf(string id) =>
-        S.Objectives.ContainsKey(id) ? NodeKind.Objective
-        : S.KeyResults.ContainsKey(id) ? NodeKind.KeyResult
+        _structure.Objectives.ContainsKey(id) ? NodeKind.Objective
+        : _structure.KeyResults.ContainsKey(id) ? NodeKind.KeyResult
         : throw OkrRejectedException.NotFound("nodeId", id);
 
     private ObjectiveDefinition ObjectiveOf(string field, string id) =>
-        S.Objectives.GetValueOrDefault(id) ?? throw NotInThisCycle(field, id, "objective");
+        _structure.Objectives.GetValueOrDefault(id) ?? throw NotInThisCycle(field, id, "objective");
 
     private KeyResultDefinition KeyResultOf(string field, string id) =>
-        S.KeyResults.GetValueOrDefault(id) ?? throw NotInThisCycle(field, id, "key result");
+        _structure.KeyResults.GetValueOrDefault(id) ?? throw NotInThisCycle(field, id, "key result");
 
     private void EnsureObjectiveInThisCycle(string field, string id)
     {
-        if (S.KeyResults.ContainsKey(id)) throw OkrRejectedException.Invalid(field, $"'{id}' is a key result; only objectives can be parents.");
+        if (_structure.KeyResults.ContainsKey(id)) throw OkrRejectedException.Invalid(field, $"'{id}' is a key result; only objectives can be parents.");
         ObjectiveOf(field, id);
     }
 
@@ -366,7 +366,7 @@ public sealed partial class CycleGrain
     private Task EnsureOwnerAsync(Owner? owner) =>
         owner is null
             ? throw OkrRejectedException.Invalid("owner", "is required.")
-            : GrainFactory.GetGrain<IOrganisationGrain>(S.CompanyId).EnsureOwnerAsync(owner);
+            : GrainFactory.GetGrain<IOrganisationGrain>(_structure.CompanyId).EnsureOwnerAsync(owner);
 
     private async Task EnsureKpiAsync(string kpiId)
     {

@@ -1,6 +1,6 @@
 using OkrGrid.Structure;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// The cycle as of a past instant. Rules: a structural change counts from the instant it took effect (its commit, or
@@ -43,9 +43,9 @@ public sealed partial class CycleGrain
         _ = Definition;
         var created = await CreatedAtAsync();
         if (from < created) from = created;
-        if (from > clock.UtcNow) from = clock.UtcNow;
+        if (from > clock.GetUtcNow()) from = clock.GetUtcNow();
         var baseState = await ReadAtAsync(from, s => s.ToState());
-        var durableSeq = S.Seq - _staged.Count - _writing.Count;
+        var durableSeq = _structure.Seq - _staged.Count - _writing.Count;
         ImmutableArray<StructureChange> changes;
         if (baseState.Seq >= _snapshotSeq)
             changes = [.. _tail.Where(c => c.Seq > baseState.Seq && c.Seq <= durableSeq)];
@@ -69,11 +69,11 @@ public sealed partial class CycleGrain
     }
 
     private async Task<DateTimeOffset> CreatedAtAsync() =>
-        _createdAt ??= await store.FirstAtAsync(CycleId) ?? S.At;
+        _createdAt ??= await store.FirstAtAsync(CycleId) ?? _structure.At;
 
     private async Task EnsureWithinLifetimeAsync(DateTimeOffset at)
     {
-        var now = clock.UtcNow;
+        var now = clock.GetUtcNow();
         if (at > now)
             throw OkrRejectedException.Invalid("at", $"{at:yyyy-MM-dd'T'HH:mm:ss'Z'} is in the future; the scorecard is known up to now ({now:yyyy-MM-dd'T'HH:mm:ss'Z'}).");
         var created = await CreatedAtAsync();
@@ -87,19 +87,19 @@ public sealed partial class CycleGrain
     /// </summary>
     private async Task<T> ReadAtAsync<T>(DateTimeOffset at, Func<CycleStructure, T> read)
     {
-        if (_staged.Count == 0 && _writing.Count == 0 && at >= S.At) return read(S);
+        if (_staged.Count == 0 && _writing.Count == 0 && at >= _structure.At) return read(_structure);
         if (at >= _snapshotAt) return ReadUndone(at, [], read);
 
         // Before the latest snapshot: the log rows from the instant up to that snapshot, taken back after the tail, when
         // there are no more of them than a snapshot interval holds — else the nearest snapshot and the log after it.
         var seqAt = await store.SeqAtAsync(CycleId, at);
-        while (_snapshotSeq - seqAt <= Math.Max(options.Value.SnapshotEvery, S.NodeCount / 4))
+        while (_snapshotSeq - seqAt <= Math.Max(options.Value.SnapshotEvery, _structure.NodeCount / 4))
         {
             var upTo = _snapshotSeq;
             var older = await store.LoadRangeAsync(CycleId, seqAt, upTo);
             // A snapshot written meanwhile dropped from the tail what follows these rows: read them again up to it.
             // Redone on the live structure, the rows bring the values it shares, not the copies they were decoded with.
-            if (upTo == _snapshotSeq) return ReadUndone(at, [.. older.Select(S.Canonical)], read);
+            if (upTo == _snapshotSeq) return ReadUndone(at, [.. older.Select(_structure.Canonical)], read);
         }
         var (snapshot, changes) = await store.LoadAsOfAsync(CycleId, at);
         var structure = snapshot is null ? new CycleStructure() : CycleStructure.FromState(snapshot);
@@ -126,13 +126,13 @@ public sealed partial class CycleGrain
         catch (Exception ex) { throw NotPutBack(ex); }
         try
         {
-            return read(S);
+            return read(_structure);
         }
         finally
         {
             try
             {
-                for (int i = undone.Count - 1; i >= 0; i--) S.Apply(undone[i]);
+                for (int i = undone.Count - 1; i >= 0; i--) _structure.Apply(undone[i]);
             }
             catch (Exception ex) { throw NotPutBack(ex); }
         }
@@ -140,7 +140,7 @@ public sealed partial class CycleGrain
         void Undo(StructureChange change)
         {
             undone.Add(change);
-            S.Undo(change, at);
+            _structure.Undo(change, at);
         }
     }
 

@@ -1,7 +1,7 @@
 using OkrGrid.Access;
 using OkrGrid.Structure;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 public sealed partial class CycleGrain
 {
@@ -22,7 +22,7 @@ public sealed partial class CycleGrain
         {
             var o = objectives[i] ?? throw OkrRejectedException.Invalid($"objectives[{i}]", "must not be null.");
             UpsertedId($"objectives[{i}].id", o.Id, listed);
-            if (S.KeyResults.ContainsKey(o.Id)) throw OkrRejectedException.Conflict($"objectives[{i}].id", $"'{o.Id}' is a key result.");
+            if (_structure.KeyResults.ContainsKey(o.Id)) throw OkrRejectedException.Conflict($"objectives[{i}].id", $"'{o.Id}' is a key result.");
             Check.Enum($"objectives[{i}].rollUp", o.RollUp);
             var def = o with
             {
@@ -32,7 +32,7 @@ public sealed partial class CycleGrain
             };
             objectiveDefs.Add(def);
             listedObjectives.Add(def.Id);
-            var before = S.Objectives.GetValueOrDefault(def.Id);
+            var before = _structure.Objectives.GetValueOrDefault(def.Id);
             if (before is null) puts.Add(new ObjectivePut(def, null));
             else if (before != def) { puts.Add(new ObjectivePut(def, before)); changed.Add((def.Id, NodeKind.Objective)); }
         }
@@ -42,7 +42,7 @@ public sealed partial class CycleGrain
         {
             var k = keyResults[i] ?? throw OkrRejectedException.Invalid($"keyResults[{i}]", "must not be null.");
             UpsertedId($"keyResults[{i}].id", k.Id, listed);
-            if (S.Objectives.ContainsKey(k.Id)) throw OkrRejectedException.Conflict($"keyResults[{i}].id", $"'{k.Id}' is an objective.");
+            if (_structure.Objectives.ContainsKey(k.Id)) throw OkrRejectedException.Conflict($"keyResults[{i}].id", $"'{k.Id}' is an objective.");
             try { Check.KeyResultShape(k.Kind, k.Start, k.Target, k.KpiId); }
             catch (OkrRejectedException e) { throw new OkrRejectedException(e.Kind, $"keyResults[{i}].{e.Field}", e.Reason); }
             var def = k with
@@ -52,7 +52,7 @@ public sealed partial class CycleGrain
                 Unit = Check.Text($"keyResults[{i}].unit", k.Unit, Check.MaxUnit),
             };
             keyResultDefs.Add(def);
-            var before = S.KeyResults.GetValueOrDefault(def.Id);
+            var before = _structure.KeyResults.GetValueOrDefault(def.Id);
             if (before is null) puts.Add(new KeyResultPut(def, null));
             else if (before != def) { puts.Add(new KeyResultPut(def, before)); changed.Add((def.Id, NodeKind.KeyResult)); }
             if (before?.KpiId != def.KpiId) kpiLinks.Add((def.Id, before?.KpiId, def.KpiId));
@@ -68,8 +68,8 @@ public sealed partial class CycleGrain
         {
             var e = edges[i] ?? throw OkrRejectedException.Invalid($"edges[{i}]", "must not be null.");
             Check.Weight($"edges[{i}].weight", e.Weight);
-            if (!listedObjectives.Contains(e.ParentId) && !S.Objectives.ContainsKey(e.ParentId))
-                throw listed.Contains(e.ParentId) || S.KeyResults.ContainsKey(e.ParentId)
+            if (!listedObjectives.Contains(e.ParentId) && !_structure.Objectives.ContainsKey(e.ParentId))
+                throw listed.Contains(e.ParentId) || _structure.KeyResults.ContainsKey(e.ParentId)
                     ? OkrRejectedException.Invalid($"edges[{i}].parentId", $"'{e.ParentId}' is a key result; only objectives can be parents.")
                     : NotInThisCycle($"edges[{i}].parentId", e.ParentId, "objective");
             if (!listed.Contains(e.ChildId))
@@ -96,27 +96,27 @@ public sealed partial class CycleGrain
         added.Sort((a, b) => order[(a.ParentId, a.ChildId)].CompareTo(order[(b.ParentId, b.ChildId)]));
 
         List<StructureOp> ops = [.. puts, .. removed.Select(e => new EdgeRemoved(e)), .. added.Select(e => new EdgeAdded(e))];
-        if (upsert.Policy is { } policy && policy != S.Policy)
+        if (upsert.Policy is { } policy && policy != _structure.Policy)
         {
             try { OrganisationGrain.ValidatePolicy(policy); }
             catch (OkrRejectedException e) { throw new OkrRejectedException(e.Kind, $"policy.{e.Field}", e.Reason); }
-            ops.Add(new PolicySet(policy, S.Policy));
+            ops.Add(new PolicySet(policy, _structure.Policy));
         }
 
         // Loops: tried on a copy with every op applied; a new loop goes through an added objective edge.
         if (added.Any(e => listedObjectives.Contains(e.ChildId)))
         {
-            var trial = S.Clone();
+            var trial = _structure.Clone();
             foreach (var op in ops) trial.Apply(op);
             foreach (var e in added.Where(e => listedObjectives.Contains(e.ChildId)))
                 if (trial.IsAtOrBelow(e.ParentId, e.ChildId))
                     throw OkrRejectedException.Conflict($"edges[{order[(e.ParentId, e.ChildId)]}]", $"the alignments would make a loop through '{e.ChildId}'.");
         }
 
-        var joined = added.Select(e => e.ParentId).Where(S.Objectives.ContainsKey).Distinct().ToList();
+        var joined = added.Select(e => e.ParentId).Where(_structure.Objectives.ContainsKey).Distinct().ToList();
         var left = removed.Select(e => e.ParentId).Distinct().ToList();
         var moved = removed.Select(e => e.ChildId).Concat(added.Select(e => e.ChildId)).Where(Exists).Distinct()
-            .Select(id => (id, S.Objectives.ContainsKey(id) ? NodeKind.Objective : NodeKind.KeyResult));
+            .Select(id => (id, _structure.Objectives.ContainsKey(id) ? NodeKind.Objective : NodeKind.KeyResult));
         var policyChanged = ops.OfType<PolicySet>().Any();
         var created = puts.Count(p => p is ObjectivePut { Before: null } or KeyResultPut { Before: null });
         var audit = Audit(actor, AuditActions.Imported, CycleId, null, new

@@ -1,10 +1,11 @@
+using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Grains.Journal;
-using OkrGrid.Grains.Structure;
+using OkrGrid.Engine.Structure;
 using OkrGrid.Structure;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// Owns one cycle's structure, kept in memory as a <see cref="CycleStructure"/> and stored as an append-only log of
@@ -25,10 +26,11 @@ namespace OkrGrid.Grains;
 public sealed partial class CycleGrain(
     [PersistentState("cycle", StorageNames.Okr)] IPersistentState<CycleRecord> legacy,
     IStructureStore store, IOptions<EngineOptions> options,
-    IEngineClock clock, LocalScores localScores, IJournal journal, IAuditLog audit, ChangeFeedPublisher feed, ILogger<CycleGrain> logger)
+    [FromKeyedServices(EngineClock.Key)] TimeProvider clock, LocalScores localScores, IJournal journal, IAuditLog audit, ChangeFeedPublisher feed, ILogger<CycleGrain> logger)
     : Grain, ICycleGrain
 {
-    private CycleStructure S = new();
+    /// <summary>The live structure: every applied change, including staged ones whose rows are not yet durable.</summary>
+    private CycleStructure _structure = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<Staged> _staged = [];
     /// <summary>The batch being written: applied in memory, not yet durable (time travel takes it back like <see cref="_staged"/>).</summary>
@@ -50,7 +52,7 @@ public sealed partial class CycleGrain(
     {
         // A version of its own per activation, so one read before a deactivation never equals one read after: the
         // machine's time (the engine clock may stand still in tests), later than any version of an earlier activation.
-        _structureVersion = Math.Max(Versions.Of(clock.UtcNow), Versions.Of(DateTimeOffset.UtcNow));
+        _structureVersion = Math.Max(Versions.Of(clock.GetUtcNow()), Versions.Of(DateTimeOffset.UtcNow));
         var stored = await store.LoadLatestAsync(CycleId);
         if (stored.Snapshot is null && stored.Tail.Count == 0)
         {
@@ -59,21 +61,21 @@ public sealed partial class CycleGrain(
         }
         try
         {
-            S = stored.Snapshot is null ? new CycleStructure() : CycleStructure.FromState(stored.Snapshot);
-            S.ShareRepeatedValues(); // a snapshot written before values were shared holds a copy per node
+            _structure = stored.Snapshot is null ? new CycleStructure() : CycleStructure.FromState(stored.Snapshot);
+            _structure.ShareRepeatedValues(); // a snapshot written before values were shared holds a copy per node
         }
         catch (InvalidDataException ex)
         {
             throw StructureLogCorruption.Error(CycleId, stored.Snapshot!.Seq, "snapshot", ex);
         }
-        _snapshotSeq = S.Seq;
+        _snapshotSeq = _structure.Seq;
         _snapshotAt = stored.Snapshot?.At ?? DateTimeOffset.MinValue;
         foreach (var row in stored.Tail)
         {
             // Each row decodes with copies of its own (the cycle id, owners, ids its edges name): the structure and
             // the tail keep the shared instances instead.
             StructureChange change;
-            try { S.Apply(change = S.Canonical(row.Change)); }
+            try { _structure.Apply(change = _structure.Canonical(row.Change)); }
             catch (InvalidDataException ex) { throw StructureLogCorruption.Error(CycleId, row.Change.Seq, "log row", ex); }
             _tail.Add(change);
             _tailOps += change.Ops.Length;
@@ -111,8 +113,8 @@ public sealed partial class CycleGrain(
                 case EdgeAdded or EdgeRemoved:
                     var edge = op is EdgeAdded a ? a.Edge : ((EdgeRemoved)op).Edge;
                     nodes.Add((edge.ParentId, NodeKind.Objective));
-                    if (S.Objectives.ContainsKey(edge.ChildId)) nodes.Add((edge.ChildId, NodeKind.Objective));
-                    else if (S.KeyResults.ContainsKey(edge.ChildId)) nodes.Add((edge.ChildId, NodeKind.KeyResult));
+                    if (_structure.Objectives.ContainsKey(edge.ChildId)) nodes.Add((edge.ChildId, NodeKind.Objective));
+                    else if (_structure.KeyResults.ContainsKey(edge.ChildId)) nodes.Add((edge.ChildId, NodeKind.KeyResult));
                     break;
             }
         }
@@ -132,18 +134,18 @@ public sealed partial class CycleGrain(
     /// </summary>
     private async Task MigrateLegacyAsync()
     {
-        var r = legacy.State;
-        var at = Micros(Min(r.Definition!.Start, clock.UtcNow));
-        S = CycleStructure.FromParts(r.CompanyId, r.Definition, r.Policy, r.Closed, r.ClosedAt, r.Objectives.Values, r.KeyResults.Values,
-            r.Edges, r.Frozen.Values, r.NextId, r.AuditSeq, at);
-        S.ShareRepeatedValues();
-        await store.WriteSnapshotAsync(CycleId, S.ToState());
-        _snapshotSeq = S.Seq;
-        _snapshotAt = S.At;
-        _pendingAudit.AddRange(r.PendingAudit);
+        var old = legacy.State;
+        var at = Micros(Min(old.Definition!.Start, clock.GetUtcNow()));
+        _structure = CycleStructure.FromParts(old.CompanyId, old.Definition, old.Policy, old.Closed, old.ClosedAt, old.Objectives.Values, old.KeyResults.Values,
+            old.Edges, old.Frozen.Values, old.NextId, old.AuditSeq, at);
+        _structure.ShareRepeatedValues();
+        await store.WriteSnapshotAsync(CycleId, _structure.ToState());
+        _snapshotSeq = _structure.Seq;
+        _snapshotAt = _structure.At;
+        _pendingAudit.AddRange(old.PendingAudit);
         await FlushAuditAsync();
         logger.LogInformation("Cycle {CycleId}: moved from one state row to the structure log ({Nodes} nodes, {Edges} edges).",
-            CycleId, S.NodeCount, S.EdgeCount);
+            CycleId, _structure.NodeCount, _structure.EdgeCount);
     }
 
     private string? _key;
@@ -158,11 +160,11 @@ public sealed partial class CycleGrain(
         get
         {
             var key = _key ??= this.GetPrimaryKeyString();
-            return S.Definition?.Id is { } id && id == key ? id : key;
+            return _structure.Definition?.Id is { } id && id == key ? id : key;
         }
     }
 
-    private CycleDefinition Definition => S.Definition ?? throw NoSuchCycle();
+    private CycleDefinition Definition => _structure.Definition ?? throw NoSuchCycle();
 
     private OkrRejectedException NoSuchCycle()
     {
@@ -177,22 +179,22 @@ public sealed partial class CycleGrain(
     /// in this silo by reference, so a hundred thousand active nodes hold one window, not one each.
     /// </summary>
     private CycleWindow Window =>
-        _window is { } w && w.Start == Definition.Start && w.End == Definition.End && w.Closed == S.Closed
-            ? w : _window = new(Definition.Start, Definition.End, S.Closed);
+        _window is { } w && w.Start == Definition.Start && w.End == Definition.End && w.Closed == _structure.Closed
+            ? w : _window = new(Definition.Start, Definition.End, _structure.Closed);
 
-    private CycleInfo Info => new(Definition, S.Closed, S.ClosedAt);
+    private CycleInfo Info => new(Definition, _structure.Closed, _structure.ClosedAt);
 
     async Task ICycleGrain.InitializeAsync(string companyId, CycleDefinition definition, ScoringPolicy policy)
     {
         using var _ = await EnterAsync();
-        if (S.Definition is not null)
+        if (_structure.Definition is not null)
         {
-            if (S.Definition == definition) return;
+            if (_structure.Definition == definition) return;
             throw OkrRejectedException.Conflict("id", $"cycle '{CycleId}' already exists.");
         }
         // A cycle exists from its start, or from now if it is created ahead of it: a quarter typed in late still has
         // its whole window to look back on. Audited by the organisation, which creates cycles (cycle.created).
-        var at = Micros(Min(definition.Start, clock.UtcNow));
+        var at = Micros(Min(definition.Start, clock.GetUtcNow()));
         await CommitAsync([new CycleDefined(companyId, definition with { Id = CycleId }, policy)], null, [], at);
     }
 
@@ -221,18 +223,18 @@ public sealed partial class CycleGrain(
     /// <param name="effectiveAt">An earlier instant the change takes effect (the system's baseline changes only).</param>
     private Task CommitAsync(IEnumerable<StructureOp> ops, PendingEntry? entry, IReadOnlyList<(string, NodeKind)> touched, DateTimeOffset? effectiveAt = null)
     {
-        var previousAt = S.At;
+        var previousAt = _structure.At;
         // A change never takes effect before the one it follows; whole microseconds, as PostgreSQL keeps them, so an
         // instant compares the same in memory and in the log.
-        var at = Micros(Max(effectiveAt ?? clock.UtcNow, S.At));
+        var at = Micros(Max(effectiveAt ?? clock.GetUtcNow(), _structure.At));
         // Shared instances in the structure and the tail (a client's import brings a copy of every repeated value).
-        var change = S.Canonical(new StructureChange(S.Seq + 1, at, [.. ops]));
-        S.Apply(change); // an op that does not fit is a bug here: it throws before anything is queued
+        var change = _structure.Canonical(new StructureChange(_structure.Seq + 1, at, [.. ops]));
+        _structure.Apply(change); // an op that does not fit is a bug here: it throws before anything is queued
         AuditEntry? auditEntry = null;
         if (entry is { } e)
         {
             var who = e.Actor ?? Actor.System;
-            auditEntry = new AuditEntry(AuditSource, change.Seq, clock.UtcNow, who.Id, who.Name, who.Via, e.Action, e.Subject, CycleId,
+            auditEntry = new AuditEntry(AuditSource, change.Seq, clock.GetUtcNow(), who.Id, who.Name, who.Via, e.Action, e.Subject, CycleId,
                 AuditJson.Of(e.Before), AuditJson.Of(e.After));
         }
         var staged = new Staged(change, previousAt, auditEntry, touched, new TaskCompletionSource());
@@ -280,8 +282,8 @@ public sealed partial class CycleGrain(
                 _tailOps += batch.Sum(s => s.Change.Ops.Length);
                 _pendingAudit.AddRange(batch.Select(s => s.Audit).OfType<AuditEntry>());
                 // Dashboards hold the structure; tell them to re-read it. Versions grow across activations (clock ticks).
-                _structureVersion = Versions.Next(_structureVersion, clock.UtcNow);
-                feed.Publish(new NodeChange(CycleId, NodeKind.Cycle, CycleId, _structureVersion, null, null, clock.UtcNow));
+                _structureVersion = Versions.Next(_structureVersion, clock.GetUtcNow());
+                feed.Publish(new NodeChange(CycleId, NodeKind.Cycle, CycleId, _structureVersion, null, null, clock.GetUtcNow()));
                 // The callers hear once their entries are in the audit table too (or, if it does not take them now, wait
                 // in their log rows to be handed again) — an acknowledged change is in the audit trail. That insert runs
                 // beside the next batch's log write, not in front of it.
@@ -342,7 +344,7 @@ public sealed partial class CycleGrain(
         {
             var failed = batch.Concat(_staged).ToList();
             _staged.Clear();
-            for (int i = failed.Count - 1; i >= 0; i--) S.Undo(failed[i].Change, failed[i].PreviousAt);
+            for (int i = failed.Count - 1; i >= 0; i--) _structure.Undo(failed[i].Change, failed[i].PreviousAt);
             _writing = [];
             logger.LogError(error, "Cycle {CycleId}: {Count} structural change(s) were not saved and are taken back.", CycleId, failed.Count);
             foreach (var f in failed) f.Done.TrySetException(error);
@@ -359,18 +361,18 @@ public sealed partial class CycleGrain(
     /// </summary>
     private void MaybeSnapshot()
     {
-        var threshold = Math.Max(options.Value.SnapshotEvery, S.NodeCount / 4);
+        var threshold = Math.Max(options.Value.SnapshotEvery, _structure.NodeCount / 4);
         // Counted in changes or in ops, whichever comes first: an import of a whole organisation is one change of
         // millions of ops, which a snapshot should absorb at once (replay and the memory the tail holds go by ops).
         // Not while audit entries wait: an activation re-hands only the entries of rows after its snapshot.
-        if (_snapshotting || _pendingAudit.Count > 0 || (S.Seq - _snapshotSeq < threshold && _tailOps < threshold)) return;
+        if (_snapshotting || _pendingAudit.Count > 0 || (_structure.Seq - _snapshotSeq < threshold && _tailOps < threshold)) return;
         _snapshotting = true;
         CycleStructureState state;
-        if (_staged.Count == 0 && _writing.Count == 0) state = S.ToState();
+        if (_staged.Count == 0 && _writing.Count == 0) state = _structure.ToState();
         else
         {
             // Newest first: what is staged, then the batch being written.
-            var copy = S.Clone();
+            var copy = _structure.Clone();
             for (int i = _staged.Count - 1; i >= 0; i--) copy.Undo(_staged[i].Change, _staged[i].PreviousAt);
             for (int i = _writing.Count - 1; i >= 0; i--) copy.Undo(_writing[i].Change, _writing[i].PreviousAt);
             state = copy.ToState();
@@ -436,8 +438,8 @@ public sealed partial class CycleGrain(
     /// <summary>Pushes the setup to every node of the cycle, a bounded number at a time.</summary>
     private async Task NotifyAllAsync()
     {
-        var all = S.Objectives.Keys.Select(id => (id, NodeKind.Objective))
-            .Concat(S.KeyResults.Keys.Select(id => (id, NodeKind.KeyResult))).ToList();
+        var all = _structure.Objectives.Keys.Select(id => (id, NodeKind.Objective))
+            .Concat(_structure.KeyResults.Keys.Select(id => (id, NodeKind.KeyResult))).ToList();
         foreach (var chunk in all.Chunk(256))
             await Task.WhenAll(chunk.Select(n => NotifyAsync([n])));
     }
@@ -456,19 +458,19 @@ public sealed partial class CycleGrain(
 
     private ObjectiveSetup? ObjectiveSetupOf(string id)
     {
-        if (S.Definition is null || !S.Objectives.TryGetValue(id, out var def)) return null;
-        var parents = S.ParentsOf(id).Select(e => e.ParentId).ToImmutableArray();
-        var children = S.ChildrenOf(id).Select(e => S.Objectives.TryGetValue(e.ChildId, out var o)
+        if (_structure.Definition is null || !_structure.Objectives.TryGetValue(id, out var def)) return null;
+        var parents = _structure.ParentsOf(id).Select(e => e.ParentId).ToImmutableArray();
+        var children = _structure.ChildrenOf(id).Select(e => _structure.Objectives.TryGetValue(e.ChildId, out var o)
             ? new ChildLink(e.ChildId, NodeKind.Objective, e.Weight, o.Title)
-            : new ChildLink(e.ChildId, NodeKind.KeyResult, e.Weight, S.KeyResults[e.ChildId].Title)).ToImmutableArray();
-        return new ObjectiveSetup(def, Window, S.Policy, parents, children, S.Frozen.GetValueOrDefault(id));
+            : new ChildLink(e.ChildId, NodeKind.KeyResult, e.Weight, _structure.KeyResults[e.ChildId].Title)).ToImmutableArray();
+        return new ObjectiveSetup(def, Window, _structure.Policy, parents, children, _structure.Frozen.GetValueOrDefault(id));
     }
 
     private KeyResultSetup? KeyResultSetupOf(string id)
     {
-        if (S.Definition is null || !S.KeyResults.TryGetValue(id, out var def)) return null;
-        var edge = S.ParentsOf(id).FirstOrDefault();
-        return new KeyResultSetup(def, Window, S.Policy, edge?.ParentId, edge?.Weight ?? 0, S.Frozen.GetValueOrDefault(id), S.CompanyId);
+        if (_structure.Definition is null || !_structure.KeyResults.TryGetValue(id, out var def)) return null;
+        var edge = _structure.ParentsOf(id).FirstOrDefault();
+        return new KeyResultSetup(def, Window, _structure.Policy, edge?.ParentId, edge?.Weight ?? 0, _structure.Frozen.GetValueOrDefault(id), _structure.CompanyId);
     }
 
     // ---- Snapshot ----------------------------------------------------------------------------------------
@@ -479,11 +481,11 @@ public sealed partial class CycleGrain(
     {
         // Everything from the structure is taken before the first await, so it is one consistent structure.
         var info = Info;
-        var objectives = S.Objectives.Values.ToImmutableArray();
-        var keyResults = S.KeyResults.Values.ToImmutableArray();
-        var edges = S.Edges.ToImmutableArray();
-        var policy = S.Policy;
-        var frozen = S.Closed ? S.Frozen : null;
+        var objectives = _structure.Objectives.Values.ToImmutableArray();
+        var keyResults = _structure.KeyResults.Values.ToImmutableArray();
+        var edges = _structure.Edges.ToImmutableArray();
+        var policy = _structure.Policy;
+        var frozen = _structure.Closed ? _structure.Frozen : null;
         var version = _structureVersion;
         // Nodes active in this silo give their latest published score (the local table). The others are not woken
         // up: their scores are computed here with the same rules from what they are computed from anyway — the
@@ -498,18 +500,18 @@ public sealed partial class CycleGrain(
             if (localScores.TryGet(k.Id, out var s)) scores[k.Id] = s; else inactive.Add(k);
         if (inactive.Count > 0 || objectivesMissing)
             scores = await ScoreInactiveAsync(objectives, edges, inactive, scores, info, policy, frozen, null);
-        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, clock.UtcNow, version);
+        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, clock.GetUtcNow(), version);
     }
 
     async Task<ImmutableArray<NodeScore>> ICycleGrain.GetChildScoresAsync(string objectiveId, ImmutableArray<string> childIds)
     {
-        if (S.Definition is null || !S.Objectives.ContainsKey(objectiveId)) return [];
+        if (_structure.Definition is null || !_structure.Objectives.ContainsKey(objectiveId)) return [];
         var result = ImmutableArray.CreateBuilder<NodeScore>(childIds.Length);
         var missing = new List<string>();
         foreach (var id in childIds)
         {
             if (localScores.TryGet(id, out var live)) result.Add(live);
-            else if (S.Exists(id)) missing.Add(id);
+            else if (_structure.Exists(id)) missing.Add(id);
         }
         if (missing.Count == 0) return result.ToImmutable();
 
@@ -524,15 +526,15 @@ public sealed partial class CycleGrain(
         {
             if (!seen.Add(id)) continue;
             if (localScores.TryGet(id, out var live)) { seeds[id] = live; continue; }
-            if (S.Objectives.TryGetValue(id, out var o))
+            if (_structure.Objectives.TryGetValue(id, out var o))
             {
                 objectives.Add(o);
-                foreach (var e in S.ChildrenOf(id)) { edges.Add(e); stack.Push(e.ChildId); }
+                foreach (var e in _structure.ChildrenOf(id)) { edges.Add(e); stack.Push(e.ChildId); }
             }
-            else if (S.KeyResults.TryGetValue(id, out var k)) inactive.Add(k);
+            else if (_structure.KeyResults.TryGetValue(id, out var k)) inactive.Add(k);
         }
-        var scores = await ScoreInactiveAsync(objectives.ToImmutable(), edges.ToImmutable(), inactive, seeds, Info, S.Policy,
-            S.Closed ? S.Frozen : null, null);
+        var scores = await ScoreInactiveAsync(objectives.ToImmutable(), edges.ToImmutable(), inactive, seeds, Info, _structure.Policy,
+            _structure.Closed ? _structure.Frozen : null, null);
         foreach (var id in missing) if (scores.TryGetValue(id, out var s)) result.Add(s);
         return result.ToImmutable();
     }
@@ -552,7 +554,7 @@ public sealed partial class CycleGrain(
             foreach (var (id, f) in frozen) live.TryAdd(id, f);
             return live;
         }
-        var elapsed = Rules.ExpectedProgress(info.Definition.Start, info.Definition.End, asOf ?? clock.UtcNow);
+        var elapsed = Rules.ExpectedProgress(info.Definition.Start, info.Definition.End, asOf ?? clock.GetUtcNow());
         // As of an instant, a key result active in this silo has its durable check-ins in memory, and a KPI its
         // measurements (by the same rule as the journal's query, whose latest-arrival tie-break is their commit order);
         // the journal is asked for the rest.
@@ -579,7 +581,7 @@ public sealed partial class CycleGrain(
             }
         }
         // Most of the cycle from the journal (a cold cycle): it may read the cycle's entries in one scan.
-        var latest = await journal.LatestAsync(sources, asOf, fromJournal.Count * 2 >= S.KeyResults.Count ? CycleId : null);
+        var latest = await journal.LatestAsync(sources, asOf, fromJournal.Count * 2 >= _structure.KeyResults.Count ? CycleId : null);
         foreach (var kr in fromJournal)
         {
             var input = kr.Kind == KeyResultKind.KpiLinked ? KeyResultInput.FromKpi(kr, latest.GetValueOrDefault(kr.KpiId!)?.Value, null)

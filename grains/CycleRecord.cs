@@ -1,6 +1,6 @@
 using OkrGrid.Access;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// How a cycle's structure was stored before the structure log (migration 0005): one grain-state row holding all of it.

@@ -1,4 +1,4 @@
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>Tuning of the roll-up engine.</summary>
 public sealed class EngineOptions
@@ -20,33 +20,4 @@ public sealed class EngineOptions
     /// followed the last one; an activation replays at most that many log rows.
     /// </summary>
     public int SnapshotEvery { get; set; } = 1000;
-}
-
-/// <summary>The engine's notion of "now" for expected progress and check-in dates; tests pin it.</summary>
-public interface IEngineClock
-{
-    DateTimeOffset UtcNow { get; }
-}
-
-public sealed class SystemEngineClock : IEngineClock
-{
-    public DateTimeOffset UtcNow => DateTimeOffset.UtcNow;
-}
-
-/// <summary>
-/// Version numbers that grow across activations and restarts: never below the clock, in microseconds since 1970 —
-/// which stays below 2^53 (until the year 2255), so a JavaScript client reads every version exactly (.NET ticks,
-/// ~6.4e17, did not fit: the official SignalR client read v and v + 1 as the same number).
-/// </summary>
-public static class Versions
-{
-    /// <summary>The largest version a JavaScript number holds exactly.</summary>
-    public const long MaxSafe = (1L << 53) - 1;
-
-    public static long Of(DateTimeOffset at) => (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
-
-    public static long Next(long previous) => Math.Max(previous + 1, Of(DateTimeOffset.UtcNow));
-
-    /// <summary>The next version, never below the given time's (an engine clock a test holds still).</summary>
-    public static long Next(long previous, DateTimeOffset at) => Math.Max(previous + 1, Of(at));
 }

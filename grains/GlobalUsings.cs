@@ -6,3 +6,6 @@ global using Orleans.Runtime;
 global using OkrGrid.Model;
 global using OkrGrid.Scoring;
 global using OkrGrid.Validation;
+// The grain interfaces (contracts/) and the implementations here live in namespaces of their own.
+global using OkrGrid.Grains;
+global using OkrGrid.Engine;

@@ -1,14 +1,15 @@
+using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Grains.Journal;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// A key result. Its facts — check-ins — live in the journal and are read back when it activates; its score is
 /// derived. A check-in is acknowledged only after the journal committed it, then the new score is forwarded up.
 /// </summary>
-public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed, LocalScores localScores, IJournal journal)
+public sealed class KeyResultGrain(IOptions<EngineOptions> options, [FromKeyedServices(EngineClock.Key)] TimeProvider clock, ChangeFeedPublisher feed, LocalScores localScores, IJournal journal)
     : NodeGrainBase(options, clock, feed, localScores), IKeyResultGrain
 {
     /// <summary>How far ahead of the server's clock a check-in may be dated (clients' clocks drift).</summary>
@@ -98,7 +99,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
         var confidence = Check.Confidence("confidence", c.Confidence);
         var note = Check.Text("note", c.Note, Check.MaxNote);
         var author = Check.Text("author", c.Author, Check.MaxName);
-        var now = Clock.UtcNow;
+        var now = Clock.GetUtcNow();
         var at = Check.Instant(c.At == default ? now : c.At);
         if (at > now + FutureSkew) throw OkrRejectedException.Invalid("at", "must not be in the future.");
         if (at < setup.Window.Start) throw OkrRejectedException.Invalid("at", $"must not be before the cycle starts ({setup.Window.Start:yyyy-MM-dd}).");
@@ -127,7 +128,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
     {
         var setup = _setup ?? throw NotFound("keyResultId");
         var input = Input(setup);
-        var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.UtcNow);
+        var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.GetUtcNow());
         return Task.FromResult(new KeyResultView(setup.Definition, CurrentScore("keyResultId"), setup.ObjectiveId, setup.Weight,
             input.Current, Rules.ExpectedFor(setup.Definition.Kind, elapsed), _checkIns.Length));
     }
@@ -191,7 +192,7 @@ public sealed class KeyResultGrain(IOptions<EngineOptions> options, IEngineClock
         if (_setup is not { } setup) return null;
         if (setup.Frozen is { } frozen) return frozen;
         var input = Input(setup);
-        var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.UtcNow);
+        var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.GetUtcNow());
         return Rules.ScoreKeyResult(setup.Definition, input.Current, input.HasValue, input.Confidence, elapsed, setup.Policy);
     }
 }

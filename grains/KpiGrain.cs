@@ -1,8 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Grains.Journal;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 [GenerateSerializer, Alias("okr.state.kpi-record")]
 public sealed class KpiRecord
@@ -19,7 +20,7 @@ public sealed class KpiRecord
 /// </summary>
 public sealed class KpiGrain(
     [PersistentState("kpi", StorageNames.Okr)] IPersistentState<KpiRecord> state,
-    IJournal journal, ChangeFeedPublisher feed, IEngineClock clock, LocalScores localScores)
+    IJournal journal, ChangeFeedPublisher feed, [FromKeyedServices(EngineClock.Key)] TimeProvider clock, LocalScores localScores)
     : Grain, IKpiGrain
 {
     private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
@@ -110,7 +111,7 @@ public sealed class KpiGrain(
         Check.Number("value", m.Value);
         var note = Check.Text("note", m.Note, Check.MaxNote);
         var author = Check.Text("author", m.Author, Check.MaxName);
-        var now = clock.UtcNow;
+        var now = clock.GetUtcNow();
         var at = Check.Instant(m.At == default ? now : m.At);
         if (at > now + FutureSkew) throw OkrRejectedException.Invalid("at", "must not be in the future.");
         return new Measurement(id, m.Value, at, note, author, Check.Text("authorId", m.AuthorId, Check.MaxName), Check.Text("via", m.Via, Check.MaxName));
@@ -139,7 +140,7 @@ public sealed class KpiGrain(
     private void Publish()
     {
         _state = Derive(Versions.Next(_state.Version));
-        feed.Publish(new NodeChange(Id, NodeKind.Kpi, null, _state.Version, null, _state, clock.UtcNow));
+        feed.Publish(new NodeChange(Id, NodeKind.Kpi, null, _state.Version, null, _state, clock.GetUtcNow()));
         foreach (var kr in state.State.LinkedKeyResults)
             _ = GrainFactory.GetGrain<IKeyResultGrain>(kr).OnKpiChangedAsync(_state);
     }
@@ -181,10 +182,4 @@ public sealed class KpiGrain(
     {
         if (state.State.LinkedKeyResults.Remove(keyResultId)) await state.WriteStateAsync();
     }
-}
-
-public static class StorageNames
-{
-    /// <summary>The grain-storage provider of OkrGrid's state (PostgreSQL through the AdoNet provider).</summary>
-    public const string Okr = "okr";
 }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// The latest published score of every node active in this silo, kept by the nodes themselves as they publish.

@@ -1,6 +1,6 @@
 using OkrGrid.Grains.Feed;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// What objectives and key results share: a current score with a version, and forwarding of changes to the
@@ -18,7 +18,7 @@ public abstract class NodeGrainBase : Grain
     /// <summary>This silo's table of what its active nodes publish.</summary>
     protected LocalScores LocalScores => _localScores;
 
-    protected NodeGrainBase(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed, LocalScores localScores)
+    protected NodeGrainBase(IOptions<EngineOptions> options, TimeProvider clock, ChangeFeedPublisher feed, LocalScores localScores)
     {
         Options = options.Value;
         Clock = clock;
@@ -27,7 +27,7 @@ public abstract class NodeGrainBase : Grain
     }
 
     protected EngineOptions Options { get; }
-    protected IEngineClock Clock { get; }
+    protected TimeProvider Clock { get; }
     protected string Id => this.GetPrimaryKeyString();
 
     /// <summary>The last published score; null while the node does not exist.</summary>
@@ -99,7 +99,7 @@ public abstract class NodeGrainBase : Grain
         _pendingTraces?.Clear();
         Published = next with { Version = Versions.Next(Published?.Version ?? 0), Traces = traces };
         _localScores.Set(Published);
-        _feed.Publish(new NodeChange(Id, Published.Kind, CycleId, Published.Version, Published, null, Clock.UtcNow));
+        _feed.Publish(new NodeChange(Id, Published.Kind, CycleId, Published.Version, Published, null, Clock.GetUtcNow()));
         Send(Published, ParentIds);
     }
 

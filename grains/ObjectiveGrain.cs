@@ -1,14 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Grains.Feed;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// An objective: caches its children's latest scores and rolls them up. Children push their scores (one-way);
 /// the objective pulls them only when it activates or gains a child — never while a child may be calling it.
 /// Its definition and links come from its cycle, the single owner of the structure.
 /// </summary>
-public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock clock, ChangeFeedPublisher feed, LocalScores localScores)
+public sealed class ObjectiveGrain(IOptions<EngineOptions> options, [FromKeyedServices(EngineClock.Key)] TimeProvider clock, ChangeFeedPublisher feed, LocalScores localScores)
     : NodeGrainBase(options, clock, feed, localScores), IObjectiveGrain
 {
     private ObjectiveSetup? _setup;
@@ -43,7 +43,7 @@ public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock
     {
         var setup = _setup ?? throw NotFound("objectiveId");
         var children = setup.Children.Select(c => new ChildSummary(c, _children.GetValueOrDefault(c.Id))).ToImmutableArray();
-        var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.UtcNow);
+        var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.GetUtcNow());
         return Task.FromResult(new ObjectiveView(setup.Definition, CurrentScore("objectiveId"), setup.Parents, children, elapsed));
     }
 
@@ -144,7 +144,7 @@ public sealed class ObjectiveGrain(IOptions<EngineOptions> options, IEngineClock
         var contributions = new List<Contribution>(setup.Children.Length);
         foreach (var c in setup.Children)
             if (_children.TryGetValue(c.Id, out var s) && s is not null) contributions.Add(new Contribution(c.Kind, c.Weight, s.Progress, s.Confidence));
-        var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.UtcNow);
+        var elapsed = Rules.ExpectedProgress(setup.Window.Start, setup.Window.End, Clock.GetUtcNow());
         return Rules.ScoreObjective(setup.Definition, contributions, elapsed, setup.Policy);
     }
 }

@@ -1,8 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Grains.Journal;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 [GenerateSerializer, Alias("okr.state.organisation-record")]
 public sealed class OrganisationRecord
@@ -24,7 +25,7 @@ public sealed class OrganisationRecord
 /// </summary>
 public sealed class OrganisationGrain(
     [PersistentState("organisation", StorageNames.Okr)] IPersistentState<OrganisationRecord> state,
-    ChangeFeedPublisher feed, IEngineClock clock, IAuditLog audit, ILogger<OrganisationGrain> logger)
+    ChangeFeedPublisher feed, [FromKeyedServices(EngineClock.Key)] TimeProvider clock, IAuditLog audit, ILogger<OrganisationGrain> logger)
     : Grain, IOrganisationGrain
 {
     private long _version;
@@ -214,7 +215,7 @@ public sealed class OrganisationGrain(
     {
         var seq = Org.AuditSeq;
         var pending = Org.PendingAudit.Count;
-        AuditOutbox.Add(Org.PendingAudit, ref seq, AuditSource, clock.UtcNow, actor, action, subject, null, before, after);
+        AuditOutbox.Add(Org.PendingAudit, ref seq, AuditSource, clock.GetUtcNow(), actor, action, subject, null, before, after);
         Org.AuditSeq = seq;
         try { await state.WriteStateAsync(); }
         catch
@@ -231,7 +232,7 @@ public sealed class OrganisationGrain(
     /// <summary>Tells dashboards the company changed (teams, people, cycles, KPIs), so they re-read it.</summary>
     private void Changed()
     {
-        _version = Versions.Next(_version, clock.UtcNow);
-        feed.Publish(new NodeChange(CompanyId, NodeKind.Organisation, null, _version, null, null, clock.UtcNow));
+        _version = Versions.Next(_version, clock.GetUtcNow());
+        feed.Publish(new NodeChange(CompanyId, NodeKind.Organisation, null, _version, null, null, clock.GetUtcNow()));
     }
 }

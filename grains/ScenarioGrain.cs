@@ -1,8 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
 using OkrGrid.Grains.Feed;
 using OkrGrid.Planning;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 [GenerateSerializer, Alias("okr.state.scenario-record")]
 public sealed class ScenarioRecord
@@ -18,7 +19,7 @@ public sealed class ScenarioRecord
 /// </summary>
 public sealed class ScenarioGrain(
     [PersistentState("scenario", StorageNames.Okr)] IPersistentState<ScenarioRecord> state,
-    IEngineClock clock,
+    [FromKeyedServices(EngineClock.Key)] TimeProvider clock,
     ChangeFeedPublisher feed)
     : Grain, IScenarioGrain
 {
@@ -38,7 +39,7 @@ public sealed class ScenarioGrain(
         var author = Check.Text("author", actor?.Name ?? draft.Author ?? "", Check.MaxName);
         var cycle = await GrainFactory.GetGrain<ICycleGrain>(draft.CycleId ?? throw OkrRejectedException.Invalid("cycleId", "is required.")).GetInfoAsync();
         if (cycle.Closed) throw OkrRejectedException.Conflict("cycleId", $"cycle '{cycle.Id}' is closed; reopen it to plan changes.");
-        var view = new ScenarioView(this.GetPrimaryKeyString(), name, draft.CompanyId, cycle.Id, author, clock.UtcNow, ScenarioState.Open, [], null,
+        var view = new ScenarioView(this.GetPrimaryKeyString(), name, draft.CompanyId, cycle.Id, author, clock.GetUtcNow(), ScenarioState.Open, [], null,
             AuthorId: actor?.Id ?? "");
         return await SaveAsync(view);
     }
@@ -137,13 +138,13 @@ public sealed class ScenarioGrain(
         await GrainFactory.GetGrain<ICycleGrain>(view.CycleId).ApplyMovesAsync(view.Moves, actor, view.Id);
         _basis = null;
         _last = null;
-        return await SaveAsync(view with { State = ScenarioState.Applied, ClosedAt = clock.UtcNow, Applied = simulation });
+        return await SaveAsync(view with { State = ScenarioState.Applied, ClosedAt = clock.GetUtcNow(), Applied = simulation });
     }
 
     async Task<ScenarioView> IScenarioGrain.DiscardAsync(Actor? actor)
     {
         var view = EnsureEditable(actor);
-        return await SaveAsync(view with { State = ScenarioState.Discarded, ClosedAt = clock.UtcNow });
+        return await SaveAsync(view with { State = ScenarioState.Discarded, ClosedAt = clock.GetUtcNow() });
     }
 
     /// <summary>Open, and the actor's to change: its author's (or an admin's), and only while they may plan.</summary>
@@ -207,28 +208,7 @@ public sealed class ScenarioGrain(
         await GrainFactory.GetGrain<IScenarioCatalogGrain>(view.CompanyId)
             .PutAsync(new ScenarioSummary(view.Id, view.Name, view.CycleId, view.Author, view.CreatedAt, view.State, view.Moves.Length));
         // Open planner pages follow it: the list, and this scenario's page in every other browser.
-        feed.Publish(new NodeChange(view.Id, NodeKind.Scenario, view.CycleId, view.Revision, null, null, clock.UtcNow));
+        feed.Publish(new NodeChange(view.Id, NodeKind.Scenario, view.CycleId, view.Revision, null, null, clock.GetUtcNow()));
         return view;
     }
-}
-
-[GenerateSerializer, Alias("okr.state.scenario-catalog-record")]
-public sealed class ScenarioCatalogRecord
-{
-    [Id(0)] public Dictionary<string, ScenarioSummary> Scenarios { get; set; } = [];
-}
-
-/// <summary>The company's list of scenarios (a line each), kept by the scenarios themselves as they change.</summary>
-public sealed class ScenarioCatalogGrain(
-    [PersistentState("scenario-catalog", StorageNames.Okr)] IPersistentState<ScenarioCatalogRecord> state)
-    : Grain, IScenarioCatalogGrain
-{
-    async Task IScenarioCatalogGrain.PutAsync(ScenarioSummary summary)
-    {
-        state.State.Scenarios[summary.Id] = summary;
-        await state.WriteStateAsync();
-    }
-
-    Task<ImmutableArray<ScenarioSummary>> IScenarioCatalogGrain.ListAsync() =>
-        Task.FromResult(state.State.Scenarios.Values.OrderByDescending(s => s.CreatedAt).ToImmutableArray());
 }

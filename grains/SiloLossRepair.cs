@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// What a surviving silo does when another is declared dead. Roll-up pushes are one-way and a node coalesces them per

@@ -1,4 +1,4 @@
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// Retries a read that failed for a passing reason — a storage time-out in a burst of activations, a call that

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace OkrGrid.Grains;
+namespace OkrGrid.Engine;
 
 /// <summary>
 /// Decides when a node forwards its changes upward: at once when it has been quiet for a tick, otherwise once at

@@ -39,13 +39,13 @@ public static class OkrGridSilo
 
         services.AddOptions<EngineOptions>().Configure(o => engine?.Invoke(o));
         services.AddOptions<JournalOptions>();
-        services.TryAddSingleton<IEngineClock, SystemEngineClock>();
+        services.AddEngineClock();
         services.AddSingleton<PostgresJournal>();
         services.AddSingleton<IJournal>(sp => sp.GetRequiredService<PostgresJournal>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresJournal>());
         services.TryAddSingleton<IAuditLog, PostgresAuditLog>();
-        services.AddSingleton<OkrGrid.Grains.Structure.StructureStore>();
-        services.AddSingleton<OkrGrid.Grains.Structure.IStructureStore>(sp => sp.GetRequiredService<OkrGrid.Grains.Structure.StructureStore>());
+        services.AddSingleton<OkrGrid.Engine.Structure.StructureStore>();
+        services.AddSingleton<OkrGrid.Engine.Structure.IStructureStore>(sp => sp.GetRequiredService<OkrGrid.Engine.Structure.StructureStore>());
         services.AddSingleton<LocalScores>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ChangeFeedPublisher>();

@@ -2,6 +2,7 @@ global using System.Collections.Immutable;
 global using Microsoft.AspNetCore.Http.HttpResults;
 global using Microsoft.AspNetCore.Mvc;
 global using OkrGrid.Grains;
+global using OkrGrid.Engine;
 global using OkrGrid.Model;
 global using OkrGrid.Scoring;
 global using OkrGrid.Silo;

@@ -37,11 +37,3 @@ public interface IScenarioGrain : IGrainWithStringKey
     [Alias("Apply")] Task<ScenarioView> ApplyAsync(Actor? actor = null);
     [Alias("Discard")] Task<ScenarioView> DiscardAsync(Actor? actor = null);
 }
-
-/// <summary>The scenarios of a company, newest first. Key: the company id.</summary>
-[Alias("okr.grains.scenario-catalog-grain")]
-public interface IScenarioCatalogGrain : IGrainWithStringKey
-{
-    [Alias("Put")] Task PutAsync(ScenarioSummary summary);
-    [Alias("List"), AlwaysInterleave] Task<ImmutableArray<ScenarioSummary>> ListAsync();
-}

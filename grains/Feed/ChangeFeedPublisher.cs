@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using OkrGrid.Grains;
-using OkrGrid.Grains.Telemetry;
+using OkrGrid.Engine.Telemetry;
 
 namespace OkrGrid.Grains.Feed;
 

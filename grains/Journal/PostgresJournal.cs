@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using OkrGrid.Grains.Telemetry;
+using OkrGrid.Engine.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using NpgsqlTypes;

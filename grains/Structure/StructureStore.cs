@@ -5,7 +5,7 @@ using OkrGrid.Access;
 using OkrGrid.Structure;
 using Orleans.Serialization;
 
-namespace OkrGrid.Grains.Structure;
+namespace OkrGrid.Engine.Structure;
 
 /// <summary>One row of a cycle's structure log as read back: the change and its audit entry (if it had one).</summary>
 public sealed record LoggedChange(StructureChange Change, AuditEntry? Audit);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace OkrGrid.Grains.Telemetry;
+namespace OkrGrid.Engine.Telemetry;
 
 /// <summary>
 /// OkrGrid's own instruments, on the meter <see cref="MeterName"/> (exported with Orleans', ASP.NET Core's and Npgsql's

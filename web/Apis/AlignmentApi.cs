@@ -21,7 +21,7 @@ public static class AlignmentApi
     /// <c>at</c> gives the tree as it was at that instant (see the cycle snapshot).
     /// </summary>
     public static async Task<Ok<AlignmentResponse>> GetAlignmentAsync(string? cycleId, string? teamId, string? status, string? at,
-        IGrainFactory grains, IEngineClock clock)
+        IGrainFactory grains, [FromKeyedServices(EngineClock.Key)] TimeProvider clock)
     {
         var filter = new AlignmentFilter(string.IsNullOrWhiteSpace(teamId) ? null : teamId, Require.EnumQuery<Status>(status, "status"));
         var instant = Require.InstantQuery(at, "at");

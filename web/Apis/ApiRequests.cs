@@ -101,11 +101,11 @@ public static class NodeCycles
         grains.InCycleOfAsync(field, nodeId, async cycle => { await command(cycle); return true; });
 
     /// <summary>The given cycle, else the current one (the open cycle containing now, see <see cref="Cycles.Current"/>).</summary>
-    public static async Task<string> CycleOrCurrentAsync(this IGrainFactory grains, IEngineClock clock, string? cycleId)
+    public static async Task<string> CycleOrCurrentAsync(this IGrainFactory grains, TimeProvider clock, string? cycleId)
     {
         if (!string.IsNullOrWhiteSpace(cycleId)) return cycleId;
         var organisation = await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync();
-        return Cycles.Current(organisation.Cycles, clock.UtcNow)?.Id
+        return Cycles.Current(organisation.Cycles, clock.GetUtcNow())?.Id
             ?? throw new OkrRejectedException(RejectionKind.NotFound, "cycleId", "there is no cycle yet; create one first.");
     }
 }

@@ -27,7 +27,7 @@ public static class CyclesApi
         TypedResults.Ok((await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync()).Cycles);
 
     /// <summary>The current cycle: the open one containing now; else the latest that started; else the first (404 with none).</summary>
-    public static async Task<Ok<CycleInfo>> GetCurrentCycleAsync(IGrainFactory grains, IEngineClock clock) =>
+    public static async Task<Ok<CycleInfo>> GetCurrentCycleAsync(IGrainFactory grains, [FromKeyedServices(EngineClock.Key)] TimeProvider clock) =>
         TypedResults.Ok(await grains.GetGrain<ICycleGrain>(await grains.CycleOrCurrentAsync(clock, null)).GetInfoAsync());
 
     public static async Task<Ok<CycleInfo>> GetCycleAsync(string cycleId, IGrainFactory grains) =>

@@ -43,7 +43,7 @@ public static class ObjectivesApi
     /// or their members.
     /// </summary>
     public static async Task<Ok<ImmutableArray<ObjectiveListItem>>> ListObjectivesAsync(
-        string? cycleId, string? owner, string? teamId, IGrainFactory grains, IEngineClock clock)
+        string? cycleId, string? owner, string? teamId, IGrainFactory grains, [FromKeyedServices(EngineClock.Key)] TimeProvider clock)
     {
         var organisation = await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync();
         var ownerFilter = owner is null ? null : ParseOwner(owner, organisation);

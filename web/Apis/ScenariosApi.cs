@@ -55,7 +55,7 @@ public static class ScenariosApi
     public static async Task<Ok<ImmutableArray<ScenarioSummary>>> ListScenariosAsync(IGrainFactory grains) =>
         TypedResults.Ok(await grains.GetGrain<IScenarioCatalogGrain>(Company.Id).ListAsync());
 
-    public static async Task<Created<ScenarioView>> CreateScenarioAsync(CreateScenarioRequest request, IGrainFactory grains, IEngineClock clock, ApiCaller caller)
+    public static async Task<Created<ScenarioView>> CreateScenarioAsync(CreateScenarioRequest request, IGrainFactory grains, [FromKeyedServices(EngineClock.Key)] TimeProvider clock, ApiCaller caller)
     {
         var name = Require.Object(request.Name, "name");
         if (request.Author is not null) throw OkrRejectedException.Invalid("author", "is whoever creates the scenario; leave it out.");

@@ -45,7 +45,7 @@ public static class EngineHosting
                 await DatabaseMigrator.MigrateAsync(dataSource, logger, CancellationToken.None);
                 builder.Services.AddSingleton(dataSource);
                 builder.UseOrleansClient(client => client.UseOkrGridClustering(cluster, configuredDatabase));
-                builder.Services.AddSingleton<IEngineClock, SystemEngineClock>();
+                builder.Services.AddEngineClock();
                 break;
             case ClusterMode.Embedded:
                 var (connectionString, startedEmbedded) = await OkrGridSilo.ResolveDatabaseAsync(configuredDatabase, logger);

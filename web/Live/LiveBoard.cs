@@ -25,7 +25,7 @@ public sealed record CycleView(CycleInfo Cycle, CycleBoard? Board, DateTimeOffse
 /// the organisation, each cycle a page asked for (structure + live scores) and the KPIs. Pages and the hub read it
 /// instead of calling grains on every render, and hear of changes through <see cref="Changed"/>; nobody polls.
 /// </summary>
-public sealed class LiveBoard(IGrainFactory grains, IEngineClock clock, ILogger<LiveBoard> logger)
+public sealed class LiveBoard(IGrainFactory grains, [FromKeyedServices(EngineClock.Key)] TimeProvider clock, ILogger<LiveBoard> logger)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, CycleEntry> _cycles = [];
@@ -65,7 +65,7 @@ public sealed class LiveBoard(IGrainFactory grains, IEngineClock clock, ILogger<
 
     /// <summary>The open cycle containing now; else the latest that has started; else the first; null with no cycles.</summary>
     public async Task<CycleInfo?> GetCurrentCycleAsync(CancellationToken cancellationToken = default) =>
-        Cycles.Current((await GetOrganisationAsync(cancellationToken)).Cycles, clock.UtcNow);
+        Cycles.Current((await GetOrganisationAsync(cancellationToken)).Cycles, clock.GetUtcNow());
 
     /// <summary>
     /// The cycle's board: read once, then kept live. A cycle the company does not have is refused (OkrRejectedException,
@@ -124,14 +124,14 @@ public sealed class LiveBoard(IGrainFactory grains, IEngineClock clock, ILogger<
 
         var organisation = await GetOrganisationAsync(cancellationToken);
         var cycle = cycleId is null
-            ? Cycles.Current(organisation.Cycles, instant ?? clock.UtcNow)
+            ? Cycles.Current(organisation.Cycles, instant ?? clock.GetUtcNow())
             : organisation.Cycles.FirstOrDefault(c => c.Id == cycleId) ?? throw OkrRejectedException.NotFound("cycleId", cycleId);
         if (cycle is null) return null;
         var grain = grains.GetGrain<ICycleGrain>(cycle.Id);
         // A slider starts where there is something to see: the cycle's first structure, or its start when that is later.
         var created = await grain.GetCreatedAtAsync().WaitAsync(cancellationToken);
         var earliest = created > cycle.Definition.Start ? created : cycle.Definition.Start;
-        var now = clock.UtcNow;
+        var now = clock.GetUtcNow();
         if (problem is not null) return new CycleView(cycle, null, null, problem, earliest, now);
         if (instant is not { } past) return new CycleView(cycle, await GetKnownCycleAsync(cycle.Id, cancellationToken), null, null, earliest, now);
         try

@@ -21,7 +21,7 @@ public sealed record ImportFile(string Name, byte[] Content);
 /// never half a structure — and every step is an upsert or once-per-id, so importing the same files again completes
 /// it (its dry run shows what is left).
 /// </remarks>
-public sealed class CycleTransfer(IGrainFactory grains, IEngineClock clock)
+public sealed class CycleTransfer(IGrainFactory grains, [FromKeyedServices(EngineClock.Key)] TimeProvider clock)
 {
     /// <summary>How many nodes' histories are read at once.</summary>
     private const int Parallel = 64;
@@ -134,7 +134,7 @@ public sealed class CycleTransfer(IGrainFactory grains, IEngineClock clock)
             checkIns = await HistoriesAsync(snapshot.KeyResults.Select(k => k.Id), id => grains.GetGrain<IKeyResultGrain>(id).GetHistoryAsync());
         }
         var (kpis, measurements) = await KpisAsync(org);
-        return new PortTarget(cycleId, Company.Id, org, info, snapshot, checkIns, kpis.ToDictionary(k => k.Id), measurements, clock.UtcNow);
+        return new PortTarget(cycleId, Company.Id, org, info, snapshot, checkIns, kpis.ToDictionary(k => k.Id), measurements, clock.GetUtcNow());
     }
 
     private async Task ApplyAsync(string cycleId, ImportPlan plan, Actor actor)

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using OkrGrid.Grains.Telemetry;
+using OkrGrid.Engine.Telemetry;
 
 namespace OkrGrid.Web.Telemetry;
 
@@ -35,7 +35,7 @@ public static class WebMetrics
 /// cause, so they cannot be timed (the benchmark's figure does the same with its own traces). The two instants come from
 /// the web host's and the publishing silo's clocks: across machines, their skew is part of the number.
 /// </summary>
-public sealed class PropagationTracker(IEngineClock clock, ILogger<PropagationTracker> logger) : BackgroundService
+public sealed class PropagationTracker([FromKeyedServices(EngineClock.Key)] TimeProvider clock, ILogger<PropagationTracker> logger) : BackgroundService
 {
     /// <summary>No further publication for this long: the trace has reached the top.</summary>
     public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1);
@@ -61,7 +61,7 @@ public sealed class PropagationTracker(IEngineClock clock, ILogger<PropagationTr
     /// <summary>This host answered 201 to a check-in carrying <paramref name="traceId"/>.</summary>
     public void Acknowledged(string traceId)
     {
-        var now = clock.UtcNow;
+        var now = clock.GetUtcNow();
         if (!_traces.TryGetValue(traceId, out var trace))
         {
             if (_traces.Count >= MaxTracked) return;
@@ -77,7 +77,7 @@ public sealed class PropagationTracker(IEngineClock clock, ILogger<PropagationTr
     /// <summary>A batch from the change feed (before the board applies it).</summary>
     public void Observe(ImmutableArray<NodeChange> changes)
     {
-        var now = clock.UtcNow;
+        var now = clock.GetUtcNow();
         foreach (var change in changes)
         {
             WebMetrics.FeedDeliveryLag.Record(Math.Max(0, (now - change.At).TotalSeconds));
@@ -102,7 +102,7 @@ public sealed class PropagationTracker(IEngineClock clock, ILogger<PropagationTr
     /// <summary>Records the traces that have gone quiet and forgets those that never will; returns how many were recorded.</summary>
     public int Sweep()
     {
-        var now = clock.UtcNow;
+        var now = clock.GetUtcNow();
         var recorded = 0;
         foreach (var (id, trace) in _traces)
         {

@@ -8,7 +8,7 @@ namespace OkrGrid.Web.Views;
 /// (no cycle prefix) gives the KPI's measurements. The structure comes with its timeline, so each point of the history is
 /// scored with the alignment valid then, including key results deleted since (their check-ins are read from the journal).
 /// </summary>
-public sealed class HistoryReader(IGrainFactory grains, IEngineClock clock)
+public sealed class HistoryReader(IGrainFactory grains, [FromKeyedServices(EngineClock.Key)] TimeProvider clock)
 {
     /// <summary>How many grains are asked for their history at once (a company objective has the whole cycle below it).</summary>
     private const int Parallelism = 32;
@@ -72,7 +72,7 @@ public sealed class HistoryReader(IGrainFactory grains, IEngineClock clock)
         var history = await kpi.GetHistoryAsync().WaitAsync(cancellationToken);
         // A KPI spans cycles; its chart is framed by the current one.
         var organisation = await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync().WaitAsync(cancellationToken);
-        var cycle = Cycles.Current(organisation.Cycles, clock.UtcNow);
+        var cycle = Cycles.Current(organisation.Cycles, clock.GetUtcNow());
         return ProgressHistory.ForKpi(view.Definition, history, cycle?.Definition);
     }
 

@@ -442,7 +442,7 @@ public sealed class PermissionMatrixTests(AccessHost host)
         // Named as the web host, so that its static assets' manifest (copied next to the tests) is found.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "OkrGrid.Web" });
         builder.UseOrleansClient(client => client.UseLocalhostClustering());
-        builder.Services.AddSingleton<IEngineClock, SystemEngineClock>();
+        builder.Services.AddEngineClock();
         builder.Services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create("Host=unused")); // the silo's, in the host
         builder.Services.AddOkrGridApi();
         builder.Services.AddOkrGridLive(builder.Configuration);

@@ -44,7 +44,7 @@ public sealed class OpenApiTests(ApiHost host) : ApiTestBase(host)
     {
         var builder = WebApplication.CreateBuilder();
         builder.UseOrleansClient(client => client.UseLocalhostClustering());
-        builder.Services.AddSingleton<IEngineClock, SystemEngineClock>();
+        builder.Services.AddEngineClock();
         builder.Services.AddOkrGridApi();
         builder.AddOkrGridAccess();
         await using var app = builder.Build();

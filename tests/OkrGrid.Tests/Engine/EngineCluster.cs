@@ -4,10 +4,15 @@ using OkrGrid.Silo;
 
 namespace OkrGrid.Tests.Engine;
 
-/// <summary>A clock the tests set; the engine reads "now" from it for expected progress.</summary>
-public sealed class TestClock(DateTimeOffset now) : IEngineClock
+/// <summary>
+/// A clock the tests set; the engine reads "now" from it for expected progress. Only "now" is pinned: timers and
+/// timestamps stay the system's (the engine's clock is never used for timers).
+/// </summary>
+public sealed class TestClock(DateTimeOffset now) : TimeProvider
 {
     public DateTimeOffset UtcNow { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => UtcNow;
 }
 
 /// <summary>
@@ -52,7 +57,7 @@ public sealed class EngineCluster : IAsyncDisposable
         builder.Options.ServiceId = _serviceId;
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.Services.AddSingleton<IEngineClock>(Clock);
+            silo.Services.AddKeyedSingleton<TimeProvider>(EngineClock.Key, Clock);
             silo.AddOkrGrid(ConnectionString, Engine);
             Silo?.Invoke(silo);
         });

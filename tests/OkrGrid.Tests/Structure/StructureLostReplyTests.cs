@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using OkrGrid.Grains.Structure;
+using OkrGrid.Engine.Structure;
 using OkrGrid.Structure;
 using OkrGrid.Tests.Engine;
 

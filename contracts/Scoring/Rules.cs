@@ -3,12 +3,6 @@ using OkrGrid.Model;
 
 namespace OkrGrid.Scoring;
 
-/// <summary>A child's contribution as a parent objective sees it.</summary>
-public readonly record struct Contribution(NodeKind Kind, double Weight, double Progress, double? Confidence);
-
-/// <summary>The result of rolling children up into an objective.</summary>
-public readonly record struct RollUpResult(double Progress, double? Confidence, bool NoData);
-
 /// <summary>
 /// The scoring rules of OkrGrid: pure functions, the one place they live. Grains, the planner and the
 /// tests all call these, so a score computed anywhere is the same number.

@@ -1,5 +1,5 @@
 using OkrGrid.Access;
-using OkrGrid.Grains.Journal;
+using OkrGrid.Engine.Journal;
 
 namespace OkrGrid.Engine;
 

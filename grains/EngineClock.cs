@@ -13,22 +13,11 @@ public static class EngineClock
 {
     public const string Key = "okrgrid-engine";
 
-    /// <summary>
-    /// Registers the engine clock (the system's time unless a caller registered one under <see cref="Key"/> first)
-    /// and the transitional <see cref="IEngineClock"/> over it. A caller that still registers an IEngineClock
-    /// (the bench) keeps driving the engine: the keyed clock then reads that one.
-    /// </summary>
+    /// <summary>Registers the engine clock: the system's time unless a caller registered one under <see cref="Key"/> first.</summary>
     public static IServiceCollection AddEngineClock(this IServiceCollection services)
     {
-        var legacy = services.Any(d => d.ServiceType == typeof(IEngineClock) && !d.IsKeyedService);
-        if (legacy)
-            services.TryAddKeyedSingleton<TimeProvider>(Key, (sp, _) => new EngineClockTimeProvider(sp.GetRequiredService<IEngineClock>()));
-        else
-        {
-            // The system's time, as before — not the host's TimeProvider, which some tests replace for other reasons.
-            services.TryAddKeyedSingleton(Key, TimeProvider.System);
-            services.TryAddSingleton<IEngineClock>(sp => new TimeProviderEngineClock(sp.GetRequiredKeyedService<TimeProvider>(Key)));
-        }
+        // The system's time, as before — not the host's TimeProvider, which some tests replace for other reasons.
+        services.TryAddKeyedSingleton(Key, TimeProvider.System);
         return services;
     }
 }

@@ -1,4 +1,4 @@
-using OkrGrid.Grains.Feed;
+using OkrGrid.Engine.Feed;
 
 namespace OkrGrid.Engine;
 

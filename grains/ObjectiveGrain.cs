@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using OkrGrid.Grains.Feed;
+using OkrGrid.Engine.Feed;
 
 namespace OkrGrid.Engine;
 

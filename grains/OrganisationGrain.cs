@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
-using OkrGrid.Grains.Feed;
-using OkrGrid.Grains.Journal;
+using OkrGrid.Engine.Feed;
+using OkrGrid.Engine.Journal;
 
 namespace OkrGrid.Engine;
 

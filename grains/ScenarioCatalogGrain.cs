@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
-using OkrGrid.Grains.Feed;
+using OkrGrid.Engine.Feed;
 using OkrGrid.Planning;
 
 namespace OkrGrid.Engine;

@@ -2,8 +2,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using OkrGrid.Grains;
-using OkrGrid.Grains.Feed;
-using OkrGrid.Grains.Journal;
+using OkrGrid.Engine.Feed;
+using OkrGrid.Engine.Journal;
 using OkrGrid.Silo.Storage;
 using Orleans.Configuration;
 using Orleans.Serialization;
@@ -55,14 +55,14 @@ public static class OkrGridSilo
         services.AddHostedService<SiloLossRepair>();
         AllowDatabaseExceptionsOnTheWire(services);
         // Calls to addresses users typed (webhooks, pull sources): the "Outbound" section, private networks refused.
-        services.AddOptions<OkrGrid.Grains.Integrations.OutboundOptions>().BindConfiguration("Outbound");
-        services.TryAddSingleton<OkrGrid.Grains.Integrations.OutboundHttp>();
+        services.AddOptions<OkrGrid.Engine.Integrations.OutboundOptions>().BindConfiguration("Outbound");
+        services.TryAddSingleton<OkrGrid.Engine.Integrations.OutboundHttp>();
         // Data sources of key results and KPIs (push ingest, HTTP and SQL pulls): the "Sources" section.
-        services.AddOptions<OkrGrid.Grains.Integrations.SourceOptions>().BindConfiguration("Sources");
-        OkrGrid.Grains.Integrations.SourceServices.AddOkrGridSources(services);
+        services.AddOptions<OkrGrid.Engine.Integrations.SourceOptions>().BindConfiguration("Sources");
+        OkrGrid.Engine.Integrations.SourceServices.AddOkrGridSources(services);
         // Outbound webhooks and check-in reminders: the "Webhooks" section (retries, polling, the company).
-        services.AddOptions<OkrGrid.Grains.Integrations.Webhooks.WebhookOptions>().BindConfiguration("Webhooks");
-        OkrGrid.Grains.Integrations.Webhooks.WebhookServices.AddOkrGridWebhooks(services);
+        services.AddOptions<OkrGrid.Engine.Integrations.Webhooks.WebhookOptions>().BindConfiguration("Webhooks");
+        OkrGrid.Engine.Integrations.Webhooks.WebhookServices.AddOkrGridWebhooks(services);
 
         // A whole organisation stays in memory while it is used; idle nodes leave after an hour.
         silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(1));

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using OkrGrid.Grains;
 using OkrGrid.Engine.Telemetry;
 
-namespace OkrGrid.Grains.Feed;
+namespace OkrGrid.Engine.Feed;
 
 /// <summary>
 /// Something in the silo that must see every change a grain here publishes (the webhooks' transition detector). Called

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace OkrGrid.Grains.Integrations;
+namespace OkrGrid.Engine.Integrations;
 
 /// <summary>
 /// The small JSONPath subset a pull source needs to point at one number: <c>$</c>, then any of <c>.name</c>,

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace OkrGrid.Grains.Integrations;
+namespace OkrGrid.Engine.Integrations;
 
 /// <summary>
 /// Rules for every call OkrGrid makes to an address a user typed (webhooks, pull sources): which addresses it may

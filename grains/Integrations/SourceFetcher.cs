@@ -5,7 +5,7 @@ using System.Text.Json;
 using Npgsql;
 using OkrGrid.Sources;
 
-namespace OkrGrid.Grains.Integrations;
+namespace OkrGrid.Engine.Integrations;
 
 /// <summary>A pull that gave no number, with the reason the source's owner reads ("the server answered 500 …").</summary>
 public sealed class SourceFailure(string message) : Exception(message);

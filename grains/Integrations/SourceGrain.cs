@@ -4,7 +4,7 @@ using System.Text;
 using OkrGrid.Access;
 using OkrGrid.Sources;
 
-namespace OkrGrid.Grains.Integrations;
+namespace OkrGrid.Engine.Integrations;
 
 /// <summary>
 /// A data source (see <see cref="ISourceGrain"/>). Its row of <c>okr_sources</c> is read when it activates; each change

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace OkrGrid.Grains.Integrations;
+namespace OkrGrid.Engine.Integrations;
 
 /// <summary>
 /// Keeps pull sources polling without a reminders table: once the silo is active, and then every

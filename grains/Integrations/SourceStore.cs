@@ -3,7 +3,7 @@ using NpgsqlTypes;
 using OkrGrid.Access;
 using OkrGrid.Sources;
 
-namespace OkrGrid.Grains.Integrations;
+namespace OkrGrid.Engine.Integrations;
 
 /// <summary>The "Sources" settings: schedules, push limits and how long a SQL query may run.</summary>
 public sealed class SourceOptions

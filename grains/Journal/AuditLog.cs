@@ -2,7 +2,7 @@ using Npgsql;
 using NpgsqlTypes;
 using OkrGrid.Access;
 
-namespace OkrGrid.Grains.Journal;
+namespace OkrGrid.Engine.Journal;
 
 /// <summary>Where grains write their audit entries. Completes once they are durable; an entry already there (same source and seq) is kept once.</summary>
 public interface IAuditLog

@@ -1,4 +1,4 @@
-namespace OkrGrid.Grains.Journal;
+namespace OkrGrid.Engine.Journal;
 
 /// <summary>A durable fact: a key result's check-in or a KPI's measurement, with who made it (their audit entry).</summary>
 public sealed record JournalEntry(

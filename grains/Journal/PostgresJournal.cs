@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace OkrGrid.Grains.Journal;
+namespace OkrGrid.Engine.Journal;
 
 public sealed class JournalOptions
 {

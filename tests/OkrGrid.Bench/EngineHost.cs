@@ -8,20 +8,22 @@ using OkrGrid.Silo;
 namespace OkrGrid.Bench;
 
 /// <summary>The engine's "now", pinned for a run so that statuses are exactly reproducible by the reference.</summary>
-public sealed class FixedClock(DateTimeOffset now) : IEngineClock
+public sealed class FixedClock(DateTimeOffset now) : TimeProvider
 {
-    public DateTimeOffset UtcNow => now;
+    public override DateTimeOffset GetUtcNow() => now;
 }
 
 /// <summary>
 /// A pinned "now" the bench moves on by hand (never back): the engine section's clock. It stands still while check-ins
 /// are verified; the time-travel figure moves it so that structural changes take effect at distinct instants.
 /// </summary>
-public sealed class SteppedClock(DateTimeOffset now) : IEngineClock
+public sealed class SteppedClock(DateTimeOffset now) : TimeProvider
 {
     private long _ticks = now.UtcTicks;
 
     public DateTimeOffset UtcNow => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => UtcNow;
 
     /// <summary>Moves the clock to <paramref name="at"/>, which must not be before the clock.</summary>
     public void Set(DateTimeOffset at)
@@ -44,11 +46,12 @@ public sealed class EngineHost : IAsyncDisposable
     /// <summary>The silo's services (e.g. its journal, to time one of the engine's own queries alone).</summary>
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<EngineHost> StartAsync(string connectionString, IEngineClock clock, int siloPort = 0, int gatewayPort = 0)
+    public static async Task<EngineHost> StartAsync(string connectionString, TimeProvider clock, int siloPort = 0, int gatewayPort = 0)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(clock);
+        // The engine's clock (expected progress, check-in dates), pinned; the silo's timers keep the system's time.
+        builder.Services.AddKeyedSingleton(EngineClock.Key, clock);
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(siloPort == 0 ? FreePort() : siloPort, gatewayPort == 0 ? FreePort() : gatewayPort,
                 serviceId: ServiceId, clusterId: ServiceId)

@@ -65,7 +65,7 @@ public static class LargeOrgFigures
     /// Managed heap and working set of this process before the import and after every node is active (a snapshot
     /// activates them all), as deltas: the silo's fixed cost and the generated organisation are not counted.
     /// </summary>
-    public static async Task<(MemoryResult Memory, SnapshotResult Snapshot)> MemoryAndSnapshotAsync(string connectionString, SyntheticOrg org, IEngineClock clock)
+    public static async Task<(MemoryResult Memory, SnapshotResult Snapshot)> MemoryAndSnapshotAsync(string connectionString, SyntheticOrg org, TimeProvider clock)
     {
         await using var engine = await EngineHost.StartAsync(connectionString, clock);
         var before = MeasureMemory();

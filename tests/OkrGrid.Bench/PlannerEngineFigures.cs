@@ -33,7 +33,7 @@ public static class PlannerEngineFigures
 {
     private static readonly TimeSpan ConvergeTimeout = TimeSpan.FromSeconds(60);
 
-    public static async Task<PlannerEngineResult> RunAsync(string connectionString, SyntheticOrg org, IEngineClock clock, BenchOptions options,
+    public static async Task<PlannerEngineResult> RunAsync(string connectionString, SyntheticOrg org, TimeProvider clock, BenchOptions options,
         Action<string> say)
     {
         var started = Stopwatch.GetTimestamp();

@@ -90,7 +90,7 @@ try
 
         // ---- 11: the structure log on the same cycle, after the check-in figures ------------------------------
         Say("Structure log: one change at a time, a planning burst, check-ins beside it, time travel.");
-        var journal = engine.Services.GetRequiredService<OkrGrid.Grains.Journal.IJournal>();
+        var journal = engine.Services.GetRequiredService<OkrGrid.Engine.Journal.IJournal>();
         structure = await StructureFigures.RunAsync(engine.Client, journal, db, engineClock, org, figures, ledger, now, options, Say);
         foreach (var failure in structure.Failures) Say($"FAILED: structure: {failure}");
     }

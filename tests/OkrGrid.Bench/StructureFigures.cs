@@ -1,5 +1,5 @@
 using Npgsql;
-using OkrGrid.Grains.Journal;
+using OkrGrid.Engine.Journal;
 
 namespace OkrGrid.Bench;
 
@@ -228,7 +228,7 @@ public static class StructureFigures
                 // paused it meanwhile: where a slow run's time goes when it is not the work itself.
                 long allocated = 0;
                 var paused = TimeSpan.Zero;
-                var scansBefore = (journal as OkrGrid.Grains.Journal.PostgresJournal)?.CycleScans ?? 0;
+                var scansBefore = (journal as OkrGrid.Engine.Journal.PostgresJournal)?.CycleScans ?? 0;
                 for (int i = -1; i < (options.Quick ? 2 : TimeTravelRuns); i++)
                 {
                     var allocatedBefore = GC.GetTotalAllocatedBytes();
@@ -248,7 +248,7 @@ public static class StructureFigures
                         failures.AddRange(diffs.Take(5).Select(d => $"time travel ({path}): {d}"));
                     }
                 }
-                var scans = ((journal as OkrGrid.Grains.Journal.PostgresJournal)?.CycleScans ?? 0) - scansBefore;
+                var scans = ((journal as OkrGrid.Engine.Journal.PostgresJournal)?.CycleScans ?? 0) - scansBefore;
                 // Where the time goes: the journal's read alone, as the engine makes it when no key result is active here
                 // (one scan of the cycle's ids, or a probe per node, as the journal's statistics say).
                 var sources = structure.KeyResults.Select(k => k.KpiId ?? k.Id).Distinct().ToList();

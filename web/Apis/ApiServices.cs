@@ -42,7 +42,7 @@ public static class ApiServices
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<OkrGrid.Web.Porting.CycleTransfer>();
         // Data sources: the API lists a node's sources from okr_sources (their grains answer the rest).
-        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<OkrGrid.Grains.Integrations.SourceStore>(services);
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<OkrGrid.Engine.Integrations.SourceStore>(services);
         services.AddOkrGridWebhookAdmin();
         return services;
     }

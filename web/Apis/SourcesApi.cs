@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using OkrGrid.Grains.Integrations;
+using OkrGrid.Engine.Integrations;
 using OkrGrid.Sources;
 
 namespace OkrGrid.Web.Apis;

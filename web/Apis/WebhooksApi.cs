@@ -105,8 +105,8 @@ public static class WebhookHosting
     public static IServiceCollection AddOkrGridWebhookAdmin(this IServiceCollection services)
     {
         // A client-mode host has no silo: it validates addresses with the same settings.
-        services.AddOptions<OkrGrid.Grains.Integrations.OutboundOptions>().BindConfiguration("Outbound");
-        services.TryAddSingleton<OkrGrid.Grains.Integrations.OutboundHttp>();
+        services.AddOptions<OkrGrid.Engine.Integrations.OutboundOptions>().BindConfiguration("Outbound");
+        services.TryAddSingleton<OkrGrid.Engine.Integrations.OutboundHttp>();
         services.AddScoped<WebhookAdmin>();
         return services;
     }

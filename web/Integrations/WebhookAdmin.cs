@@ -1,8 +1,8 @@
 using Npgsql;
 using NpgsqlTypes;
 using OkrGrid.Access;
-using OkrGrid.Grains.Integrations;
-using OkrGrid.Grains.Integrations.Webhooks;
+using OkrGrid.Engine.Integrations;
+using OkrGrid.Engine.Integrations.Webhooks;
 using OkrGrid.Web.Access;
 using OkrGrid.Web.Live;
 

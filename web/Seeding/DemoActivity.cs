@@ -10,7 +10,7 @@ namespace OkrGrid.Web.Seeding;
 /// key result's owner is the author. It waits for the demo company (seeded by a silo startup task), and a failed
 /// step is logged and the next one tried: it never takes the host down.
 /// </summary>
-public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoActivitySettings settings, DatabaseMode mode, DemoSettings demo,
+public sealed class DemoActivity(IGrainFactory grains, [FromKeyedServices(EngineClock.Key)] TimeProvider clock, DemoActivitySettings settings, DatabaseMode mode, DemoSettings demo,
     ILogger<DemoActivity> logger)
     : BackgroundService
 {
@@ -69,7 +69,7 @@ public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoA
     private async Task CheckInAsync()
     {
         var organisation = await grains.GetGrain<IOrganisationGrain>(Company.Id).GetAsync();
-        if (Cycles.Current(organisation.Cycles, clock.UtcNow) is not { Closed: false } cycle) return;
+        if (Cycles.Current(organisation.Cycles, clock.GetUtcNow()) is not { Closed: false } cycle) return;
         var snapshot = await grains.GetGrain<ICycleGrain>(cycle.Id).GetSnapshotAsync();
         // A key result that reports a KPI's number is checked in when that KPI is measured (see MeasureAsync).
         var candidates = snapshot.KeyResults.Where(k => k.Kind != KeyResultKind.KpiLinked && DemoScript.MeasuredKpi(k) is null
@@ -78,7 +78,7 @@ public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoA
 
         var kr = candidates[_random.Next(candidates.Count)];
         var score = snapshot.Scores.GetValueOrDefault(kr.Id);
-        var elapsed = Rules.ExpectedProgress(cycle.Definition.Start, cycle.Definition.End, clock.UtcNow);
+        var elapsed = Rules.ExpectedProgress(cycle.Definition.Start, cycle.Definition.End, clock.GetUtcNow());
         await CheckInAsync(organisation, kr, DemoScript.NextValue(kr, score, elapsed, _random), elapsed);
     }
 
@@ -99,8 +99,8 @@ public sealed class DemoActivity(IGrainFactory grains, IEngineClock clock, DemoA
         if (organisation.Kpis.IsEmpty) return;
         var kpi = grains.GetGrain<IKpiGrain>(organisation.Kpis[_random.Next(organisation.Kpis.Length)].Id);
         var view = await kpi.GetViewAsync();
-        var cycle = Cycles.Current(organisation.Cycles, clock.UtcNow);
-        var elapsed = cycle is null ? 0.5 : Rules.ExpectedProgress(cycle.Definition.Start, cycle.Definition.End, clock.UtcNow);
+        var cycle = Cycles.Current(organisation.Cycles, clock.GetUtcNow());
+        var elapsed = cycle is null ? 0.5 : Rules.ExpectedProgress(cycle.Definition.Start, cycle.Definition.End, clock.GetUtcNow());
         var (value, note) = DemoScript.NextMeasurement(view.Definition, view.State.Latest, elapsed, _random);
         await kpi.RecordAsync(new Measurement(NewClientId(), value, default, note), OkrGrid.Access.Actor.DemoActivity with { Name = DemoScript.MeasurementAuthor });
 

@@ -9,7 +9,7 @@ namespace OkrGrid.Web.Seeding;
 /// Idempotent: a company that has a name was seeded (the name is set last), so nothing happens; an interrupted
 /// seeding is finished on the next start, each step skipping what exists, and history carries fixed client ids.
 /// </summary>
-public sealed class DemoSeeder(IGrainFactory grains, IEngineClock clock, DatabaseMode mode, ILogger<DemoSeeder> logger) : IStartupTask
+public sealed class DemoSeeder(IGrainFactory grains, [FromKeyedServices(EngineClock.Key)] TimeProvider clock, DatabaseMode mode, ILogger<DemoSeeder> logger) : IStartupTask
 {
     async Task IStartupTask.Execute(CancellationToken cancellationToken)
     {
@@ -37,7 +37,7 @@ public sealed class DemoSeeder(IGrainFactory grains, IEngineClock clock, Databas
         }
 
         var watch = Stopwatch.StartNew();
-        var now = clock.UtcNow;
+        var now = clock.GetUtcNow();
         var cycle = DemoHistory.QuarterContaining(now);
 
         foreach (var team in DemoCompany.Teams.Where(t => existing.Teams.All(e => e.Id != t.Id)))

@@ -1,4 +1,4 @@
-using OkrGrid.Grains.Integrations;
+using OkrGrid.Engine.Integrations;
 using OkrGrid.Sources;
 
 namespace OkrGrid.Web.Views;

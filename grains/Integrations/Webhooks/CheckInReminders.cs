@@ -2,9 +2,9 @@ using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using NpgsqlTypes;
-using OkrGrid.Grains.Journal;
+using OkrGrid.Engine.Journal;
 
-namespace OkrGrid.Grains.Integrations.Webhooks;
+namespace OkrGrid.Engine.Integrations.Webhooks;
 
 /// <summary>A team's weekly check-in cadence: a day and a time of day in the team's IANA time zone.</summary>
 public sealed record Cadence(DayOfWeek Day, TimeOnly At, string TimeZone)

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace OkrGrid.Grains.Integrations.Webhooks;
+namespace OkrGrid.Engine.Integrations.Webhooks;
 
 /// <summary>What an event says about its node: its title, owner and the scopes it falls in.</summary>
 public sealed record NodeContext(string Title, Owner? Owner, string? OwnerName, string? TeamId, ImmutableArray<string> Scopes);

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace OkrGrid.Grains.Integrations.Webhooks;
+namespace OkrGrid.Engine.Integrations.Webhooks;
 
 /// <summary>Tuning of outbound webhooks and check-in reminders (configuration section "Webhooks").</summary>
 public sealed class WebhookOptions

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace OkrGrid.Grains.Integrations.Webhooks;
+namespace OkrGrid.Engine.Integrations.Webhooks;
 
 /// <summary>
 /// Delivers the outbox: claims due deliveries (FOR UPDATE SKIP LOCKED, so hosts never claim the same one), leases them

@@ -4,9 +4,9 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using NpgsqlTypes;
-using OkrGrid.Grains.Feed;
+using OkrGrid.Engine.Feed;
 
-namespace OkrGrid.Grains.Integrations.Webhooks;
+namespace OkrGrid.Engine.Integrations.Webhooks;
 
 /// <summary>
 /// Turns what happens in the engine into outbox events, from durable state so that a crash loses none:

@@ -1,7 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 
-namespace OkrGrid.Grains.Integrations.Webhooks;
+namespace OkrGrid.Engine.Integrations.Webhooks;
 
 /// <summary>
 /// An event to write: <paramref name="Key"/> makes it once (a second write of the same key is a no-op),

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using OkrGrid.Grains.Feed;
+using OkrGrid.Engine.Feed;
 
-namespace OkrGrid.Grains.Integrations.Webhooks;
+namespace OkrGrid.Engine.Integrations.Webhooks;
 
 public static class WebhookServices
 {

@@ -52,7 +52,7 @@ public sealed class SourcesPrivateNetworkTests(ApiHost host) : ApiTestBase(host)
             try
             {
                 var addresses = await Dns.GetHostAddressesAsync(candidate, Ct);
-                if (addresses.Length > 0 && addresses.All(a => !OkrGrid.Grains.Integrations.OutboundHttp.IsPublic(a))) { name = candidate; break; }
+                if (addresses.Length > 0 && addresses.All(a => !OkrGrid.Engine.Integrations.OutboundHttp.IsPublic(a))) { name = candidate; break; }
             }
             catch (System.Net.Sockets.SocketException) { }
         }

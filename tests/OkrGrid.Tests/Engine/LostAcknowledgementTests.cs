@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using OkrGrid.Grains.Journal;
+using OkrGrid.Engine.Journal;
 
 namespace OkrGrid.Tests.Engine;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using OkrGrid.Grains.Integrations;
+using OkrGrid.Engine.Integrations;
 
 namespace OkrGrid.Tests.Integrations;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using OkrGrid.Grains.Integrations;
+using OkrGrid.Engine.Integrations;
 
 namespace OkrGrid.Tests.Integrations;
 

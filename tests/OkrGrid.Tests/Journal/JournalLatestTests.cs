@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using OkrGrid.Grains.Journal;
+using OkrGrid.Engine.Journal;
 using OkrGrid.Silo.Storage;
 using OkrGrid.Tests.Storage;
 

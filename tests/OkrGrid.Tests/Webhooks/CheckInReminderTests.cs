@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using OkrGrid.Grains.Integrations;
-using OkrGrid.Grains.Integrations.Webhooks;
+using OkrGrid.Engine.Integrations;
+using OkrGrid.Engine.Integrations.Webhooks;
 using OkrGrid.Tests.Engine;
 
 namespace OkrGrid.Tests.Webhooks;

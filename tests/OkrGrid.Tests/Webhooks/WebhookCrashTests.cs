@@ -94,7 +94,7 @@ public sealed class WebhookCrashTests : IAsyncLifetime
             .Where(r => r.Json?["data"]?["nodeId"]?.GetValue<string>() == HookHost.Node(kr))
             .OrderBy(r => r.Json!["data"]!["version"]!.GetValue<long>())
             .Select(r => r.Json!["data"]!["to"]!.GetValue<string>()).LastOrDefault() ?? "none";
-        string Name(Status s) => OkrGrid.Grains.Integrations.Webhooks.WebhookEventSource.Name(s);
+        string Name(Status s) => OkrGrid.Engine.Integrations.Webhooks.WebhookEventSource.Name(s);
 
         var deadline2 = DateTime.UtcNow.AddSeconds(40);
         while (keyResults.Any(kr => LastReported(kr) != Name(now[kr])) && DateTime.UtcNow < deadline2) await Task.Delay(100, ct);

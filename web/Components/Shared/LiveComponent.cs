@@ -24,7 +24,7 @@ public abstract class LiveComponent : ComponentBase, IDisposable
     private bool _disposed;
 
     [Inject] protected LiveBoard Live { get; set; } = null!;
-    [Inject] protected IEngineClock Clock { get; set; } = null!;
+    [Inject(Key = EngineClock.Key)] protected TimeProvider Clock { get; set; } = null!;
     [Inject] private ILoggerFactory Logs { get; set; } = null!;
 
     /// <summary>The cycle whose structural changes this component follows.</summary>

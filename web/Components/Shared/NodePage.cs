@@ -44,7 +44,7 @@ public abstract class NodePage : LiveComponent
     protected DateTimeOffset? Past => AsOfProblem is null && View is { IsLive: false } view ? view.At : null;
 
     /// <summary>The instant the page's figures are of (expected pace, cycle week): the past one, or now.</summary>
-    protected DateTimeOffset ShownAt => Past ?? Clock.UtcNow;
+    protected DateTimeOffset ShownAt => Past ?? Clock.GetUtcNow();
 
     protected OrganisationView? Org { get; private set; }
     protected CycleBoard? Board { get; private set; }

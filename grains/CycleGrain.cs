@@ -487,6 +487,9 @@ public sealed partial class CycleGrain(
         var policy = _structure.Policy;
         var frozen = _structure.Closed ? _structure.Frozen : null;
         var version = _structureVersion;
+        // The instant the snapshot is of is taken before the facts are read: a check-in committed during the read is
+        // then newer than the snapshot, never older (readers that date scores computed from facts by TakenAt rely on it).
+        var takenAt = clock.GetUtcNow();
         // Nodes active in this silo give their latest published score (the local table). The others are not woken
         // up: their scores are computed here with the same rules from what they are computed from anyway — the
         // journal's latest entries, or the frozen grades of a closed cycle — so a snapshot of a cold cycle costs one
@@ -500,7 +503,7 @@ public sealed partial class CycleGrain(
             if (localScores.TryGet(k.Id, out var s)) scores[k.Id] = s; else inactive.Add(k);
         if (inactive.Count > 0 || objectivesMissing)
             scores = await ScoreInactiveAsync(objectives, edges, inactive, scores, info, policy, frozen, null);
-        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, clock.GetUtcNow(), version);
+        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, takenAt, version);
     }
 
     async Task<ImmutableArray<NodeScore>> ICycleGrain.GetChildScoresAsync(string objectiveId, ImmutableArray<string> childIds)

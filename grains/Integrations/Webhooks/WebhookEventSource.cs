@@ -27,6 +27,8 @@ public sealed class WebhookEventSource : BackgroundService, INodeChangeTap
     private const int MaxGather = 2000;
     /// <summary>Audit rows are numbered when inserted, not when committed: this many before the cursor are read again.</summary>
     private const long AuditLookback = 10_000;
+    /// <summary>How much older than its snapshot a score computed from facts is taken to be (see <see cref="SweepAsync"/>).</summary>
+    private static readonly TimeSpan SweepMargin = TimeSpan.FromSeconds(2);
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly WebhookOutbox _outbox;
@@ -278,7 +280,10 @@ public sealed class WebhookEventSource : BackgroundService, INodeChangeTap
         foreach (var cycle in org.Cycles.Where(c => !c.Closed))
         {
             var snapshot = await _grains.GetGrain<ICycleGrain>(cycle.Id).GetSnapshotAsync();
-            var fallback = Versions.Of(snapshot.TakenAt);
+            // A score the cycle computed from the journal (a node not active: after a crash, the case the sweep is for)
+            // has no version of its own; it is dated a margin before the snapshot, so that it never overrides a status
+            // reported from a check-in committed while the snapshot was read — it corrects rows older than that.
+            var fallback = Versions.Of(snapshot.TakenAt - SweepMargin);
             var candidates = snapshot.Scores.Values
                 .Select(s => new Candidate(s.NodeId, s.Kind, Name(s.Status), s.Version > 0 ? s.Version : fallback, s, null))
                 .ToList();

@@ -224,7 +224,11 @@ public sealed class WebhookDeliveryTests(HookHost host) : IClassFixture<HookHost
     [Fact]
     public async Task Bad_input_is_refused_naming_the_field_and_changes_nothing()
     {
-        var before = await host.Admin.GetStringAsync("/api/webhooks", Ct);
+        // What must not change is the subscriptions; their delivery counters move with deliveries still running from
+        // the tests before (outcomes are recorded in batches, a moment after the receiver answered).
+        async Task<string> SubscriptionsAsync() => string.Join("\n", (await host.Admin.GetFromJsonAsync<JsonArray>("/api/webhooks", HookHost.Json, Ct))!
+            .Select(w => w!.AsObject()).Select(w => string.Join("|", w.Where(p => p.Key is not ("pending" or "delivered" or "dead")).Select(p => $"{p.Key}={p.Value?.ToJsonString()}"))));
+        var before = await SubscriptionsAsync();
         var url = host.Receiver.Url("bad");
         foreach (var (body, field) in new (object, string)[]
         {
@@ -250,7 +254,7 @@ public sealed class WebhookDeliveryTests(HookHost host) : IClassFixture<HookHost
             Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
         using (var missing = await host.Admin.GetAsync("/api/webhooks/wh_nope", Ct)) Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         using (var badState = await host.Admin.GetAsync("/api/webhooks/wh_nope/deliveries?state=lost", Ct)) Assert.Equal(HttpStatusCode.NotFound, badState.StatusCode);
-        Assert.Equal(before, await host.Admin.GetStringAsync("/api/webhooks", Ct));
+        Assert.Equal(before, await SubscriptionsAsync());
     }
 
     [Fact]

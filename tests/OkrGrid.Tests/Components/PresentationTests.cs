@@ -135,7 +135,7 @@ public sealed class PresentationTests : MudContext
         // gives such a title the room instead — WallCompositionTests).
         var logos = new KeyResultDefinition("c:logos", "c", "Land new enterprise customers", new Owner(OwnerKind.Person, "sofia"),
             KeyResultKind.Increase, 0, 15, "customers", null);
-        var uptime = new KeyResultDefinition("c:uptime", "c", "Keep uptime at or above 99.9%", new Owner(OwnerKind.Person, "priya"),
+        var uptime = new KeyResultDefinition("c:uptime", "c", "Keep the platform available", new Owner(OwnerKind.Person, "priya"),
             KeyResultKind.StayAtOrAbove, 99.9, 99.9, "%", null);
         var item = new ObjectiveItem(objective, Score("c:o", 0.41, Status.AtRisk, kind: NodeKind.Objective), "Lumen", 0.59,
         [

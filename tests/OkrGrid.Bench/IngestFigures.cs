@@ -143,7 +143,8 @@ public static class IngestFigures
         return result;
     }
 
-    private static async Task<JsonElement> PostAsync(HttpClient client, string url, object body)
+    /// <summary>POSTs JSON that must be created (201) and returns the answer; anything else stops the figure.</summary>
+    internal static async Task<JsonElement> PostAsync(HttpClient client, string url, object body)
     {
         using var response = await client.PostAsJsonAsync(url, body, Json);
         if (response.StatusCode != HttpStatusCode.Created)

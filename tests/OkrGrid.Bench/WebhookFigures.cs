@@ -86,7 +86,7 @@ public static class WebhookFigures
 
         foreach (var (inbox, scope) in new[] { (ScopedInbox, $"node:{objective}"), (FirehoseInbox, "company") })
         {
-            var created = await PostJsonAsync(host.Web.Client, "/api/webhooks",
+            var created = await IngestFigures.PostAsync(host.Web.Client, "/api/webhooks",
                 new { name = inbox, url = receiver.Url(inbox), events = new[] { "status.changed" }, scope, format = "json" });
             receiver[inbox].Secret = created.GetProperty("secret").GetString()!;
         }
@@ -119,7 +119,8 @@ public static class WebhookFigures
             var result = await host.Client.GetGrain<IKeyResultGrain>(t.Id)
                 .CheckInAsync(new CheckIn($"lag-{Guid.NewGuid():N}", value, null, "", "bench", sentAt));
             var ackAt = DateTimeOffset.UtcNow;
-            var status = StatusName(result.Score.Status);
+            // The names the payloads use.
+            var status = OkrGrid.Engine.Integrations.Webhooks.WebhookEventSource.Name(result.Score.Status);
             lock (t)
             {
                 var moved = status != t.Status;
@@ -198,14 +199,6 @@ public static class WebhookFigures
         return result;
     }
 
-    private static string StatusName(Status status) => status switch
-    {
-        Status.OnTrack => "onTrack",
-        Status.AtRisk => "atRisk",
-        Status.OffTrack => "offTrack",
-        _ => "noData",
-    };
-
     private static async Task WaitArrivedAsync(IReadOnlyList<Traced> traced, TimeSpan limit)
     {
         var started = Stopwatch.GetTimestamp();
@@ -232,13 +225,5 @@ public static class WebhookFigures
     }
 
     private static async Task<string> PostAsync(HttpClient client, string url, object body) =>
-        (await PostJsonAsync(client, url, body)).GetProperty("id").GetString()!;
-
-    private static async Task<JsonElement> PostJsonAsync(HttpClient client, string url, object body)
-    {
-        using var response = await client.PostAsJsonAsync(url, body, Json);
-        if (response.StatusCode != HttpStatusCode.Created)
-            throw new InvalidOperationException($"POST {url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        return await response.Content.ReadFromJsonAsync<JsonElement>(Json);
-    }
+        (await IngestFigures.PostAsync(client, url, body)).GetProperty("id").GetString()!;
 }

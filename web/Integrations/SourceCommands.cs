@@ -14,15 +14,14 @@ public sealed class SourceCommands(IGrainFactory grains, CurrentUser user)
     }
 
     /// <summary>
-    /// Whether to offer "connect a data source" to this user at all: admins and leads with write access (the engine
-    /// still decides for the node — a lead of another team gets its refusal, shown on the form).
+    /// Whether to offer "connect a data source" to this user at all — admins and leads with write access (the engine
+    /// still decides for the node: a lead of another team gets its refusal, shown on the form) — and SQL sources
+    /// (admins: the query runs on a database the server reaches). One actor lookup for both.
     /// </summary>
-    public async Task<bool> MayOfferAsync()
+    public async Task<(bool Offer, bool Sql)> OffersAsync()
     {
         var actor = await user.ActorAsync();
-        return actor is { Scope: >= OkrGrid.Access.AccessScope.Write, Role: OkrGrid.Access.Role.Admin or OkrGrid.Access.Role.Lead };
+        var offer = actor is { Scope: >= OkrGrid.Access.AccessScope.Write, Role: OkrGrid.Access.Role.Admin or OkrGrid.Access.Role.Lead };
+        return (offer, offer && actor!.Role == OkrGrid.Access.Role.Admin);
     }
-
-    /// <summary>Whether the user may connect SQL sources (admins: the query runs on a database the server reaches).</summary>
-    public async Task<bool> MaySqlAsync() => (await user.ActorAsync())?.Role == OkrGrid.Access.Role.Admin;
 }

@@ -15,7 +15,8 @@
 # Where things live
 #   Data folder:  $OKRGRID_DATA_DIR (default: <repo>/.data, git-ignored); this script uses <data>/pg:
 #     <data>/pg/lock      flock(1) lock file
-#     <data>/pg/port      the remembered port (picked once, from 55432 up, first free loopback port)
+#     <data>/pg/port      the remembered port (picked once, from 55432 up, first free loopback port that no other
+#                         cluster of this machine has reserved; see "Ports" below)
 #     <data>/pg/cluster   the cluster directory, or a symlink to it (see below), holding:
 #         data/             PGDATA (initdb: UTF8, C.UTF-8, data checksums, superuser "postgres")
 #         postgresql.log    server log (pg_ctl -l)
@@ -32,6 +33,13 @@
 #   files out of it (Debian 13 does after 30 days), which would corrupt a database that sits still.
 #   If .data is deleted but such a cluster survives, the next start adopts it again (with a warning):
 #   this script never deletes data except on "destroy".
+#
+# Ports: a cluster keeps its port for life, so that hosts connected to it find it again after it stops or
+# crashes. Each cluster's port is reserved in ${OKRGRID_PG_PORT_REGISTRY:-/tmp/okrgrid-pg-ports.d}/<port> (a file
+# naming the cluster's <data>/pg), and a new cluster never picks a port another existing cluster holds, even while
+# that one is down — a free port alone is not enough: another checkout or test would take a crashed server's port,
+# and every host still pointed at it would reach the wrong server ("database … does not exist"). "destroy" releases
+# the reservation; a reservation whose cluster is gone or has moved to another port is stale and ignored.
 #
 # Binaries: the newest /usr/lib/postgresql/<v>/bin (v >= 15), else pg_ctl on PATH, else $OKRGRID_PG_BIN.
 # An existing cluster always uses the major version it was created with. If none is found and we are
@@ -354,10 +362,34 @@ port_in_use() {
     return 1
 }
 
+readonly PORT_REGISTRY=${OKRGRID_PG_PORT_REGISTRY:-/tmp/okrgrid-pg-ports.d}
+
+reserved_by_other() { # true if another existing cluster holds port $1 (its <data>/pg/port still says so)
+    local file=$PORT_REGISTRY/$1 owner
+    [[ -f $file ]] || return 1
+    owner=$(cat -- "$file" 2>/dev/null) || return 1
+    [[ -n $owner && $owner != "$PG_HOME" ]] || return 1
+    [[ -f $owner/port && $(tr -d '[:space:]' <"$owner/port") == "$1" ]]
+}
+
+reserve_port() { # called under the machine-wide port lock; drops this cluster's other reservations
+    { mkdir -p -- "$PORT_REGISTRY" && chmod 1777 -- "$PORT_REGISTRY"; } 2>/dev/null || return 0
+    release_ports "$1"
+    printf '%s\n' "$PG_HOME" >"$PORT_REGISTRY/$1.tmp.$$" && mv -f -- "$PORT_REGISTRY/$1.tmp.$$" "$PORT_REGISTRY/$1" || true
+}
+
+release_ports() { # removes this cluster's reservations, except of port $1 if given
+    local file
+    for file in "$PORT_REGISTRY"/*; do
+        [[ -f $file && ${file##*/} != "${1:-}" && $(cat -- "$file" 2>/dev/null) == "$PG_HOME" ]] && rm -f -- "$file"
+    done
+    return 0
+}
+
 pick_port() {
     local p=$FIRST_PORT
     while (( p < FIRST_PORT + 2000 && p < 65536 )); do
-        if ! port_in_use "$p"; then echo "$p"; return 0; fi
+        if ! port_in_use "$p" && ! reserved_by_other "$p"; then echo "$p"; return 0; fi
         p=$((p + 1))
     done
     die "no free port in $FIRST_PORT..$((p - 1))"
@@ -438,6 +470,7 @@ start_server() {
     rotate_log
     for attempt in 1 2 3; do
         printf '%s\n' "$port" >"$PORT_FILE.tmp" && mv -f -- "$PORT_FILE.tmp" "$PORT_FILE"
+        reserve_port "$port"
         write_settings "$port"
         log "starting PostgreSQL on 127.0.0.1:$port (log: $LOG_FILE)"
         # fds 3 (our stdout), 8 and 9 (the locks) must not be inherited by the long-lived postmaster.
@@ -610,6 +643,7 @@ cmd_destroy() {
         log "deleting $target"
         rm -rf -- "$target"
     fi
+    release_ports
     rm -f -- "$POINTER" "$PORT_FILE" "$PG_HOME/createdb.err"
     log "destroyed"
 }

@@ -68,6 +68,11 @@ public sealed class DatabaseOutageClusterTests(ITestOutputHelper output) : IAsyn
         var statuses = new ConcurrentDictionary<int, int>();
         var failures = new ConcurrentBag<string>();
         var retryAfterMissing = 0;
+        // Every answer with when it was asked and how long it took, so a failed run says what recovery looked like.
+        var clock = Stopwatch.StartNew();
+        var answers = new ConcurrentQueue<(TimeSpan Asked, TimeSpan Took, int Status)>();
+        var waitingSince = new TimeSpan?[6]; // per worker: when its unanswered request was sent
+        var workerErrors = new ConcurrentBag<string>();
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
         {
@@ -84,7 +89,21 @@ public sealed class DatabaseOutageClusterTests(ITestOutputHelper output) : IAsyn
                         Content = JsonContent.Create(new { value, note = "outage" }),
                     };
                     request.Headers.Add("Idempotency-Key", id);
-                    using var response = await web.Client.SendAsync(request, CancellationToken.None);
+                    var asked = clock.Elapsed;
+                    waitingSince[w] = asked;
+                    HttpResponseMessage sent;
+                    try { sent = await web.Client.SendAsync(request, CancellationToken.None); }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    {
+                        // No answer at all (a timeout or a dropped connection) is a failure: the worker says so and goes on.
+                        workerErrors.Add($"{kr.Id} {id} asked at {asked.TotalSeconds:F1} s: {e.GetType().Name} after {(clock.Elapsed - asked).TotalSeconds:F1} s");
+                        waitingSince[w] = null;
+                        await Task.Delay(250, CancellationToken.None);
+                        continue;
+                    }
+                    waitingSince[w] = null;
+                    using var response = sent;
+                    answers.Enqueue((asked, clock.Elapsed - asked, (int)response.StatusCode));
                     statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
                     if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK)
                     {
@@ -103,33 +122,52 @@ public sealed class DatabaseOutageClusterTests(ITestOutputHelper output) : IAsyn
             }
         }, CancellationToken.None)).ToList();
 
-        await WaitUntilAsync(() => acknowledged.Count >= 200, TimeSpan.FromSeconds(60), "200 check-ins before the outage");
-        var beforeOutage = acknowledged.Count;
-        await _pg.KillAsync();
-        var outage = Stopwatch.StartNew();
-
-        // Readiness turns unavailable (liveness stays up: the process is fine, restarting it would not help).
-        await WaitUntilAsync(async () =>
+        TimeSpan killedAt = default, restartedAt = default;
+        try
         {
-            using var ready = await web.Client.GetAsync("/healthz/ready", ct);
-            return ready.StatusCode == HttpStatusCode.ServiceUnavailable;
-        }, TimeSpan.FromSeconds(15), "readiness unavailable during the outage");
-        using (var live = await web.Client.GetAsync("/healthz/live", ct)) Assert.Equal(HttpStatusCode.OK, live.StatusCode);
-        await WaitUntilAsync(() => statuses.GetValueOrDefault(503) >= 20, TimeSpan.FromSeconds(20), "check-ins answered 503 during the outage");
-        var duringOutage = acknowledged.Count;
-        output.WriteLine($"outage: readiness unavailable and 503s after {outage.Elapsed.TotalSeconds:F1} s; {duringOutage - beforeOutage} acknowledged since the kill (in flight or answered by a live grain before it wrote)");
-        await Task.Delay(TimeSpan.FromSeconds(5), ct); // the outage lasts on: hosts must not give up or go wrong meanwhile
+            await WaitUntilAsync(() => acknowledged.Count >= 200, TimeSpan.FromSeconds(60), "200 check-ins before the outage");
+            var beforeOutage = acknowledged.Count;
+            await _pg.KillAsync();
+            killedAt = clock.Elapsed;
+            var outage = Stopwatch.StartNew();
 
-        Assert.Equal(0, await _pg.PgAsync("start"));
-        var restarted = Stopwatch.StartNew();
-        var ackAtRestart = acknowledged.Count;
-        await WaitUntilAsync(() => acknowledged.Count >= ackAtRestart + 200, TimeSpan.FromSeconds(90), "200 check-ins acknowledged after PostgreSQL came back");
-        output.WriteLine($"recovered: 200 check-ins acknowledged {restarted.Elapsed.TotalSeconds:F1} s after PostgreSQL restarted");
-        await WaitUntilAsync(async () =>
+            // Readiness turns unavailable (liveness stays up: the process is fine, restarting it would not help).
+            await WaitUntilAsync(async () =>
+            {
+                using var ready = await web.Client.GetAsync("/healthz/ready", ct);
+                return ready.StatusCode == HttpStatusCode.ServiceUnavailable;
+            }, TimeSpan.FromSeconds(15), "readiness unavailable during the outage");
+            using (var live = await web.Client.GetAsync("/healthz/live", ct)) Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            await WaitUntilAsync(() => statuses.GetValueOrDefault(503) >= 20, TimeSpan.FromSeconds(20), "check-ins answered 503 during the outage");
+            var duringOutage = acknowledged.Count;
+            output.WriteLine($"outage: readiness unavailable and 503s after {outage.Elapsed.TotalSeconds:F1} s; {duringOutage - beforeOutage} acknowledged since the kill (in flight or answered by a live grain before it wrote)");
+            await Task.Delay(TimeSpan.FromSeconds(5), ct); // the outage lasts on: hosts must not give up or go wrong meanwhile
+
+            Assert.Equal(0, await _pg.PgAsync("start"));
+            restartedAt = clock.Elapsed;
+            var restarted = Stopwatch.StartNew();
+            var ackAtRestart = acknowledged.Count;
+            await WaitUntilAsync(() => acknowledged.Count >= ackAtRestart + 200, TimeSpan.FromSeconds(90), "200 check-ins acknowledged after PostgreSQL came back");
+            output.WriteLine($"recovered: 200 check-ins acknowledged {restarted.Elapsed.TotalSeconds:F1} s after PostgreSQL restarted");
+            await WaitUntilAsync(async () =>
+            {
+                using var ready = await web.Client.GetAsync("/healthz/ready", ct);
+                return ready.StatusCode == HttpStatusCode.OK;
+            }, TimeSpan.FromSeconds(30), "readiness back");
+        }
+        catch (Exception)
         {
-            using var ready = await web.Client.GetAsync("/healthz/ready", ct);
-            return ready.StatusCode == HttpStatusCode.OK;
-        }, TimeSpan.FromSeconds(30), "readiness back");
+            // Say what recovery looked like: answers per second after the kill (by status, with the slowest), then
+            // what each process logged.
+            output.WriteLine($"killed at {killedAt.TotalSeconds:F1} s, PostgreSQL started at {restartedAt.TotalSeconds:F1} s, now {clock.Elapsed.TotalSeconds:F1} s");
+            output.WriteLine($"workers waiting since: {string.Join(", ", waitingSince.Select(t => t is { } since ? $"{since.TotalSeconds:F1} s" : "-"))}");
+            foreach (var error in workerErrors.Take(10)) output.WriteLine($"  no answer: {error}");
+            foreach (var second in answers.Where(a => a.Asked >= killedAt).GroupBy(a => (int)a.Asked.TotalSeconds).OrderBy(g => g.Key))
+                output.WriteLine($"  asked at {second.Key} s: {string.Join(", ", second.GroupBy(a => a.Status).Select(g => $"{g.Key}×{g.Count()}"))}, slowest {second.Max(a => a.Took).TotalSeconds:F1} s");
+            foreach (var (name, log) in _silos.Select(x => (x.Name, x.Output)).Append(("web host", web.Output)))
+                output.WriteLine($"--- {name}:\n{string.Join("\n", log.Split('\n').Select(l => l.Length > 400 ? l[..400] : l).TakeLast(80))}");
+            throw;
+        }
         stop.Cancel();
         await Task.WhenAll(workers);
         output.WriteLine($"answers: {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"))}; {acknowledged.Count} acknowledged");
@@ -137,6 +175,7 @@ public sealed class DatabaseOutageClusterTests(ITestOutputHelper output) : IAsyn
         foreach (var (name, log) in _silos.Select(x => (x.Name, x.Output)).Append(("web host", web.Output)))
             output.WriteLine($"--- {name}:\n{string.Join("\n", log.Split('\n').Where(l => l.Contains("Exception", StringComparison.Ordinal) || l.Contains("fail:", StringComparison.Ordinal)).Select(l => l.Length > 300 ? l[..300] : l).Distinct().TakeLast(30))}");
         Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(10)));
+        Assert.True(workerErrors.IsEmpty, string.Join("\n", workerErrors.Take(10)));
         Assert.Equal(0, retryAfterMissing);
         Assert.All(_silos, s => Assert.False(s.HasExited, $"{s.Name} exited:\n{s.Output}"));
 

@@ -488,8 +488,10 @@ public sealed partial class CycleGrain(
         var frozen = _structure.Closed ? _structure.Frozen : null;
         var version = _structureVersion;
         // The instant the snapshot is of is taken before the facts are read: a check-in committed during the read is
-        // then newer than the snapshot, never older (readers that date scores computed from facts by TakenAt rely on it).
+        // then newer than the snapshot, never older (readers that date scores computed from facts rely on it: by
+        // FactsVersion, the version clock read at the same point).
         var takenAt = clock.GetUtcNow();
+        var factsVersion = _structure.Closed ? 0 : Versions.Now();
         // Nodes active in this silo give their latest published score (the local table). The others are not woken
         // up: their scores are computed here with the same rules from what they are computed from anyway — the
         // journal's latest entries, or the frozen grades of a closed cycle — so a snapshot of a cold cycle costs one
@@ -503,7 +505,7 @@ public sealed partial class CycleGrain(
             if (localScores.TryGet(k.Id, out var s)) scores[k.Id] = s; else inactive.Add(k);
         if (inactive.Count > 0 || objectivesMissing)
             scores = await ScoreInactiveAsync(objectives, edges, inactive, scores, info, policy, frozen, null);
-        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, takenAt, version);
+        return new CycleSnapshot(info, policy, objectives, keyResults, edges, scores, takenAt, version, factsVersion);
     }
 
     async Task<ImmutableArray<NodeScore>> ICycleGrain.GetChildScoresAsync(string objectiveId, ImmutableArray<string> childIds)

@@ -12,7 +12,13 @@ public static class Versions
 
     public static long Of(DateTimeOffset at) => (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 
-    public static long Next(long previous) => Math.Max(previous + 1, Of(DateTimeOffset.UtcNow));
+    /// <summary>
+    /// The version clock now: the system clock, never the engine's (which tests hold still or move), so versions from
+    /// different grains — and a snapshot's <see cref="CycleSnapshot.FactsVersion"/> — compare as instants.
+    /// </summary>
+    public static long Now() => Of(DateTimeOffset.UtcNow);
+
+    public static long Next(long previous) => Math.Max(previous + 1, Now());
 
     /// <summary>The next version, never below the given time's (an engine clock a test holds still).</summary>
     public static long Next(long previous, DateTimeOffset at) => Math.Max(previous + 1, Of(at));

@@ -72,7 +72,10 @@ public sealed record Edge(
 /// built once for the snapshot and not changed after (a plain dictionary: an immutable one of 100k entries costs
 /// more to build than the rest of the snapshot). <see cref="StructureVersion"/> is the cycle's structure version when it
 /// was taken (<see cref="OkrGrid.Grains.ICycleGrain.GetStructureVersionAsync"/>): a planner compares it to tell whether the
-/// structure moved on since.
+/// structure moved on since. <see cref="FactsVersion"/> is the version clock (microseconds of the system clock, as node
+/// versions are) read just before the facts were: a score the cycle computed from facts (version 0, its node not active
+/// in the cycle's silo) holds every fact committed before it; 0 when the scores are not live ones (a past instant, a
+/// closed cycle's frozen grades).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("okr.model.cycle-snapshot")]
 public sealed record CycleSnapshot(
@@ -83,4 +86,5 @@ public sealed record CycleSnapshot(
     [property: Id(4)] ImmutableArray<Edge> Edges,
     [property: Id(5)] IReadOnlyDictionary<string, NodeScore> Scores,
     [property: Id(6)] DateTimeOffset TakenAt,
-    [property: Id(7)] long StructureVersion = 0);
+    [property: Id(7)] long StructureVersion = 0,
+    [property: Id(8)] long FactsVersion = 0);

@@ -23,12 +23,28 @@ public sealed class CycleBoard
         _keyResults = snapshot.KeyResults.ToDictionary(k => k.Id);
         _childrenOf = snapshot.Edges.GroupBy(e => e.ParentId).ToDictionary(g => g.Key, g => g.ToList());
         _parentsOf = snapshot.Edges.GroupBy(e => e.ChildId).ToDictionary(g => g.Key, g => g.ToList());
-        _scores = new ConcurrentDictionary<string, NodeScore>(snapshot.Scores);
+        var fromFacts = FromFactsVersion(snapshot);
+        _scores = new ConcurrentDictionary<string, NodeScore>(snapshot.Scores.Select(kv =>
+            KeyValuePair.Create(kv.Key, kv.Value.Version == 0 && fromFacts > 0 ? kv.Value with { Version = fromFacts } : kv.Value)));
         // Changes that arrived while the new snapshot was being read may be newer than what it holds.
         if (previous is not null)
             foreach (var (id, score) in previous._scores)
                 if (_objectives.ContainsKey(id) || _keyResults.ContainsKey(id)) Apply(score);
     }
+
+    /// <summary>How far the system clocks of different machines may disagree (versions are microseconds of a silo's clock).</summary>
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The version a score the cycle computed from facts stands at. Such a score (version 0: the node is not active in
+    /// the cycle's silo) holds every fact committed before the snapshot read them, so it is newer than any score
+    /// published before then (less the clocks' skew) and older than any published after. Without this a host kept a
+    /// score whose last publication died with its silo — for good, until the node changed again — because version 0
+    /// never replaced it. 0 (stays 0, replaces nothing) when the snapshot has no live facts: a closed cycle's frozen
+    /// grades have nothing live to compete with.
+    /// </summary>
+    private static long FromFactsVersion(CycleSnapshot snapshot) =>
+        snapshot.FactsVersion > (long)ClockSkew.TotalMicroseconds ? snapshot.FactsVersion - (long)ClockSkew.TotalMicroseconds : 0;
 
     public CycleSnapshot Snapshot { get; }
     public CycleInfo Cycle => Snapshot.Cycle;

@@ -308,12 +308,12 @@ public sealed class LiveBoard(IGrainFactory grains, [FromKeyedServices(EngineClo
         }
     }
 
-    /// <summary>Scores the new snapshot holds that are newer than what the board had: changes the feed did not bring.</summary>
+    /// <summary>Scores the new board holds that are newer than what it had and say something else: changes the feed did not bring.</summary>
     private static ImmutableArray<NodeChange> Missed(CycleBoard previous, CycleBoard next, string cycleId)
     {
         var missed = ImmutableArray.CreateBuilder<NodeChange>();
-        foreach (var (id, score) in next.Snapshot.Scores)
-            if (previous.ScoreOf(id) is not { } had || had.Version < score.Version)
+        foreach (var id in next.Snapshot.Scores.Keys)
+            if (next.ScoreOf(id) is { } score && (previous.ScoreOf(id) is not { } had || (had.Version < score.Version && !had.SameAs(score))))
                 missed.Add(new NodeChange(id, score.Kind, cycleId, score.Version, score, null, DateTimeOffset.UtcNow));
         return missed.ToImmutable();
     }

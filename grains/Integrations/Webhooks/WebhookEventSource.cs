@@ -281,9 +281,11 @@ public sealed class WebhookEventSource : BackgroundService, INodeChangeTap
         {
             var snapshot = await _grains.GetGrain<ICycleGrain>(cycle.Id).GetSnapshotAsync();
             // A score the cycle computed from the journal (a node not active: after a crash, the case the sweep is for)
-            // has no version of its own; it is dated a margin before the snapshot, so that it never overrides a status
-            // reported from a check-in committed while the snapshot was read — it corrects rows older than that.
-            var fallback = Versions.Of(snapshot.TakenAt - SweepMargin);
+            // has no version of its own; it is dated a margin before the facts were read (on the version clock, not the
+            // engine's, which a test may hold anywhere), so that it never overrides a status reported from a check-in
+            // committed while the snapshot was read, nor one from a silo whose clock runs a little ahead — it corrects
+            // rows older than that.
+            var fallback = snapshot.FactsVersion > 0 ? snapshot.FactsVersion - (long)SweepMargin.TotalMicroseconds : 0;
             var candidates = snapshot.Scores.Values
                 .Select(s => new Candidate(s.NodeId, s.Kind, Name(s.Status), s.Version > 0 ? s.Version : fallback, s, null))
                 .ToList();

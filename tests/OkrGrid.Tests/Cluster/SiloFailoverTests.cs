@@ -288,6 +288,26 @@ public sealed class SiloFailoverTests(ITestOutputHelper output) : IAsyncLifetime
         await WaitUntilAsync(() => companyObjectives.All(id => latest.TryGetValue(id, out var s) && ReferenceCheck.Same(s, snapshot.Scores[id])),
             TimeSpan.FromSeconds(30), "the hub client's company objectives equal the engine's");
         Assert.True(resumed <= ResumeLimit, $"propagation resumed only after {resumed.TotalSeconds:F1} s");
+
+        // The web host's board — what its pages and new hub subscribers start from — holds the engine's score for the
+        // nodes that lived on the killed silo too: a publication lost with the silo must not leave an old score there
+        // for good (the board re-reads the cycle when the membership changes, and a score the cycle computed from facts
+        // replaces one published before it read them).
+        var victimNodes = snapshot.Scores.Keys.Where(onVictim.Contains).Take(150).ToList();
+        var boardDiffs = new List<string>();
+        var boardConverged = await TimeUntilAsync(async () =>
+        {
+            boardDiffs.Clear();
+            foreach (var id in victimNodes)
+            {
+                var state = await hub.InvokeAsync<NodeState>("SubscribeNode", id, ct);
+                if (state.Score is not { } held || !ReferenceCheck.Same(held, snapshot.Scores[id]))
+                    boardDiffs.Add($"{id}: board {(state.Score is { } b ? ReferenceCheck.Describe(b) : "none")} vs {ReferenceCheck.Describe(snapshot.Scores[id])}");
+            }
+            return boardDiffs.Count == 0;
+        }, TimeSpan.FromSeconds(30));
+        Assert.True(boardDiffs.Count == 0, $"the web host's board differs from the engine on {boardDiffs.Count} of {victimNodes.Count} nodes of the killed silo:\n{string.Join("\n", boardDiffs.Take(10))}");
+        output.WriteLine($"board: the {victimNodes.Count} nodes of the killed silo equal the engine {boardConverged.TotalSeconds:F1} s after the check");
     }
 
     /// <summary>A process's last lines that say what happened: OkrGrid's own, directory leases, the watchdog; not the retry noise.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OkrGrid.Silo.Hosting;
 using OkrGrid.Web.Views;
 
 namespace OkrGrid.Web.Apis;
@@ -35,10 +36,7 @@ public static class ApiServices
         services.AddProblemDetails(o => o.CustomizeProblemDetails = FrameworkProblem);
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddOpenApi();
-        services.AddHealthChecks().AddCheck<EngineHealthCheck>("engine").AddCheck<DatabaseHealthCheck>("database").AddCheck<LiveFeedHealthCheck>("live-feed");
-        services.AddSingleton<HealthTransitions>();
-        // One line per poll (and "fail" for a host that is merely starting) says less than one per change: HealthTransitions.
-        services.AddLogging(logging => logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.None));
+        services.AddOkrGridHealth().AddCheck<EngineHealthCheck>("engine").AddCheck<DatabaseHealthCheck>("database").AddCheck<LiveFeedHealthCheck>("live-feed");
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<OkrGrid.Web.Porting.CycleTransfer>();
         // Data sources: the API lists a node's sources from okr_sources (their grains answer the rest).

@@ -49,11 +49,18 @@ public sealed class DeployManifestTests
             Assert.True(budget is not null, $"{name}: no PodDisruptionBudget selects its pods");
         }
 
-        // The web host's probes are its health endpoints: ready (engine, database, feed) and live (the process).
-        var web = deployments.Single(d => Text(d, "metadata", "name") == "okrgrid-web");
-        var webContainer = (YamlMappingNode)((YamlSequenceNode)Node(web, "spec", "template", "spec", "containers")).Children.Single();
-        Assert.Equal("/healthz/ready", Text(webContainer, "readinessProbe", "httpGet", "path"));
-        Assert.Equal("/healthz/live", Text(webContainer, "livenessProbe", "httpGet", "path"));
+        // Both hosts' probes are their health endpoints: ready (web: engine, database, feed; silo: an active member,
+        // database) and live (the process), on the container's HTTP port.
+        foreach (var deployment in deployments)
+        {
+            var name = Text(deployment, "metadata", "name");
+            var container = (YamlMappingNode)((YamlSequenceNode)Node(deployment, "spec", "template", "spec", "containers")).Children.Single();
+            Assert.Equal("/healthz/ready", Text(container, "startupProbe", "httpGet", "path"));
+            Assert.Equal("/healthz/ready", Text(container, "readinessProbe", "httpGet", "path"));
+            Assert.Equal("/healthz/live", Text(container, "livenessProbe", "httpGet", "path"));
+            var ports = ((YamlSequenceNode)Node(container, "ports")).Children.Cast<YamlMappingNode>();
+            Assert.True(ports.Any(p => Text(p, "name") == "http" && Text(p, "containerPort") == "8080"), $"{name}: no http port 8080 (the image's ASPNETCORE_HTTP_PORTS)");
+        }
 
         // A silo is named after its pod and advertises the pod's IP, both from the downward API; its pods carry
         // Orleans' service and cluster ids as labels, matching the configuration.

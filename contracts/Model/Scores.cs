@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace OkrGrid.Model;
 
 /// <summary>
@@ -75,7 +77,7 @@ public sealed record Edge(
 /// structure moved on since. <see cref="FactsVersion"/> is the version clock (microseconds of the system clock, as node
 /// versions are) read just before the facts were: a score the cycle computed from facts (version 0, its node not active
 /// in the cycle's silo) holds every fact committed before it; 0 when the scores are not live ones (a past instant, a
-/// closed cycle's frozen grades).
+/// closed cycle's frozen grades). It is engine plumbing between a cycle and the boards, not part of the API's JSON.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("okr.model.cycle-snapshot")]
 public sealed record CycleSnapshot(
@@ -87,4 +89,4 @@ public sealed record CycleSnapshot(
     [property: Id(5)] IReadOnlyDictionary<string, NodeScore> Scores,
     [property: Id(6)] DateTimeOffset TakenAt,
     [property: Id(7)] long StructureVersion = 0,
-    [property: Id(8)] long FactsVersion = 0);
+    [property: Id(8), JsonIgnore] long FactsVersion = 0);

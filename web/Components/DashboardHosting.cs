@@ -15,6 +15,7 @@ public static class DashboardHosting
         services.AddSingleton<OkrGrid.Web.Views.KpiHistoryReader>();
         services.AddSingleton<OkrGrid.Web.Views.SourceReader>();
         services.AddScoped<OkrGrid.Web.Components.Planner.PlannerService>();
+        services.AddScoped<OkrGrid.Web.Components.Wall.WallService>();
         services.AddScoped<OkrGrid.Web.Integrations.SourceCommands>();
         return services;
     }

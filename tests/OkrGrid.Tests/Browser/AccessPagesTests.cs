@@ -187,6 +187,52 @@ public sealed class AccessPagesTests(BrowserHost host) : IClassFixture<BrowserHo
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task AKeyResultsActivityPagesThroughWholeEntries()
+    {
+        // The demo's key result with the longest history: more entries than a page holds.
+        var cycle = (await host.Web.Client.GetFromJsonAsync<JsonElement>("/api/cycles/current", Ct)).GetProperty("id").GetString();
+        var page = await host.OpenAsync($"/key-results/{cycle}:growth-logos", 1366, 768);
+        var activity = page.Locator("[data-testid=activity]");
+        var entries = activity.Locator("[data-action]");
+        var older = activity.Locator("[data-testid=activity-older]");
+        var newer = activity.Locator("[data-testid=activity-newer]");
+        await Expect(entries).ToHaveCountAsync(6);
+        await Expect(activity.Locator("[data-testid=activity-pages]")).ToContainTextAsync("1–6, newest first");
+        await Expect(newer).ToBeDisabledAsync();
+
+        // Nothing in it scrolls: what is shown is all there is on the page, each entry whole.
+        var scrolls = await activity.EvaluateAsync<int>("""
+            a => [a, ...a.querySelectorAll('*')].filter(e => /auto|scroll/.test(getComputedStyle(e).overflowY) && e.scrollHeight > e.clientHeight + 1).length
+            """);
+        Assert.Equal(0, scrolls);
+
+        var first = await entries.First.TextContentAsync();
+        await older.ClickAsync();
+        await Expect(activity.Locator("[data-testid=activity-pages]")).ToContainTextAsync("7–");
+        await Expect(entries.First).Not.ToHaveTextAsync(first!);
+        await Expect(newer).ToBeEnabledAsync();
+        // "Older" goes as far as there are entries and no further: the last page it leads to has some.
+        // (Both buttons are disabled while a page loads: "Newer" enabled again means it has.)
+        for (var i = 0; i < 20 && await older.IsEnabledAsync(); i++)
+        {
+            await older.ClickAsync();
+            await Expect(newer).ToBeEnabledAsync();
+        }
+        await Expect(older).ToBeDisabledAsync();
+        Assert.True(await entries.CountAsync() > 0, "the oldest page is empty");
+        await AssertLaidOutAsync(page, "key-result-activity-oldest-1366");
+
+        while (await newer.IsEnabledAsync())
+        {
+            await newer.ClickAsync();
+            await Expect(older).ToBeEnabledAsync();
+        }
+        await Expect(activity.Locator("[data-testid=activity-pages]")).ToContainTextAsync("1–6, newest first");
+        await Expect(entries.First).ToHaveTextAsync(first!);
+        await page.Context.CloseAsync();
+    }
+
     [Theory]
     [InlineData("jonas-berg", "/admin/users")]
     [InlineData("jonas-berg", "/admin/audit")]

@@ -18,9 +18,16 @@ namespace OkrGrid.Tests.Browser;
 /// up). A page whose root hides overflow (a kiosk wall) clips at the window: text below or right of it is cut too.
 /// Boxes that scroll (<c>auto</c>/<c>scroll</c>) are not clipping: the text can be reached. <b>Allowed:</b> a cut whose
 /// element, or an ancestor, carries a <c>title</c> containing the element's whole text — a person can still read
-/// it by pointing at it. Boxes of 2 px or less (screen-reader-only text) are deliberate and skipped, and so are form
-/// controls' values (<c>input</c>, <c>textarea</c>, <c>select</c>, the chosen option in a MudSelect's
-/// <c>.mud-input-slot</c>): they scroll or open to show all of it. Each cut is named once, at the innermost element.</item>
+/// it by pointing at it. Boxes of 2 px or less (screen-reader-only text) are deliberate and skipped. Each cut is named
+/// once, at the innermost element.</item>
+/// <item><b>Cut form values.</b> What a form control shows as its value is read like any text: an <c>input</c>'s
+/// value or a native <c>select</c>'s chosen option wider than the control's content box (measured with the control's
+/// own font; a select loses its arrow's width too), and the chosen option a MudSelect draws in its
+/// <c>.mud-input-slot</c> (text, so the rules above apply). That the field scrolls or opens does not make a value
+/// shown cut off readable: a person sees "Delight customers so much they recomm…" and has to guess. <b>Allowed:</b>
+/// a <c>title</c> carrying the whole value, as above; passwords, hidden inputs and non-text controls (checkboxes,
+/// ranges, colours, files) are not read. Textareas are left out: they wrap, and scroll only what does not fit
+/// their rows.</item>
 /// <item><b>Overlaps.</b> Two visible lines of text, from different text nodes, whose boxes intersect by more than
 /// 2 px both ways, counting only the part that is drawn (a line cut by a box that clips it is cut there first);
 /// and two in-flow siblings (not absolutely/fixed positioned) with text or card-like boxes
@@ -58,7 +65,8 @@ public static class LayoutProbe
           const norm = s => (s ?? '').replace(/\s+/g, ' ').trim();
           function describe(el) {
             const cls = typeof el.className === 'string' ? el.className.trim().split(/\s+/).filter(c => c).slice(0, 3).join('.') : '';
-            const text = norm(el.innerText ?? el.textContent).slice(0, 40);
+            // A form control's text is its value (an input's, or a select's chosen option), not its markup.
+            const text = norm(el instanceof HTMLSelectElement ? el.selectedOptions[0]?.text : el instanceof HTMLInputElement ? el.value : (el.innerText ?? el.textContent)).slice(0, 40);
             return `${el.tagName.toLowerCase()}${cls ? '.' + cls : ''} "${text}"`;
           }
           const styleOf = new Map();
@@ -66,8 +74,8 @@ public static class LayoutProbe
           const layered = el => !!el.closest('svg, [role=tooltip], .mud-popover, .mud-tooltip, .mud-overlay, [aria-hidden=true], script, style, noscript, template');
           const visible = el => el.checkVisibility({ opacityProperty: true, visibilityProperty: true, contentVisibilityAuto: true });
           const clips = v => v === 'hidden' || v === 'clip';
-          // A form control's value (an input's, or the chosen option a MudSelect shows in its slot) scrolls or opens to show all of it.
-          const formValue = 'input, textarea, select, .mud-input-slot';
+          // Inputs' and selects' values are not text nodes: they are measured on their own below. A textarea wraps.
+          const formValue = 'input, textarea, select';
           const titled = (el, text) => {
             for (let e = el; e && e !== document.documentElement; e = e.parentElement)
               if (e.title && norm(e.title).includes(norm(text))) return true;
@@ -128,6 +136,22 @@ public static class LayoutProbe
               reported.add(el);
               add('clipped text', el, `${el.scrollWidth - el.clientWidth}px of text hidden${s.textOverflow === 'ellipsis' ? ' behind an ellipsis without a title' : ''}`);
             }
+          }
+          // A form control's value wider than the control's content box: the person sees only the start of it.
+          const measure = document.createElement('canvas').getContext('2d');
+          const textual = /^(text|search|email|url|tel|number|)$/;
+          for (const el of root.querySelectorAll('input, select')) {
+            if (el instanceof HTMLInputElement && !textual.test(el.type)) continue;
+            const value = el instanceof HTMLSelectElement ? el.selectedOptions[0]?.text ?? '' : el.value;
+            if (!norm(value) || layered(el) || !visible(el) || el.clientWidth <= 2 || titled(el, value)) continue;
+            const s = cs(el);
+            measure.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} / ${s.lineHeight} ${s.fontFamily}`;
+            const spacing = parseFloat(s.letterSpacing) || 0;
+            const wide = measure.measureText(value).width + spacing * value.length;
+            // A native select draws its arrow inside its box, next to the chosen option.
+            const arrow = el instanceof HTMLSelectElement && s.appearance !== 'none' ? 20 : 0;
+            const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight) - arrow;
+            if (wide > room + 1) add('clipped text', el, `value ${Math.round(wide - room)}px wider than its field`);
           }
           if (document.documentElement.scrollWidth > document.documentElement.clientWidth + 1)
             add('page wider than the screen', document.documentElement, `${document.documentElement.scrollWidth - document.documentElement.clientWidth}px`);

@@ -67,8 +67,31 @@ public sealed class LayoutProbeTests(ChromiumOnly chromium) : IClassFixture<Chro
             <div class="ellipsis" title="A title far too long for its box, readable on hover">A title far too long for its box, readable on hover</div>
             <span class="sr-only">Screen readers only: a long sentence nobody sees on screen</span>
             <p>Down −4.5 pt vs last week; 3.2 % of users; −0.5 % change</p>
+            <input style="width: 300px" value="A value that fits its field">
+            <select style="width: 300px"><option>An option that fits</option></select>
+            <input type="password" style="width: 40px" value="a long password nobody should read">
+            <div class="field"><div class="mud-input-slot" style="width: 300px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis">Lumen Analytics (company)</div></div>
             """);
         Assert.Empty(problems);
+    }
+
+    [Fact]
+    public async Task A_form_value_cut_by_its_field_is_caught_unless_a_title_carries_it()
+    {
+        // The fields of a form, each too narrow for the value it shows (a MudSelect draws its chosen option in a
+        // .mud-input-slot div), and the same again with a title that carries the value.
+        var problems = await ProbeAsync("""
+            <input class="cut" style="width: 120px" value="Delight customers so much they recommend us">
+            <select class="cut" style="width: 120px"><option>Lumen Analytics (company)</option></select>
+            <div class="field"><div class="mud-input-slot" style="width: 120px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis">Microsoft Teams channel</div></div>
+            <input class="titled" style="width: 120px" value="Delight customers so much" title="Delight customers so much">
+            <div class="field"><div class="mud-input-slot titled" title="Run a platform customers can bet on" style="width: 120px; white-space: nowrap; overflow: hidden">Run a platform customers can bet on</div></div>
+            """);
+        Assert.Contains(problems, p => p.StartsWith("clipped text: input.cut \"Delight customers so much they", StringComparison.Ordinal) && p.Contains("wider than its field", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("clipped text: select.cut \"Lumen Analytics (company)\"", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("clipped text: div.mud-input-slot \"Microsoft Teams channel\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, p => p.Contains(".titled", StringComparison.Ordinal));
+        Assert.Equal(3, problems.Count);
     }
 
     [Fact]

@@ -13,6 +13,16 @@ public sealed class PageLayoutTests(BrowserHost host) : IClassFixture<BrowserHos
 {
     public static readonly (int Width, int Height)[] Sizes = [(1920, 1080), (1366, 768)];
 
+    /// <summary>
+    /// What a page must show before it is judged, beyond its data having loaded: a select's chosen value, so the value
+    /// (the longest text such a field holds) is measured rather than an empty field.
+    /// </summary>
+    private static readonly Dictionary<string, string> Shows = new()
+    {
+        ["planner-scenario"] = ".okr-planner__sens-objective div.mud-input-slot:not(:empty)",
+        ["webhooks"] = "[data-testid=hook-scope]:not(:empty)",
+    };
+
     /// <summary>Name (for the test case and the screenshot) and address; {cycle} and {scenario} are filled in when run.</summary>
     public static readonly (string Name, string Path)[] Pages =
     [
@@ -97,6 +107,8 @@ public sealed class PageLayoutTests(BrowserHost host) : IClassFixture<BrowserHos
                    && (!document.querySelector('.okr-wall') || !!document.querySelector('.okr-wall[data-ready=true]'))
                    && document.fonts.status === 'loaded'
                 """, null, new() { Timeout = 30_000 });
+            if (Shows.TryGetValue(name, out var shows))
+                await page.WaitForSelectorAsync(shows, new() { Timeout = 30_000 });
             await host.ScreenshotAsync(page, $"layout-{name}-{width}x{height}", fullPage: !path.StartsWith("/wall?", StringComparison.Ordinal) && path != "/wall");
             var problems = await LayoutProbe.LayoutProblemsAsync(page);
             Assert.True(problems.Count == 0, $"{path} at {width}×{height}:\n  " + string.Join("\n  ", problems));

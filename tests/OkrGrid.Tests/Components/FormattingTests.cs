@@ -15,6 +15,50 @@ public sealed class FormattingTests
     public void ValuesReadAsPeopleWriteThem(double value, string unit, string expected) =>
         Assert.Equal(expected, Fmt.WithUnit(value, unit));
 
+    [Theory]
+    [InlineData(1, "customers", "1 customer")]
+    [InlineData(1.001, "customers", "1 customer")]     // shown as "1": read as one
+    [InlineData(-1, "days", "-1 day")]
+    [InlineData(0, "customers", "0 customers")]
+    [InlineData(2, "customers", "2 customers")]
+    [InlineData(1.5, "days", "1.5 days")]
+    [InlineData(1000, "users", "1,000 users")]
+    [InlineData(1, "incidents", "1 incident")]
+    [InlineData(1, "stories", "1 story")]
+    [InlineData(1, "batches", "1 batch")]
+    [InlineData(1, "fixes", "1 fix")]
+    [InlineData(1, "classes", "1 class")]
+    [InlineData(1, "story points", "1 story point")]
+    [InlineData(1, "new customers", "1 new customer")]
+    [InlineData(1, "tickets/day", "1 ticket/day")]
+    [InlineData(1, "customers per week", "1 customer per week")]
+    [InlineData(1, "pts", "1 pt")]
+    [InlineData(1, "ms", "1 ms")]
+    [InlineData(1, "h", "1 h")]
+    [InlineData(1, "min", "1 min")]
+    [InlineData(1, "kbps", "1 kbps")]
+    [InlineData(1, "NPS", "1 NPS")]
+    [InlineData(1, "status", "1 status")]
+    [InlineData(1, "series", "1 series")]
+    [InlineData(1, "%", "1%")]
+    [InlineData(1, "", "1")]
+    public void OneOfAUnitReadsInTheSingular(double value, string unit, string expected) =>
+        Assert.Equal(expected, Fmt.WithUnit(value, unit));
+
+    [Fact]
+    public void AUnitShownApartFromItsNumberAgreesWithIt()
+    {
+        var owner = new Owner(OwnerKind.Person, "p");
+        var logos = new KeyResultDefinition("c:a", "c", "Land", owner, KeyResultKind.Increase, 0, 15, "customers", null);
+        NodeScore At(double value) => new("x", NodeKind.KeyResult, 1, 0.1, 0.1, Status.OnTrack, null, false, null, value);
+
+        Assert.Equal("customer", KeyResultText.Unit(logos, At(1)));
+        Assert.Equal("customers", KeyResultText.Unit(logos, At(2)));
+        Assert.Equal("1 customer", KeyResultText.Current(logos, At(1)));
+        Assert.Equal("target 1 customer", KeyResultText.Target(logos with { Target = 1 }));
+        Assert.Equal("users", Fmt.UnitFor("1,000", "users"));
+    }
+
     [Fact]
     public void KeyResultWordsDependOnItsKind()
     {

@@ -40,9 +40,9 @@ public static class KeyResultText
         return kr.Kind == KeyResultKind.Milestone ? (value >= 1 ? "Done" : "Not yet") : Fmt.Num(value);
     }
 
-    /// <summary>The unit shown after <see cref="CurrentNumber"/> ("%" and words alike), empty for milestones.</summary>
+    /// <summary>The unit shown after <see cref="CurrentNumber"/> ("%" and words alike, "customer" after 1), empty for milestones.</summary>
     public static string Unit(KeyResultDefinition kr, NodeScore? score) =>
-        kr.Kind == KeyResultKind.Milestone || score is not { NoData: false, Value: not null } ? "" : kr.Unit;
+        kr.Kind == KeyResultKind.Milestone || score is not { NoData: false, Value: not null } ? "" : Fmt.UnitFor(CurrentNumber(kr, score), kr.Unit);
 
     /// <summary>"target 15 customers", "keep ≥ 99.9%", "from 6 h to 2 h", "milestone".</summary>
     public static string Target(KeyResultDefinition kr) => kr.Kind switch

@@ -1,4 +1,5 @@
 using OkrGrid.Access;
+using OkrGrid.Domain.Planning;
 using OkrGrid.Planning;
 using OkrGrid.Structure;
 

@@ -1,3 +1,4 @@
+using OkrGrid.Domain.Structure;
 using OkrGrid.Structure;
 
 namespace OkrGrid.Engine;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
+using OkrGrid.Domain.Structure;
 using OkrGrid.Engine.Feed;
 using OkrGrid.Engine.Journal;
 using OkrGrid.Engine.Structure;

@@ -4,8 +4,9 @@ global using Microsoft.Extensions.Options;
 global using Orleans;
 global using Orleans.Runtime;
 global using OkrGrid.Model;
-global using OkrGrid.Scoring;
+global using OkrGrid.Domain.Scoring;
 global using OkrGrid.Validation;
+global using OkrGrid.Domain.Validation;
 // The grain interfaces (contracts/) and the implementations here live in namespaces of their own.
 global using OkrGrid.Grains;
 global using OkrGrid.Engine;

@@ -32,8 +32,4 @@ public sealed record CompanyObjectiveAlignment(
 public sealed record AlignmentSummary(
     [property: Id(0)] double AlignedShare,
     [property: Id(1)] ImmutableArray<string> Orphans,
-    [property: Id(2)] ImmutableArray<CompanyObjectiveAlignment> CompanyObjectives)
-{
-    /// <summary>The alignment of one graph; to compare with the graph after moves, keep the <see cref="AlignmentIndex"/>.</summary>
-    public static AlignmentSummary Of(PlanGraph graph, OrganisationView organisation) => new AlignmentIndex(graph, organisation).Before;
-}
+    [property: Id(2)] ImmutableArray<CompanyObjectiveAlignment> CompanyObjectives);

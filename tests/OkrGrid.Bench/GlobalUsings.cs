@@ -5,5 +5,5 @@ global using Orleans;
 global using OkrGrid.Grains;
 global using OkrGrid.Engine;
 global using OkrGrid.Model;
-global using OkrGrid.Scoring;
+global using OkrGrid.Domain.Scoring;
 global using OkrGrid.Workload;

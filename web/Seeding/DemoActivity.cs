@@ -1,4 +1,5 @@
 using System.Globalization;
+using OkrGrid.Domain.Views;
 using OkrGrid.Views;
 
 namespace OkrGrid.Web.Seeding;

@@ -1,5 +1,5 @@
 using OkrGrid.Model;
-using OkrGrid.Scoring;
+using OkrGrid.Domain.Scoring;
 using Xunit;
 
 namespace OkrGrid.Tests.Scoring;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using OkrGrid.Model;
-using OkrGrid.Scoring;
+using OkrGrid.Domain.Scoring;
 using Xunit;
 
 namespace OkrGrid.Tests.Scoring;

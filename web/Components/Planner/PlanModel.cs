@@ -1,4 +1,6 @@
 using System.Globalization;
+using OkrGrid.Domain.Planning;
+using OkrGrid.Domain.Views;
 using OkrGrid.Planning;
 using OkrGrid.Views;
 using OkrGrid.Web.Components.Shared;

@@ -1,6 +1,6 @@
 using OkrGrid.Model;
 
-namespace OkrGrid.Scoring;
+namespace OkrGrid.Domain.Scoring;
 
 /// <summary>
 /// A key result's durable check-ins reduced to what its input as of an instant is computed from — date, value,

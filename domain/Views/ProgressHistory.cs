@@ -1,9 +1,11 @@
+using OkrGrid.Domain.Scoring;
+using OkrGrid.Domain.Structure;
 using OkrGrid.Model;
-using OkrGrid.Scoring;
 using OkrGrid.Structure;
 using OkrGrid.Validation;
+using OkrGrid.Views;
 
-namespace OkrGrid.Views;
+namespace OkrGrid.Domain.Views;
 
 /// <summary>
 /// How a node's progress developed, replayed from its facts with the engine's own <see cref="Rules"/>: each point

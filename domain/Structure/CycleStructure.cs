@@ -1,6 +1,7 @@
 using OkrGrid.Model;
+using OkrGrid.Structure;
 
-namespace OkrGrid.Structure;
+namespace OkrGrid.Domain.Structure;
 
 /// <summary>
 /// A cycle's structure in memory — definitions, alignment edges indexed both ways, policy, closing — changed only by

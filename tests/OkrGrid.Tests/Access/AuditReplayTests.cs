@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -108,7 +109,7 @@ public sealed class AuditReplayTests(AccessHost host)
         JsonNode? Before(AuditRecord e) => e.Before is { } b ? JsonNode.Parse(b.GetRawText()) : null;
         void Detach(string id) => edges.RemoveWhere(x => x.Parent == id || x.Child == id);
 
-        foreach (var e in entries.OrderBy(e => e.Id[0]).ThenBy(e => long.Parse(e.Id[1..])))
+        foreach (var e in entries.OrderBy(e => e.Id[0]).ThenBy(e => long.Parse(e.Id[1..], CultureInfo.InvariantCulture)))
         {
             var after = After(e);
             var subject = e.Subject!;
@@ -154,7 +155,7 @@ public sealed class AuditReplayTests(AccessHost host)
                     break;
                 case "keyResult.checkIn":
                     var at = DateTimeOffset.Parse((string)after!["at"]!, System.Globalization.CultureInfo.InvariantCulture);
-                    var seq = long.Parse(e.Id[1..]);
+                    var seq = long.Parse(e.Id[1..], CultureInfo.InvariantCulture);
                     if (!checkIns.TryGetValue(subject, out var held) || at > held.At || at == held.At && seq > held.Seq)
                         checkIns[subject] = (at, seq, (double)after["value"]!);
                     break;

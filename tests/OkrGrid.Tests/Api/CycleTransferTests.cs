@@ -155,7 +155,7 @@ public sealed class CycleTransferTests(ApiHost host, EmptyHost empty) : ApiTestB
         var dry = await ImportAsync(Client, cycle, edited, "json", dryRun: true);
         Assert.Empty(dry.Refusals);
         Assert.Contains(dry.Updates, u => u.Id == "side" && u.Field == "title" && u.New == "Side objective, renamed");
-        Assert.Contains(dry.Updates, u => u.Id == "eng" && u.Field.StartsWith("weight under") && u.Old == "2.5" && u.New == "4");
+        Assert.Contains(dry.Updates, u => u.Id == "eng" && u.Field.StartsWith("weight under", StringComparison.Ordinal) && u.Old == "2.5" && u.New == "4");
         var move = Assert.Single(dry.Moves);
         Assert.Equal("quiet", move.Id);
         Assert.Equal(["Objective side, \"the\" one (1)"], move.From);

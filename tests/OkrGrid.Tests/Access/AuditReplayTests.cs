@@ -200,11 +200,17 @@ public sealed class AuditReplayTests(AccessHost host)
         {
             case 0 or 1:
                 var parent = rng.Next(3) == 0 ? null : Pick(objectives);
-                return new(HttpMethod.Post, "/api/objectives", new { cycleId = cycle, title = $"Objective {rng.Next(1000)}", owner = Owner(),
-                    parents = parent is null ? Array.Empty<object>() : [new { parentId = parent, weight = rng.Next(1, 4) }] });
+                return new(HttpMethod.Post, "/api/objectives", new
+                {
+                    cycleId = cycle, title = $"Objective {rng.Next(1000)}", owner = Owner(),
+                    parents = parent is null ? Array.Empty<object>() : [new { parentId = parent, weight = rng.Next(1, 4) }]
+                });
             case 2 or 3 when objectives.Count > 0:
-                return new(HttpMethod.Post, "/api/key-results", new { cycleId = cycle, title = $"Key result {rng.Next(1000)}", owner = Owner(),
-                    kind = "increase", start = 0, target = 100, objectiveId = Pick(objectives), weight = rng.Next(1, 3) });
+                return new(HttpMethod.Post, "/api/key-results", new
+                {
+                    cycleId = cycle, title = $"Key result {rng.Next(1000)}", owner = Owner(),
+                    kind = "increase", start = 0, target = 100, objectiveId = Pick(objectives), weight = rng.Next(1, 3)
+                });
             case 4 when objectives.Count > 0:
                 return new(HttpMethod.Patch, $"/api/objectives/{Pick(objectives)}", new { title = $"Renamed {rng.Next(1000)}" });
             case 5 when keyResults.Count > 0:

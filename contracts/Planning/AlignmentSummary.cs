@@ -1,5 +1,3 @@
-using OkrGrid.Model;
-
 namespace OkrGrid.Planning;
 
 /// <summary>The share of a company objective's progress that comes from one team's key results (with its sub-teams' people).</summary>

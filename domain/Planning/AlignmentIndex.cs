@@ -115,7 +115,7 @@ public sealed class AlignmentIndex
     private string[] Feeds(PlanGraph graph, string id, Dictionary<string, string[]> memo, HashSet<string>? only) =>
         Up(graph, id, memo, only, _feeds, counting: true);
 
-    private string[] Up(PlanGraph graph, string id, Dictionary<string, string[]> memo, HashSet<string>? only,
+    private static string[] Up(PlanGraph graph, string id, Dictionary<string, string[]> memo, HashSet<string>? only,
         Dictionary<string, string[]> fallback, bool counting)
     {
         if (only is not null && !only.Contains(id)) return fallback[id];

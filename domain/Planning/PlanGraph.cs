@@ -125,7 +125,7 @@ public sealed class PlanGraph
         if (!_keyResults.ContainsKey(move.KeyResultId)) throw Missing("keyResultId", move.KeyResultId, "key result");
         EnsureObjective("objectiveId", move.ObjectiveId);
         if (move.Weight is { } w) Check.Weight("weight", w);
-        var old = ParentsOf(move.KeyResultId).FirstOrDefault();
+        var old = ParentsOf(move.KeyResultId) is [var first, ..] ? first : null;
         if (old?.ParentId == move.ObjectiveId && (move.Weight is null || move.Weight == old.Weight))
             throw OkrRejectedException.Invalid("objectiveId", $"'{move.KeyResultId}' is already under '{move.ObjectiveId}'.");
         var weight = move.Weight ?? old?.Weight ?? 1.0;

@@ -7,7 +7,7 @@ namespace OkrGrid.Domain.Scoring;
 /// confidence — in one array of structs, in commit order, by the rule of <see cref="KeyResultInput.FromCheckIns"/>.
 /// A scorecard as of an instant reads every key result of a cycle: a contiguous array is a few cache lines per key
 /// result, where the check-in records are one scattered object each (at 100k nodes that walk was half of the time).
-/// Immutable: <see cref="Append"/> returns a new timeline, so one can be handed to another thread as it is.
+/// Immutable: <see cref="Append(IReadOnlyList{CheckIn})"/> returns a new timeline, so one can be handed to another thread as it is.
 /// </summary>
 public sealed class CheckInTimeline
 {

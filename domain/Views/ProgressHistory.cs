@@ -272,7 +272,7 @@ public static class ProgressHistory
         IReadOnlyDictionary<string, ImmutableArray<CheckIn>> checkIns,
         IReadOnlyDictionary<string, ImmutableArray<Measurement>> measurements, DateTimeOffset until)
     {
-        IEnumerable<Fact> facts = kr.Kind == KeyResultKind.KpiLinked
+        var facts = kr.Kind == KeyResultKind.KpiLinked
             ? (kr.KpiId is { } kpi && measurements.TryGetValue(kpi, out var ms) && !ms.IsDefault ? ms : [])
                 .Select(m => new Fact(m.At, m.Value, null, m.Note, m.Author, FromKpi: true, m.AuthorId, m.Via))
             : (checkIns.TryGetValue(kr.Id, out var cs) && !cs.IsDefault ? cs : [])

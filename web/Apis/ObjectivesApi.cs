@@ -1,5 +1,4 @@
 using OkrGrid.Domain.Views;
-using OkrGrid.Views;
 
 namespace OkrGrid.Web.Apis;
 

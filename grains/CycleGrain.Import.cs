@@ -1,3 +1,4 @@
+using System.Globalization;
 using OkrGrid.Access;
 using OkrGrid.Structure;
 
@@ -145,7 +146,7 @@ public sealed partial class CycleGrain
         }
         catch (OkrRejectedException e) when (e.Field.StartsWith("owners[", StringComparison.Ordinal))
         {
-            var bad = distinct[int.Parse(e.Field["owners[".Length..^1])];
+            var bad = distinct[int.Parse(e.Field["owners[".Length..^1], CultureInfo.InvariantCulture)];
             var at = all.IndexOf(bad);
             var field = at < objectiveCount ? $"objectives[{at}].owner" : $"keyResults[{at - objectiveCount}].owner";
             throw new OkrRejectedException(e.Kind, field, e.Reason);

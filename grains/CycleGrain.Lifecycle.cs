@@ -22,20 +22,20 @@ public sealed partial class CycleGrain
     {
         await RunAsync(async () =>
         {
-        EnsureOpen();
-        AccessChecks.EnsureMayAdminister(actor, "cycleId", "close a cycle");
-        // Grades come from the key results' exact current scores, rolled up by the pure rules: a check-in that is
-        // still on its way up the cascade is counted all the same.
-        var krScores = new Dictionary<string, NodeScore>();
-        foreach (var chunk in _structure.KeyResults.Keys.Chunk(2048))
-            foreach (var s in await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IKeyResultGrain>(id).GetScoreAsync())))
-                krScores[s.NodeId] = s;
-        var now = clock.GetUtcNow();
-        var elapsed = Rules.ExpectedProgress(Definition.Start, Definition.End, now);
-        var all = GraphScorer.ScoreObjectives(_structure.Objectives.Values, _structure.Edges, krScores, elapsed, _structure.Policy);
-        var frozen = all.Values.Select(s => Rules.Freeze(s with { Version = 0 })).ToImmutableArray();
-        return new Command([new CycleClosed(now, frozen)],
-            Audit(actor, AuditActions.CycleClosed, CycleId, new { closed = false }, new { closed = true, closedAt = now }), []);
+            EnsureOpen();
+            AccessChecks.EnsureMayAdminister(actor, "cycleId", "close a cycle");
+            // Grades come from the key results' exact current scores, rolled up by the pure rules: a check-in that is
+            // still on its way up the cascade is counted all the same.
+            var krScores = new Dictionary<string, NodeScore>();
+            foreach (var chunk in _structure.KeyResults.Keys.Chunk(2048))
+                foreach (var s in await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<IKeyResultGrain>(id).GetScoreAsync())))
+                    krScores[s.NodeId] = s;
+            var now = clock.GetUtcNow();
+            var elapsed = Rules.ExpectedProgress(Definition.Start, Definition.End, now);
+            var all = GraphScorer.ScoreObjectives(_structure.Objectives.Values, _structure.Edges, krScores, elapsed, _structure.Policy);
+            var frozen = all.Values.Select(s => Rules.Freeze(s with { Version = 0 })).ToImmutableArray();
+            return new Command([new CycleClosed(now, frozen)],
+                Audit(actor, AuditActions.CycleClosed, CycleId, new { closed = false }, new { closed = true, closedAt = now }), []);
         });
         await NotifyAllAsync();
         return Info;

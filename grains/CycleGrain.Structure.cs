@@ -1,4 +1,5 @@
 using OkrGrid.Access;
+using OkrGrid.Domain.Planning;
 using OkrGrid.Planning;
 using OkrGrid.Structure;
 
@@ -13,19 +14,19 @@ public sealed partial class CycleGrain
         ObjectiveDefinition def = null!;
         await RunAsync(async () =>
         {
-        EnsureOpen();
-        var title = Check.Title("title", draft.Title);
-        var description = Check.Text("description", draft.Description, Check.MaxDescription);
-        Check.Enum("rollUp", draft.RollUp);
-        await EnsureOwnerAsync(draft.Owner);
-        await EnsureMayChangeAsync(actor, draft.Owner, "owner", "an objective");
-        var id = NewId(draft.Id, "o", out var nextId);
-        var parents = ValidateParents(id, draft.Parents.IsDefault ? [] : draft.Parents);
-        def = new ObjectiveDefinition(id, CycleId, title, description, draft.Owner, draft.RollUp);
-        List<StructureOp> ops = [new ObjectivePut(def, null), .. parents.Select(p => new EdgeAdded(new Edge(p.ParentId, id, p.Weight)))];
-        if (draft.Id is null) ops.Add(new NextIdSet(nextId, _structure.NextId));
-        return new Command(ops, Audit(actor, AuditActions.ObjectiveCreated, id, null, new { objective = def, parents }),
-            [.. Objectives(parents.Select(p => p.ParentId))]);
+            EnsureOpen();
+            var title = Check.Title("title", draft.Title);
+            var description = Check.Text("description", draft.Description, Check.MaxDescription);
+            Check.Enum("rollUp", draft.RollUp);
+            await EnsureOwnerAsync(draft.Owner);
+            await EnsureMayChangeAsync(actor, draft.Owner, "owner", "an objective");
+            var id = NewId(draft.Id, "o", out var nextId);
+            var parents = ValidateParents(id, draft.Parents.IsDefault ? [] : draft.Parents);
+            def = new ObjectiveDefinition(id, CycleId, title, description, draft.Owner, draft.RollUp);
+            List<StructureOp> ops = [new ObjectivePut(def, null), .. parents.Select(p => new EdgeAdded(new Edge(p.ParentId, id, p.Weight)))];
+            if (draft.Id is null) ops.Add(new NextIdSet(nextId, _structure.NextId));
+            return new Command(ops, Audit(actor, AuditActions.ObjectiveCreated, id, null, new { objective = def, parents }),
+                [.. Objectives(parents.Select(p => p.ParentId))]);
         });
         return def;
     }
@@ -35,25 +36,25 @@ public sealed partial class CycleGrain
         ObjectiveDefinition def = null!;
         await RunAsync(async () =>
         {
-        EnsureOpen();
-        var old = ObjectiveOf("objectiveId", objectiveId);
-        await EnsureMayChangeAsync(actor, old.Owner, "objectiveId", "an objective");
-        def = old with
-        {
-            Title = edit.Title is null ? old.Title : Check.Title("title", edit.Title),
-            Description = edit.Description is null ? old.Description : Check.Text("description", edit.Description, Check.MaxDescription),
-            Owner = edit.Owner ?? old.Owner,
-            RollUp = edit.RollUp ?? old.RollUp,
-        };
-        Check.Enum("rollUp", def.RollUp);
-        if (edit.Owner is not null)
-        {
-            await EnsureOwnerAsync(edit.Owner);
-            await EnsureMayChangeAsync(actor, edit.Owner, "owner", "an objective");
-        }
-        // Parents show the title of their children.
-        return new Command([new ObjectivePut(def, old)], Audit(actor, AuditActions.ObjectiveEdited, objectiveId, old, def),
-            [.. Objectives([objectiveId, .. ParentsOf(objectiveId).Select(e => e.ParentId)])]);
+            EnsureOpen();
+            var old = ObjectiveOf("objectiveId", objectiveId);
+            await EnsureMayChangeAsync(actor, old.Owner, "objectiveId", "an objective");
+            def = old with
+            {
+                Title = edit.Title is null ? old.Title : Check.Title("title", edit.Title),
+                Description = edit.Description is null ? old.Description : Check.Text("description", edit.Description, Check.MaxDescription),
+                Owner = edit.Owner ?? old.Owner,
+                RollUp = edit.RollUp ?? old.RollUp,
+            };
+            Check.Enum("rollUp", def.RollUp);
+            if (edit.Owner is not null)
+            {
+                await EnsureOwnerAsync(edit.Owner);
+                await EnsureMayChangeAsync(actor, edit.Owner, "owner", "an objective");
+            }
+            // Parents show the title of their children.
+            return new Command([new ObjectivePut(def, old)], Audit(actor, AuditActions.ObjectiveEdited, objectiveId, old, def),
+                [.. Objectives([objectiveId, .. ParentsOf(objectiveId).Select(e => e.ParentId)])]);
         });
         return def;
     }
@@ -102,29 +103,29 @@ public sealed partial class CycleGrain
         KeyResultDefinition def = null!;
         await RunAsync(async () =>
         {
-        EnsureOpen();
-        var title = Check.Title("title", draft.Title);
-        var unit = Check.Text("unit", draft.Unit, Check.MaxUnit);
-        Check.KeyResultShape(draft.Kind, draft.Start, draft.Target, draft.KpiId);
-        Check.Weight("weight", draft.Weight);
-        await EnsureOwnerAsync(draft.Owner);
-        await EnsureMayChangeAsync(actor, draft.Owner, "owner", "a key result");
-        if (draft.ObjectiveId is not null)
-        {
-            EnsureObjectiveInThisCycle("objectiveId", draft.ObjectiveId);
-            // A key result is part of its objective: adding one changes the objective.
-            await EnsureMayChangeAsync(actor, _structure.Objectives[draft.ObjectiveId].Owner, "objectiveId", "an objective");
-        }
-        if (draft.KpiId is not null) await EnsureKpiAsync(draft.KpiId);
-        var id = NewId(draft.Id, "kr", out var nextId);
-        def = new KeyResultDefinition(id, CycleId, title, draft.Owner, draft.Kind, draft.Start, draft.Target, unit, draft.KpiId);
-        List<StructureOp> ops = [new KeyResultPut(def, null)];
-        if (draft.ObjectiveId is not null) ops.Add(new EdgeAdded(new Edge(draft.ObjectiveId, id, draft.Weight)));
-        if (draft.Id is null) ops.Add(new NextIdSet(nextId, _structure.NextId));
-        return new Command(ops, Audit(actor, AuditActions.KeyResultCreated, id, null,
-            new { keyResult = def, objectiveId = draft.ObjectiveId, weight = draft.ObjectiveId is null ? (double?)null : draft.Weight }),
-            [.. Objectives(draft.ObjectiveId is null ? [] : [draft.ObjectiveId])],
-            After: draft.KpiId is null ? null : () => GrainFactory.GetGrain<IKpiGrain>(draft.KpiId).LinkAsync(def.Id));
+            EnsureOpen();
+            var title = Check.Title("title", draft.Title);
+            var unit = Check.Text("unit", draft.Unit, Check.MaxUnit);
+            Check.KeyResultShape(draft.Kind, draft.Start, draft.Target, draft.KpiId);
+            Check.Weight("weight", draft.Weight);
+            await EnsureOwnerAsync(draft.Owner);
+            await EnsureMayChangeAsync(actor, draft.Owner, "owner", "a key result");
+            if (draft.ObjectiveId is not null)
+            {
+                EnsureObjectiveInThisCycle("objectiveId", draft.ObjectiveId);
+                // A key result is part of its objective: adding one changes the objective.
+                await EnsureMayChangeAsync(actor, _structure.Objectives[draft.ObjectiveId].Owner, "objectiveId", "an objective");
+            }
+            if (draft.KpiId is not null) await EnsureKpiAsync(draft.KpiId);
+            var id = NewId(draft.Id, "kr", out var nextId);
+            def = new KeyResultDefinition(id, CycleId, title, draft.Owner, draft.Kind, draft.Start, draft.Target, unit, draft.KpiId);
+            List<StructureOp> ops = [new KeyResultPut(def, null)];
+            if (draft.ObjectiveId is not null) ops.Add(new EdgeAdded(new Edge(draft.ObjectiveId, id, draft.Weight)));
+            if (draft.Id is null) ops.Add(new NextIdSet(nextId, _structure.NextId));
+            return new Command(ops, Audit(actor, AuditActions.KeyResultCreated, id, null,
+                new { keyResult = def, objectiveId = draft.ObjectiveId, weight = draft.ObjectiveId is null ? (double?)null : draft.Weight }),
+                [.. Objectives(draft.ObjectiveId is null ? [] : [draft.ObjectiveId])],
+                After: draft.KpiId is null ? null : () => GrainFactory.GetGrain<IKpiGrain>(draft.KpiId).LinkAsync(def.Id));
         });
         return def;
     }
@@ -134,30 +135,30 @@ public sealed partial class CycleGrain
         KeyResultDefinition def = null!;
         await RunAsync(async () =>
         {
-        EnsureOpen();
-        var old = KeyResultOf("keyResultId", keyResultId);
-        await EnsureMayChangeAsync(actor, old.Owner, "keyResultId", "a key result");
-        var kind = edit.Kind ?? old.Kind;
-        def = old with
-        {
-            Title = edit.Title is null ? old.Title : Check.Title("title", edit.Title),
-            Owner = edit.Owner ?? old.Owner,
-            Kind = kind,
-            Start = edit.Start ?? old.Start,
-            Target = edit.Target ?? old.Target,
-            Unit = edit.Unit is null ? old.Unit : Check.Text("unit", edit.Unit, Check.MaxUnit),
-            // Moving away from a KPI-linked kind drops the link; an explicit KPI id sets it.
-            KpiId = edit.KpiId ?? (kind == KeyResultKind.KpiLinked ? old.KpiId : null),
-        };
-        Check.KeyResultShape(def.Kind, def.Start, def.Target, def.KpiId);
-        if (edit.Owner is not null)
-        {
-            await EnsureOwnerAsync(edit.Owner);
-            await EnsureMayChangeAsync(actor, edit.Owner, "owner", "a key result");
-        }
-        if (def.KpiId is not null && def.KpiId != old.KpiId) await EnsureKpiAsync(def.KpiId);
-        return new Command([new KeyResultPut(def, old)], Audit(actor, AuditActions.KeyResultEdited, keyResultId, old, def),
-            [(keyResultId, NodeKind.KeyResult), .. Objectives(ParentsOf(keyResultId).Select(e => e.ParentId))]);
+            EnsureOpen();
+            var old = KeyResultOf("keyResultId", keyResultId);
+            await EnsureMayChangeAsync(actor, old.Owner, "keyResultId", "a key result");
+            var kind = edit.Kind ?? old.Kind;
+            def = old with
+            {
+                Title = edit.Title is null ? old.Title : Check.Title("title", edit.Title),
+                Owner = edit.Owner ?? old.Owner,
+                Kind = kind,
+                Start = edit.Start ?? old.Start,
+                Target = edit.Target ?? old.Target,
+                Unit = edit.Unit is null ? old.Unit : Check.Text("unit", edit.Unit, Check.MaxUnit),
+                // Moving away from a KPI-linked kind drops the link; an explicit KPI id sets it.
+                KpiId = edit.KpiId ?? (kind == KeyResultKind.KpiLinked ? old.KpiId : null),
+            };
+            Check.KeyResultShape(def.Kind, def.Start, def.Target, def.KpiId);
+            if (edit.Owner is not null)
+            {
+                await EnsureOwnerAsync(edit.Owner);
+                await EnsureMayChangeAsync(actor, edit.Owner, "owner", "a key result");
+            }
+            if (def.KpiId is not null && def.KpiId != old.KpiId) await EnsureKpiAsync(def.KpiId);
+            return new Command([new KeyResultPut(def, old)], Audit(actor, AuditActions.KeyResultEdited, keyResultId, old, def),
+                [(keyResultId, NodeKind.KeyResult), .. Objectives(ParentsOf(keyResultId).Select(e => e.ParentId))]);
         });
         return def;
     }
@@ -169,7 +170,7 @@ public sealed partial class CycleGrain
         if (objectiveId is not null) EnsureObjectiveInThisCycle("objectiveId", objectiveId);
         if (weight is { } w) Check.Weight("weight", w);
         await EnsureMayMoveAsync(actor, keyResult, objectiveId, "");
-        var old = ParentsOf(keyResultId).FirstOrDefault();
+        var old = ParentsOf(keyResultId) is [var first, ..] ? first : null;
         var newWeight = weight ?? old?.Weight ?? 1.0;
         List<StructureOp> ops = [.. ParentsOf(keyResultId).Select(e => new EdgeRemoved(e))];
         if (objectiveId is not null) ops.Add(new EdgeAdded(new Edge(objectiveId, keyResultId, newWeight)));
@@ -231,7 +232,7 @@ public sealed partial class CycleGrain
     {
         EnsureOpen();
         var kind = KindOf(nodeId);
-        Owner owner = kind == NodeKind.Objective ? _structure.Objectives[nodeId].Owner : _structure.KeyResults[nodeId].Owner;
+        var owner = kind == NodeKind.Objective ? _structure.Objectives[nodeId].Owner : _structure.KeyResults[nodeId].Owner;
         await EnsureMayChangeAsync(actor, owner, kind == NodeKind.Objective ? "objectiveId" : "keyResultId",
             kind == NodeKind.Objective ? "an objective" : "a key result");
         var parents = ParentsOf(nodeId).Select(e => e.ParentId).ToList();
@@ -278,7 +279,7 @@ public sealed partial class CycleGrain
             case ChangeWeight m when _structure.Objectives.TryGetValue(m.ParentId, out var parent):
                 await EnsureMayChangeAsync(actor, parent.Owner, prefix + "parentId", "an objective");
                 break;
-            // Unknown ids are refused by the graph with their own reasons.
+                // Unknown ids are refused by the graph with their own reasons.
         }
     }
 

@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
+using OkrGrid.Domain.Structure;
 using OkrGrid.Engine.Feed;
 using OkrGrid.Engine.Journal;
 using OkrGrid.Engine.Structure;
@@ -23,6 +25,7 @@ namespace OkrGrid.Engine;
 /// it are taken back (newest first) and their callers get the error — all or none, in order.
 /// </remarks>
 [Orleans.Concurrency.Reentrant]
+[SuppressMessage("Design", "CA1001", Justification = "_gate is a SemaphoreSlim whose wait handle is never asked for: it holds nothing to dispose, and the activation's end is Orleans' to run.")]
 public sealed partial class CycleGrain(
     [PersistentState("cycle", StorageNames.Okr)] IPersistentState<CycleRecord> legacy,
     IStructureStore store, IOptions<EngineOptions> options,
@@ -469,7 +472,7 @@ public sealed partial class CycleGrain(
     private KeyResultSetup? KeyResultSetupOf(string id)
     {
         if (_structure.Definition is null || !_structure.KeyResults.TryGetValue(id, out var def)) return null;
-        var edge = _structure.ParentsOf(id).FirstOrDefault();
+        var edge = _structure.ParentsOf(id) is [var first, ..] ? first : null;
         return new KeyResultSetup(def, Window, _structure.Policy, edge?.ParentId, edge?.Weight ?? 0, _structure.Frozen.GetValueOrDefault(id), _structure.CompanyId);
     }
 

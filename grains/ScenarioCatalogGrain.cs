@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using OkrGrid.Access;
-using OkrGrid.Engine.Feed;
 using OkrGrid.Planning;
 
 namespace OkrGrid.Engine;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
+using OkrGrid.Domain.Planning;
 using OkrGrid.Engine.Feed;
 using OkrGrid.Planning;
 

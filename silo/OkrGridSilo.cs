@@ -1,7 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Npgsql;
-using OkrGrid.Grains;
 using OkrGrid.Engine.Feed;
 using OkrGrid.Engine.Journal;
 using OkrGrid.Silo.Storage;
@@ -129,9 +127,10 @@ public static class OkrGridSilo
         if (!string.IsNullOrWhiteSpace(configured)) return (configured, false);
         if (EmbeddedPostgres.FromEnvironment() is { } fromEnv) return (fromEnv, false);
         var running = await EmbeddedPostgres.IsRunningAsync(ct);
-        logger.LogInformation(running
-            ? "No {Key} given: using the embedded PostgreSQL (deploy/pg.sh), already running; it keeps running when this host stops."
-            : "No {Key} given: starting the embedded PostgreSQL (deploy/pg.sh); this host stops it again when it stops.", ConnectionStringKey);
+        if (running)
+            logger.LogInformation("No {Key} given: using the embedded PostgreSQL (deploy/pg.sh), already running; it keeps running when this host stops.", ConnectionStringKey);
+        else
+            logger.LogInformation("No {Key} given: starting the embedded PostgreSQL (deploy/pg.sh); this host stops it again when it stops.", ConnectionStringKey);
         return (await EmbeddedPostgres.EnsureStartedAsync(null, logger, ct), !running);
     }
 

@@ -1,5 +1,3 @@
-using OkrGrid.Model;
-
 namespace OkrGrid.Grains;
 
 /// <summary>

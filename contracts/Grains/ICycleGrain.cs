@@ -65,7 +65,8 @@ public interface ICycleGrain : IGrainWithStringKey
     /// With <paramref name="effectiveAt"/> (the system only: seeding, migrations) the import takes effect at that earlier
     /// instant — never before the cycle's previous change.
     [ResponseTimeout("00:10:00")] // an organisation's import: far longer than an interactive call's limit
-    [Alias("Import")] Task ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges,
+    [Alias("Import")]
+    Task ImportAsync(ImmutableArray<ObjectiveDefinition> objectives, ImmutableArray<KeyResultDefinition> keyResults, ImmutableArray<Edge> edges,
         Actor? actor = null, DateTimeOffset? effectiveAt = null);
 
     /// <summary>

@@ -1,5 +1,3 @@
-using OkrGrid.Access;
-using OkrGrid.Model;
 using OkrGrid.Planning;
 
 namespace OkrGrid.Grains;

@@ -1,5 +1,3 @@
-using OkrGrid.Model;
-
 namespace OkrGrid.Planning;
 
 /// <summary>The share of a company objective's progress that comes from one team's key results (with its sub-teams' people).</summary>
@@ -32,8 +30,4 @@ public sealed record CompanyObjectiveAlignment(
 public sealed record AlignmentSummary(
     [property: Id(0)] double AlignedShare,
     [property: Id(1)] ImmutableArray<string> Orphans,
-    [property: Id(2)] ImmutableArray<CompanyObjectiveAlignment> CompanyObjectives)
-{
-    /// <summary>The alignment of one graph; to compare with the graph after moves, keep the <see cref="AlignmentIndex"/>.</summary>
-    public static AlignmentSummary Of(PlanGraph graph, OrganisationView organisation) => new AlignmentIndex(graph, organisation).Before;
-}
+    [property: Id(2)] ImmutableArray<CompanyObjectiveAlignment> CompanyObjectives);

@@ -1,5 +1,3 @@
-using OkrGrid.Model;
-
 namespace OkrGrid.Planning;
 
 [Alias("okr.planning.scenario-state")]

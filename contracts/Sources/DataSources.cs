@@ -1,3 +1,4 @@
+using System.Buffers;
 using OkrGrid.Access;
 using OkrGrid.Model;
 
@@ -193,9 +194,11 @@ public static class SourceRules
     /// <summary>The ingest path of a push source (POST with Authorization: Bearer {token}).</summary>
     public static string IngestPath(string sourceId) => $"/api/ingest/{sourceId}";
 
+    private static readonly SearchValues<char> IdChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789");
+
     /// <summary>Source ids: "src_" and 20 lower-case letters or digits (what <see cref="NewId"/> makes).</summary>
     public static bool IsId(string? id) =>
-        id is { Length: 24 } && id.StartsWith("src_", StringComparison.Ordinal) && id.AsSpan(4).IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyz0123456789") < 0;
+        id is { Length: 24 } && id.StartsWith("src_", StringComparison.Ordinal) && id.AsSpan(4).IndexOfAnyExcept(IdChars) < 0;
 
     public static string NewId()
     {

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
-using OkrGrid.Grains;
 using OkrGrid.Engine.Telemetry;
 
 namespace OkrGrid.Engine.Feed;
@@ -75,7 +74,7 @@ public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOpt
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    logger.LogWarning(ex, "Change feed flush failed; will retry.");
+                    logger.FlushFailed(ex);
                 }
             }
         }
@@ -97,7 +96,7 @@ public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOpt
             catch (Exception ex)
             {
                 // The registry's silo may be dying: keep delivering to the observers known, and ask again in a second.
-                logger.LogDebug(ex, "Reading the change-feed registry failed; delivering to the observers known.");
+                logger.RegistryReadFailed(ex);
             }
         }
         while (await WaitTickAsync(timer, stoppingToken).ConfigureAwait(false));
@@ -195,7 +194,7 @@ public sealed class ChangeFeedPublisher(IGrainFactory grains, IOptions<EngineOpt
                 {
                     // A gone observer expires from the registry; until then its deliveries fail quietly. Keep the
                     // newest of what failed for the next attempt, bounded so a dead observer cannot grow it for ever.
-                    _logger.LogDebug(ex, "Change feed delivery to an observer failed; it is retried with the next batch.");
+                    _logger.DeliveryFailed(ex);
                     carried = changes.Length <= MaxCarried ? changes : changes[^MaxCarried..];
                 }
                 finally

@@ -8,7 +8,7 @@ using OkrGrid.Sources;
 namespace OkrGrid.Engine.Integrations;
 
 /// <summary>A pull that gave no number, with the reason the source's owner reads ("the server answered 500 …").</summary>
-public sealed class SourceFailure(string message) : Exception(message);
+public sealed class SourceFailureException(string message) : Exception(message);
 
 /// <summary>
 /// Reads one number from where a pull source points: an HTTP JSON endpoint through <see cref="OutboundHttp"/> (the
@@ -101,7 +101,7 @@ public sealed class SourceFetcher(OutboundHttp http, IOptions<SourceOptions> opt
             await PublicHostsAsync(new NpgsqlConnectionStringBuilder(connectionString), ct);
             return null;
         }
-        catch (SourceFailure f) { return f.Message; }
+        catch (SourceFailureException f) { return f.Message; }
         catch (System.Net.Sockets.SocketException s) { return $"names a host that does not resolve ({s.Message})"; }
         catch (OperationCanceledException) { return "names a host that does not resolve in time"; }
     }
@@ -128,7 +128,7 @@ public sealed class SourceFetcher(OutboundHttp http, IOptions<SourceOptions> opt
             {
                 SourceKind.Http => await FetchHttpAsync(row, ct),
                 SourceKind.Sql => await FetchSqlAsync(row, ct),
-                _ => throw new SourceFailure("a push source has nothing to fetch: values are posted to its ingest URL"),
+                _ => throw new SourceFailureException("a push source has nothing to fetch: values are posted to its ingest URL"),
             };
             return new SourceFetch(true, value, null, at, watch.Elapsed.TotalMilliseconds);
         }
@@ -140,32 +140,32 @@ public sealed class SourceFetcher(OutboundHttp http, IOptions<SourceOptions> opt
 
     private async Task<double> FetchHttpAsync(SourceRow row, CancellationToken ct)
     {
-        var path = JsonPathLite.TryParse(row.JsonPath, out var pathError) ?? throw new SourceFailure($"the JSON path {pathError}");
+        var path = JsonPathLite.TryParse(row.JsonPath, out var pathError) ?? throw new SourceFailureException($"the JSON path {pathError}");
         using var request = new HttpRequestMessage(HttpMethod.Get, row.Url);
         request.Headers.Accept.ParseAdd("application/json");
         if (row.AuthHeaderValue is { } secret) request.Headers.TryAddWithoutValidation(row.AuthHeaderName ?? "Authorization", secret);
         using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         if (!response.IsSuccessStatusCode)
-            throw new SourceFailure($"the server answered {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd());
+            throw new SourceFailureException($"the server answered {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd());
         var body = await response.Content.ReadAsByteArrayAsync(ct);
         JsonDocument document;
         try { document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 }); }
         catch (JsonException e)
         {
             var type = response.Content.Headers.ContentType?.MediaType;
-            throw new SourceFailure($"the answer is not JSON{(type is null ? "" : $" ({type})")}: {e.Message.Split(" Path:")[0]}");
+            throw new SourceFailureException($"the answer is not JSON{(type is null ? "" : $" ({type})")}: {e.Message.Split(" Path:")[0]}");
         }
         using (document)
         {
-            if (!path.TryReadNumber(document.RootElement, out var value, out var error)) throw new SourceFailure(error!);
+            if (!path.TryReadNumber(document.RootElement, out var value, out var error)) throw new SourceFailureException(error!);
             return value;
         }
     }
 
     private async Task<double> FetchSqlAsync(SourceRow row, CancellationToken ct)
     {
-        if (ValidateConnectionString(row.ConnectionString) is { } bad) throw new SourceFailure($"the connection string {bad}");
-        if (ValidateQuery(row.Query) is { } badQuery) throw new SourceFailure($"the query {badQuery}");
+        if (ValidateConnectionString(row.ConnectionString) is { } bad) throw new SourceFailureException($"the connection string {bad}");
+        if (ValidateQuery(row.Query) is { } badQuery) throw new SourceFailureException($"the query {badQuery}");
         var builder = new NpgsqlConnectionStringBuilder(row.ConnectionString);
         if (!http.Options.AllowPrivateNetworks) builder.Host = await PublicHostsAsync(builder, ct);
         var timeout = options.Value.SqlStatementTimeout;
@@ -186,9 +186,9 @@ public sealed class SourceFetcher(OutboundHttp http, IOptions<SourceOptions> opt
         double value;
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
         {
-            if (reader.FieldCount != 1) throw new SourceFailure($"the query returns {reader.FieldCount} columns; it must return one (a number)");
-            if (!await reader.ReadAsync(ct)) throw new SourceFailure("the query returned no row; it must return one row with one number");
-            value = reader.IsDBNull(0) ? throw new SourceFailure("the query returned null, not a number") : reader.GetValue(0) switch
+            if (reader.FieldCount != 1) throw new SourceFailureException($"the query returns {reader.FieldCount} columns; it must return one (a number)");
+            if (!await reader.ReadAsync(ct)) throw new SourceFailureException("the query returned no row; it must return one row with one number");
+            value = reader.IsDBNull(0) ? throw new SourceFailureException("the query returned null, not a number") : reader.GetValue(0) switch
             {
                 short s => s,
                 int i => i,
@@ -196,12 +196,12 @@ public sealed class SourceFetcher(OutboundHttp http, IOptions<SourceOptions> opt
                 float f => f,
                 double d => d,
                 decimal m => (double)m,
-                var other => throw new SourceFailure($"the query returned {reader.GetDataTypeName(0)} ({Short(Convert.ToString(other, CultureInfo.InvariantCulture) ?? "", 40)}), not a number"),
+                var other => throw new SourceFailureException($"the query returned {reader.GetDataTypeName(0)} ({Short(Convert.ToString(other, CultureInfo.InvariantCulture) ?? "", 40)}), not a number"),
             };
-            if (await reader.ReadAsync(ct)) throw new SourceFailure("the query returned more than one row; it must return exactly one");
+            if (await reader.ReadAsync(ct)) throw new SourceFailureException("the query returned more than one row; it must return exactly one");
         }
         await tx.RollbackAsync(ct);
-        if (!double.IsFinite(value)) throw new SourceFailure("the query returned a value that is not a finite number");
+        if (!double.IsFinite(value)) throw new SourceFailureException("the query returned a value that is not a finite number");
         return value;
     }
 
@@ -216,11 +216,11 @@ public sealed class SourceFetcher(OutboundHttp http, IOptions<SourceOptions> opt
         foreach (var entry in builder.Host!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var (host, port) = SplitPort(entry);
-            if (host.StartsWith('/') || host.StartsWith('@')) throw new SourceFailure("the connection string points at a Unix socket; refused unless an admin allows private networks");
+            if (host.StartsWith('/') || host.StartsWith('@')) throw new SourceFailureException("the connection string points at a Unix socket; refused unless an admin allows private networks");
             var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
             var allowed = addresses.Where(OutboundHttp.IsPublic).ToArray();
             if (allowed.Length == 0)
-                throw new SourceFailure(addresses.Length == 0 ? $"{host} does not resolve"
+                throw new SourceFailureException(addresses.Length == 0 ? $"{host} does not resolve"
                     : $"{host} resolves to a non-public address ({addresses[0]}); refused unless an admin allows private networks");
             var address = allowed[0].AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{allowed[0]}]" : allowed[0].ToString();
             resolved.Add(builder.SslMode == SslMode.VerifyFull ? entry : port is null ? address : $"{address}:{port}");
@@ -245,7 +245,7 @@ public sealed class SourceFetcher(OutboundHttp http, IOptions<SourceOptions> opt
     /// <summary>A failure as the source's owner reads it — never the connection string, the header or the answer's body.</summary>
     private static string Describe(Exception e) => e switch
     {
-        SourceFailure f => f.Message,
+        SourceFailureException f => f.Message,
         PostgresException p => $"PostgreSQL: {p.SqlState} {p.MessageText}",
         NpgsqlException { InnerException: TimeoutException } => "timed out",
         NpgsqlException { InnerException: System.Net.Sockets.SocketException s } => $"could not connect: {s.Message}",

@@ -64,7 +64,7 @@ public sealed class SourceGrain(SourceStore store, SourceFetcher fetcher, IOptio
             throw OkrRejectedException.Conflict("id", $"source '{Id}' exists.");
         _row = row;
         Arm();
-        logger.LogInformation("Source {SourceId} ({Kind}) created for {NodeId} by {Actor}.", Id, row.Kind, row.NodeId, actor?.Id ?? "system");
+        logger.SourceCreated(Id, row.Kind, row.NodeId, actor?.Id ?? "system");
         return new SourceCreated(View(row, canManage: true), token);
     }
 
@@ -207,7 +207,7 @@ public sealed class SourceGrain(SourceStore store, SourceFetcher fetcher, IOptio
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 error = $"the value {Fmt(value)} could not be recorded ({e.GetType().Name}); it is tried again at the next pull";
-                logger.LogWarning(e, "Source {SourceId}: recording a pulled value failed.", Id);
+                logger.SourceValueNotRecorded(e, Id);
             }
         }
         if (_row is null) return; // deleted meanwhile
@@ -221,13 +221,13 @@ public sealed class SourceGrain(SourceStore store, SourceFetcher fetcher, IOptio
         else if (error is null && before.FailingSince is not null)
             audit = new SourceAudit(SourceActor(row), SourceAuditActions.Recovered, row.NodeId, new { failingSince = before.FailingSince, before.ConsecutiveFailures }, new { value = fetch.Value });
         if (error is not null)
-            logger.LogInformation("Source {SourceId} failed ({Failures} in a row): {Error}", Id, status.ConsecutiveFailures, error);
+            logger.SourceFailed(Id, status.ConsecutiveFailures, error);
         _row = _row with { Status = status, LastWrittenValue = written };
         try { await store.SaveStatusAsync(Id, status, written, at, audit); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The status in memory is right; the row catches up with the next pull.
-            logger.LogWarning(e, "Source {SourceId}: its status could not be written.", Id);
+            logger.SourceStatusNotWritten(e, Id);
         }
     }
 
@@ -266,7 +266,7 @@ public sealed class SourceGrain(SourceStore store, SourceFetcher fetcher, IOptio
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             _pushStatusDirty = true;
-            logger.LogWarning(e, "Source {SourceId}: its status could not be written.", Id);
+            logger.SourceStatusNotWritten(e, Id);
         }
     }
 
@@ -304,7 +304,7 @@ public sealed class SourceGrain(SourceStore store, SourceFetcher fetcher, IOptio
 
     private Actor SourceActor(SourceRow row) => new(SourceRules.ActorId(Id), row.Name, SourceRules.Via(row.Kind), Role.Viewer, AccessScope.CheckIn);
 
-    private (string Token, SourceRow Row) WithNewToken(SourceRow row)
+    private static (string Token, SourceRow Row) WithNewToken(SourceRow row)
     {
         var token = TokenPrefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         return (token, row with { TokenHash = Hash(token) });

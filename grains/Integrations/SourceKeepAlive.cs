@@ -11,7 +11,7 @@ namespace OkrGrid.Engine.Integrations;
 /// died (its schedule resumes within one sweep).
 /// </summary>
 public sealed class SourceKeepAlive(SourceStore store, IGrainFactory grains, IOptions<SourceOptions> options, TimeProvider time, ILogger<SourceKeepAlive> logger)
-    : ILifecycleParticipant<ISiloLifecycle>
+    : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private const int Parallel = 16;
     private CancellationTokenSource? _stop;
@@ -23,7 +23,7 @@ public sealed class SourceKeepAlive(SourceStore store, IGrainFactory grains, IOp
     private Task Start(CancellationToken _)
     {
         _stop = new CancellationTokenSource();
-        _loop = Task.Run(() => LoopAsync(_stop.Token));
+        _loop = Task.Run(() => LoopAsync(_stop.Token), _stop.Token);
         return Task.CompletedTask;
     }
 
@@ -36,6 +36,9 @@ public sealed class SourceKeepAlive(SourceStore store, IGrainFactory grains, IOp
         _stop.Dispose();
     }
 
+    /// <summary>Stop disposes the token source; this covers a silo that never reached Stop (a failed start).</summary>
+    public void Dispose() => _stop?.Dispose();
+
     private async Task LoopAsync(CancellationToken ct)
     {
         using var timer = new PeriodicTimer(options.Value.KeepAliveInterval, time);
@@ -44,7 +47,7 @@ public sealed class SourceKeepAlive(SourceStore store, IGrainFactory grains, IOp
             try { await SweepAsync(ct); }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                logger.LogWarning(e, "The sources keep-alive sweep failed; it runs again in {Interval}.", options.Value.KeepAliveInterval);
+                logger.KeepAliveSweepFailed(e, options.Value.KeepAliveInterval);
             }
         }
         while (await timer.WaitForNextTickAsync(ct));
@@ -57,7 +60,7 @@ public sealed class SourceKeepAlive(SourceStore store, IGrainFactory grains, IOp
             async (id, _) =>
             {
                 try { await grains.GetGrain<ISourceGrain>(id).KeepAliveAsync(); }
-                catch (Exception e) when (e is not OperationCanceledException) { logger.LogDebug(e, "Keep-alive of source {SourceId} failed.", id); }
+                catch (Exception e) when (e is not OperationCanceledException) { logger.KeepAliveFailed(e, id); }
             });
     }
 }

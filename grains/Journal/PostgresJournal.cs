@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using OkrGrid.Engine.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using NpgsqlTypes;
+using OkrGrid.Engine.Telemetry;
 
 namespace OkrGrid.Engine.Journal;
 
@@ -48,8 +48,8 @@ public enum CycleScan { Auto, Always, Never }
 /// </summary>
 public sealed class PostgresJournal : IJournal, IHostedService
 {
-    private readonly NpgsqlDataSource dataSource;
-    private readonly ILogger<PostgresJournal> logger;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ILogger<PostgresJournal> _logger;
     private readonly JournalOptions _options;
     private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new() { SingleReader = false });
     private readonly Channel<PendingLoad> _loads = Channel.CreateUnbounded<PendingLoad>(new() { SingleReader = true });
@@ -57,8 +57,8 @@ public sealed class PostgresJournal : IJournal, IHostedService
 
     public PostgresJournal(NpgsqlDataSource dataSource, IOptions<JournalOptions> options, ILogger<PostgresJournal> logger)
     {
-        this.dataSource = dataSource;
-        this.logger = logger;
+        _dataSource = dataSource;
+        _logger = logger;
         _options = options.Value;
         // The loops start with the service, not with the host: grains may append before hosted services start.
         var loops = Enumerable.Range(0, Math.Max(1, _options.Writers)).Select(_ => Task.Run(WriteLoopAsync)).ToList();
@@ -116,7 +116,7 @@ public sealed class PostgresJournal : IJournal, IHostedService
             catch (Exception ex)
             {
                 RecordCommit(batch, null, started, OkrGridMetrics.OutcomeError);
-                logger.LogError(ex, "Journal batch of {Count} entries failed; none was acknowledged.", batch.Count);
+                _logger.BatchFailed(ex, batch.Count);
                 foreach (var p in batch) p.Done.TrySetException(ex);
             }
         }
@@ -153,7 +153,7 @@ public sealed class PostgresJournal : IJournal, IHostedService
             nodes[i] = e.NodeId; ids[i] = e.EntryId; values[i] = e.Value; confidences[i] = e.Confidence;
             notes[i] = e.Note; authors[i] = e.Author; ats[i] = e.At.UtcDateTime; actors[i] = e.Actor; vias[i] = e.Via;
         }
-        await using var cmd = dataSource.CreateCommand("""
+        await using var cmd = _dataSource.CreateCommand("""
             insert into okr_journal (node_id, entry_id, value, confidence, note, author, at, actor, via)
             select * from unnest(@nodes, @ids, @values, @confidences, @notes, @authors, @ats, @actors, @vias)
             on conflict (node_id, entry_id) do nothing
@@ -176,7 +176,7 @@ public sealed class PostgresJournal : IJournal, IHostedService
 
     public async Task<JournalEntry?> GetAsync(string nodeId, string entryId)
     {
-        await using var cmd = dataSource.CreateCommand("""
+        await using var cmd = _dataSource.CreateCommand("""
             select node_id, entry_id, value, confidence, note, author, at, actor, via
             from okr_journal where node_id = @node and entry_id = @entry
             """);
@@ -262,7 +262,7 @@ public sealed class PostgresJournal : IJournal, IHostedService
     {
         var result = new List<(string, LatestEntry)>();
         if (string.CompareOrdinal(from, to) >= 0) return result;
-        await using var cmd = dataSource.CreateCommand("""
+        await using var cmd = _dataSource.CreateCommand("""
             select distinct on (node_id) node_id, value, at, confidence
             from okr_journal
             where node_id >= @from and node_id < @to and at <= @asOf
@@ -285,7 +285,7 @@ public sealed class PostgresJournal : IJournal, IHostedService
     private async Task<Dictionary<string, double>> LatestConfidenceAsync(string[] ids, DateTimeOffset? asOf)
     {
         var result = new Dictionary<string, double>(ids.Length);
-        await using var cmd = dataSource.CreateCommand("""
+        await using var cmd = _dataSource.CreateCommand("""
             select n.id, c.confidence
             from unnest(@nodes) as n(id)
             cross join lateral (select confidence from okr_journal
@@ -315,7 +315,7 @@ public sealed class PostgresJournal : IJournal, IHostedService
         if (_options.CycleScan != CycleScan.Auto) return _options.CycleScan == CycleScan.Always;
         if (_cycleScanPays is { } known && DateTimeOffset.UtcNow - known.At < TimeSpan.FromMinutes(5)) return known.Pays;
         // The range of a cycle's ids is its nodes only where node_id sorts bytewise (0007 makes it so).
-        await using var cmd = dataSource.CreateCommand("""
+        await using var cmd = _dataSource.CreateCommand("""
             select c.reltuples::float8, s.n_distinct::float8,
                    (select a.attcollation = 'pg_catalog."C"'::regcollation from pg_attribute a
                     where a.attrelid = c.oid and a.attname = 'node_id')
@@ -346,7 +346,7 @@ public sealed class PostgresJournal : IJournal, IHostedService
         // confidence of the latest entry that gave one. Per node, a backward scan of the (node_id, at, seq) index from
         // the instant finds the latest entry; only when that entry gave no confidence does a second scan look further
         // back for one (the condition on v.confidence makes it a one-time filter: no probe at all otherwise).
-        await using var cmd = dataSource.CreateCommand("""
+        await using var cmd = _dataSource.CreateCommand("""
             select n.id, v.value, v.at, coalesce(v.confidence, c.confidence)
             from unnest(@nodes) as n(id)
             cross join lateral (select value, at, confidence from okr_journal
@@ -381,7 +381,7 @@ public sealed class PostgresJournal : IJournal, IHostedService
             }
             catch (Exception ex)
             {
-                logger.LogError(ex, "Journal load of {Count} nodes failed.", batch.Count);
+                _logger.LoadFailed(ex, batch.Count);
                 foreach (var p in batch) p.Done.TrySetException(ex);
             }
         }
@@ -389,7 +389,7 @@ public sealed class PostgresJournal : IJournal, IHostedService
 
     private async Task<Dictionary<string, List<JournalEntry>>> LoadBatchAsync(string[] nodeIds)
     {
-        await using var cmd = dataSource.CreateCommand("""
+        await using var cmd = _dataSource.CreateCommand("""
             select node_id, entry_id, value, confidence, note, author, at, actor, via
             from okr_journal where node_id = any(@nodes) order by seq
             """);

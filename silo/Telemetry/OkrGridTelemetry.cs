@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using OkrGrid.Engine.Telemetry;
 using OpenTelemetry;

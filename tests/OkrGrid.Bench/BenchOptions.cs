@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace OkrGrid.Bench;
 
 /// <summary>Command-line options of the benchmark.</summary>
@@ -68,30 +70,41 @@ public sealed record BenchOptions
                 "--org" => o with { OrgSize = OrgGenerator.ParseSize(Next()) },
                 "--large" => o with { LargeOrgSize = OrgGenerator.ParseSize(Next()) },
                 "--planner-org" => o with { PlannerOrgSize = OrgGenerator.ParseSize(Next()) },
-                "--planner-runs" => o with { PlannerRuns = int.Parse(Next()) },
+                "--planner-runs" => o with { PlannerRuns = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--quick" => o with
                 {
-                    Quick = true, OrgSize = 1_000, LargeOrgSize = 5_000, Duration = TimeSpan.FromSeconds(1),
-                    Warmup = TimeSpan.FromSeconds(0.5), Concurrency = [64], PeerConnections = 8,
-                    RestConcurrency = [64], HubClients = 20, PlannerOrgSize = 10_000, PlannerRuns = 5, StructureImportSize = 2_000,
-                    ClusterOrgSize = 500, ClusterConcurrency = [64], ClusterRate = 200,
+                    Quick = true,
+                    OrgSize = 1_000,
+                    LargeOrgSize = 5_000,
+                    Duration = TimeSpan.FromSeconds(1),
+                    Warmup = TimeSpan.FromSeconds(0.5),
+                    Concurrency = [64],
+                    PeerConnections = 8,
+                    RestConcurrency = [64],
+                    HubClients = 20,
+                    PlannerOrgSize = 10_000,
+                    PlannerRuns = 5,
+                    StructureImportSize = 2_000,
+                    ClusterOrgSize = 500,
+                    ClusterConcurrency = [64],
+                    ClusterRate = 200,
                 },
                 "--structure-1m" => o with { StructureImportSize = 1_000_000 },
                 "--structure-import" => o with { StructureImportSize = OrgGenerator.ParseSize(Next()) },
                 "--cluster-org" => o with { ClusterOrgSize = OrgGenerator.ParseSize(Next()) },
                 "--cluster-concurrency" => o with { ClusterConcurrency = Next().Split(',').Select(int.Parse).ToArray() },
                 "--cluster-rate" => o with { ClusterRate = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
-                "--seed" => o with { Seed = int.Parse(Next()) },
+                "--seed" => o with { Seed = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--duration" => o with { Duration = TimeSpan.FromSeconds(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)) },
                 "--concurrency" => o with { Concurrency = Next().Split(',').Select(int.Parse).ToArray() },
                 "--rest-concurrency" => o with { RestConcurrency = Next().Split(',').Select(int.Parse).ToArray() },
-                "--hub-clients" => o with { HubClients = int.Parse(Next()) },
+                "--hub-clients" => o with { HubClients = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--skewed" => o with { Skewed = true },
                 "--out" => o with { OutputDirectory = Next() },
                 "--serve" => o with { ServeConnectionString = Next() },
                 "--show" => o with { ShowSize = OrgGenerator.ParseSize(Next()) },
-                "--gateway-port" => o with { ServeGatewayPort = int.Parse(Next()) },
-                "--silo-port" => o with { ServeSiloPort = int.Parse(Next()) },
+                "--gateway-port" => o with { ServeGatewayPort = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--silo-port" => o with { ServeSiloPort = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --org 10k, --large 100k, --planner-org 1m, --planner-runs 50, --structure-1m, --structure-import 10k, --cluster-org 5k, --cluster-concurrency 256,1024, --cluster-rate 1000, --quick, --seed N, --duration S, --concurrency 64,256, --rest-concurrency 64,256, --hub-clients 200, --skewed, --out DIR; --show 10k serves such an organisation in the web host to look at."),
             };
         }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using OkrGrid.Silo.Hosting;
 using OkrGrid.Workload.Hosting;
-using Orleans.Runtime;
 
 namespace OkrGrid.Bench;
 

@@ -1,9 +1,9 @@
 global using System.Collections.Concurrent;
 global using System.Collections.Immutable;
 global using System.Diagnostics;
-global using Orleans;
-global using OkrGrid.Grains;
+global using OkrGrid.Domain.Scoring;
 global using OkrGrid.Engine;
+global using OkrGrid.Grains;
 global using OkrGrid.Model;
-global using OkrGrid.Scoring;
 global using OkrGrid.Workload;
+global using Orleans;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using OkrGrid.Domain.Planning;
 using OkrGrid.Planning;
 
 namespace OkrGrid.Bench;

@@ -11,9 +11,9 @@ public sealed record MachineInfo(int Cores, double MemoryGiB, string Os, string 
     public static MachineInfo Read((string Version, string Fsync, string SynchronousCommit) pg)
     {
         var memKb = File.Exists("/proc/meminfo")
-            ? File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]
+            ? File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]
             : "0";
-        return new MachineInfo(Environment.ProcessorCount, Math.Round(long.Parse(memKb) / 1024.0 / 1024.0, 1),
+        return new MachineInfo(Environment.ProcessorCount, Math.Round(long.Parse(memKb, CultureInfo.InvariantCulture) / 1024.0 / 1024.0, 1),
             RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, pg.Version, pg.Fsync, pg.SynchronousCommit);
     }
 }
@@ -62,16 +62,16 @@ public static class Report
     {
         var sb = new StringBuilder();
         var m = r.Machine;
-        sb.AppendLine($"# OkrGrid benchmark — {r.RunAt:yyyy-MM-dd HH:mm} UTC ({r.Mode})");
+        sb.AppendLine(Inv, $"# OkrGrid benchmark — {r.RunAt:yyyy-MM-dd HH:mm} UTC ({r.Mode})");
         sb.AppendLine();
-        sb.AppendLine($"Machine: {m.Cores} cores, {m.MemoryGiB.ToString(Inv)} GiB, {m.Os}; {m.DotNet}; PostgreSQL {m.PostgreSql} " +
+        sb.AppendLine(Inv, $"Machine: {m.Cores} cores, {m.MemoryGiB.ToString(Inv)} GiB, {m.Os}; {m.DotNet}; PostgreSQL {m.PostgreSql} " +
                       $"(fsync {m.Fsync}, synchronous_commit {m.SynchronousCommit}). Organisation: {r.OrgNodes:N0} nodes; large: {r.LargeOrgNodes:N0}. " +
                       $"Run time {r.TotalSeconds:F0} s.");
         sb.AppendLine();
         if (r.Differences > 0)
         {
-            sb.AppendLine($"**FAILED: {r.Differences} node(s) differ from the reference after quiescence — no engine figure is reported.**");
-            foreach (var d in r.FirstDifferences) sb.AppendLine($"- {d}");
+            sb.AppendLine(Inv, $"**FAILED: {r.Differences} node(s) differ from the reference after quiescence — no engine figure is reported.**");
+            foreach (var d in r.FirstDifferences) sb.AppendLine(Inv, $"- {d}");
             sb.AppendLine();
         }
         if (r.UserPath is { Passed: false } failed)
@@ -79,26 +79,26 @@ public static class Report
             sb.AppendLine($"**FAILED on the web host: {failed.Differences} node(s) differ from the reference, {failed.LostAcknowledged} acknowledged " +
                           $"check-in(s) missing from the journal, {failed.HttpErrors} HTTP error(s), {failed.StaleClientViews} client(s) left with a stale " +
                           "scorecard — no user-path figure is reported.**");
-            foreach (var (kind, count) in failed.Errors) sb.AppendLine($"- {kind}: {count:N0}");
-            foreach (var d in failed.FirstDifferences) sb.AppendLine($"- {d}");
+            foreach (var (kind, count) in failed.Errors) sb.AppendLine(Inv, $"- {kind}: {count:N0}");
+            foreach (var d in failed.FirstDifferences) sb.AppendLine(Inv, $"- {d}");
             sb.AppendLine();
         }
         if (r.Planner?.Engine is { Failures.IsEmpty: false } plannerFailed)
         {
-            sb.AppendLine($"**FAILED in the planner through the engine: {plannerFailed.Failures.Length} problem(s) — no planner engine figure is reported.**");
-            foreach (var f in plannerFailed.Failures.Take(10)) sb.AppendLine($"- {f}");
+            sb.AppendLine(Inv, $"**FAILED in the planner through the engine: {plannerFailed.Failures.Length} problem(s) — no planner engine figure is reported.**");
+            foreach (var f in plannerFailed.Failures.Take(10)) sb.AppendLine(Inv, $"- {f}");
             sb.AppendLine();
         }
         if (r.Structure is { Passed: false } structureFailed)
         {
-            sb.AppendLine($"**FAILED in the structure log: {structureFailed.Failures.Length} problem(s) — no figure 11 is reported.**");
-            foreach (var f in structureFailed.Failures.Take(12)) sb.AppendLine($"- {f}");
+            sb.AppendLine(Inv, $"**FAILED in the structure log: {structureFailed.Failures.Length} problem(s) — no figure 11 is reported.**");
+            foreach (var f in structureFailed.Failures.Take(12)) sb.AppendLine(Inv, $"- {f}");
             sb.AppendLine();
         }
         if (r.StructureImport is { Passed: false } importFailed)
         {
-            sb.AppendLine($"**FAILED in the structure at scale: {importFailed.Failures.Length} problem(s) — no figure 11 at scale is reported.**");
-            foreach (var f in importFailed.Failures.Take(12)) sb.AppendLine($"- {f}");
+            sb.AppendLine(Inv, $"**FAILED in the structure at scale: {importFailed.Failures.Length} problem(s) — no figure 11 at scale is reported.**");
+            foreach (var f in importFailed.Failures.Take(12)) sb.AppendLine(Inv, $"- {f}");
             sb.AppendLine();
         }
         if (r.Cluster is { Passed: false } clusterFailed)
@@ -106,10 +106,10 @@ public static class Report
             sb.AppendLine("**FAILED in the cluster figure — no figure 12 is reported for a cluster size that failed:**");
             foreach (var run in clusterFailed.Runs.Where(x => !x.Passed))
             {
-                sb.AppendLine($"- {run.Silos} silo(s): {run.Differences} node(s) differ from the reference, {run.LostAcknowledged} acknowledged check-in(s) " +
+                sb.AppendLine(Inv, $"- {run.Silos} silo(s): {run.Differences} node(s) differ from the reference, {run.LostAcknowledged} acknowledged check-in(s) " +
                               $"not in the journal, {run.SilosVotedDead} silo(s) voted dead");
-                foreach (var d in run.FirstDifferences) sb.AppendLine($"  - {d}");
-                foreach (var f in run.Failures.Take(8)) sb.AppendLine($"  - {f.Replace("\n", "\n    ", StringComparison.Ordinal)}");
+                foreach (var d in run.FirstDifferences) sb.AppendLine(Inv, $"  - {d}");
+                foreach (var f in run.Failures.Take(8)) sb.AppendLine(Inv, $"  - {f.Replace("\n", "\n    ", StringComparison.Ordinal)}");
             }
             sb.AppendLine();
         }
@@ -120,37 +120,37 @@ public static class Report
         if (r.Differences == 0)
         {
             foreach (var t in r.Throughput)
-                sb.AppendLine($"| 1 | durable check-ins/s, full propagation, {t.Concurrency} in flight (uniform) | **{t.PerSecond:N0}/s** (ack {t.Acknowledgement}) | " +
+                sb.AppendLine(Inv, $"| 1 | durable check-ins/s, full propagation, {t.Concurrency} in flight (uniform) | **{t.PerSecond:N0}/s** (ack {t.Acknowledgement}) | " +
                               $"{Ratio(t.PerSecond, r.Peer?.PerSecond)} peer, {Ratio(t.PerSecond, r.Limit?.PerSecond)} limit | ≥ 25,000/s |");
             if (r.Skewed is { } s)
-                sb.AppendLine($"| 1 | same, skewed 80/20, {s.Concurrency} in flight | **{s.PerSecond:N0}/s** (ack {s.Acknowledgement}) | " +
+                sb.AppendLine(Inv, $"| 1 | same, skewed 80/20, {s.Concurrency} in flight | **{s.PerSecond:N0}/s** (ack {s.Acknowledgement}) | " +
                               $"{Ratio(s.PerSecond, r.Peer?.PerSecond)} peer | |");
             if (r.Propagation is { } p)
-                sb.AppendLine($"| 2 | propagation, acknowledgement → company objective on the change feed, open loop at {p.RatePerSecond:N0}/s | " +
+                sb.AppendLine(Inv, $"| 2 | propagation, acknowledgement → company objective on the change feed, open loop at {p.RatePerSecond:N0}/s | " +
                               $"{p.ToCompanyObjective} ({p.ToCompanyObjective.Count:N0} traced, {p.TracesLost} lost; ack {p.Acknowledgement}, {p.Errors} errors) | | p99 ≤ 250 ms |");
         }
         if (r.Peer is { } peer)
-            sb.AppendLine($"| 3 | SQL peer (1 transaction per check-in recomputing every ancestor), {peer.Connections} connections | **{peer.PerSecond:N0}/s** ({peer.Latency}; {peer.Differences} differences) | " +
+            sb.AppendLine(Inv, $"| 3 | SQL peer (1 transaction per check-in recomputing every ancestor), {peer.Connections} connections | **{peer.PerSecond:N0}/s** ({peer.Latency}; {peer.Differences} differences) | " +
                           $"OkrGrid/peer {(best is null ? "—" : Ratio(best.PerSecond, peer.PerSecond))} | OkrGrid ≥ 20× |");
         if (r.Limit is { } limit)
-            sb.AppendLine($"| 4 | in-memory limit (1 thread, same rules, no I/O) | **{limit.PerSecond:N0}/s** ({limit.Differences} differences) | " +
+            sb.AppendLine(Inv, $"| 4 | in-memory limit (1 thread, same rules, no I/O) | **{limit.PerSecond:N0}/s** ({limit.Differences} differences) | " +
                           $"OkrGrid/limit {(best is null ? "—" : Ratio(best.PerSecond, limit.PerSecond))} | |");
         if (r.ImportMemory is { } im)
-            sb.AppendLine($"| 5 | memory after importing the organisation, {im.Nodes:N0} nodes (import {im.ImportSeconds:F1} s): the cycle's structure alone; " +
+            sb.AppendLine(Inv, $"| 5 | memory after importing the organisation, {im.Nodes:N0} nodes (import {im.ImportSeconds:F1} s): the cycle's structure alone; " +
                           $"every node active | structure: managed {Mib(im.Imported.ManagedBytes)} MiB ({im.Imported.ManagedBytesPerNode:N0} B/node); " +
                           $"every node active: managed {Mib(im.Active.ManagedBytes)} MiB ({im.Active.ManagedBytesPerNode:N0} B/node), " +
                           $"working set {Mib(im.Active.WorkingSetBytes)} MiB (**{im.Active.WorkingSetBytesPerNode:N0} B/node**) | | ≤ ~5 KB/node |");
         if (r.Memory is { } mem)
-            sb.AppendLine($"| 5 | memory, {mem.Nodes:N0} nodes active | managed {mem.ManagedBytes / 1048576.0:N0} MiB ({mem.ManagedBytesPerNode:N0} B/node), " +
+            sb.AppendLine(Inv, $"| 5 | memory, {mem.Nodes:N0} nodes active | managed {mem.ManagedBytes / 1048576.0:N0} MiB ({mem.ManagedBytesPerNode:N0} B/node), " +
                           $"working set {mem.WorkingSetBytes / 1048576.0:N0} MiB ({mem.WorkingSetBytesPerNode:N0} B/node) | | ≤ 2 GiB; ≤ ~5 KB/node |");
         if (r.ColdStart is { } cold)
         {
-            sb.AppendLine($"| 6 | cold start, {cold.Nodes:N0} nodes: process start → full snapshot | **{cold.StartToSnapshotSeconds:F1} s** | | |");
-            sb.AppendLine($"| 6 | recovery after kill -9 under load: restart → every node back and exact | **{cold.RecoverySeconds:F1} s** " +
+            sb.AppendLine(Inv, $"| 6 | cold start, {cold.Nodes:N0} nodes: process start → full snapshot | **{cold.StartToSnapshotSeconds:F1} s** | | |");
+            sb.AppendLine(Inv, $"| 6 | recovery after kill -9 under load: restart → every node back and exact | **{cold.RecoverySeconds:F1} s** " +
                           $"({cold.AcknowledgedBeforeKill:N0} acknowledged before the kill, {cold.LostAcknowledged} lost, {cold.DifferencesAfterRecovery} differences) | | ≤ 10 s |");
         }
-        if (r.Snapshot is { } s1) sb.AppendLine($"| 7 | cycle snapshot, {s1.Nodes:N0} nodes | median {s1.MedianMs:F0} ms, max {s1.MaxMs:F0} ms | | |");
-        if (r.LargeSnapshot is { } s2) sb.AppendLine($"| 7 | cycle snapshot, {s2.Nodes:N0} nodes | median {s2.MedianMs:F0} ms, max {s2.MaxMs:F0} ms | | ≤ 200 ms |");
+        if (r.Snapshot is { } s1) sb.AppendLine(Inv, $"| 7 | cycle snapshot, {s1.Nodes:N0} nodes | median {s1.MedianMs:F0} ms, max {s1.MaxMs:F0} ms | | |");
+        if (r.LargeSnapshot is { } s2) sb.AppendLine(Inv, $"| 7 | cycle snapshot, {s2.Nodes:N0} nodes | median {s2.MedianMs:F0} ms, max {s2.MaxMs:F0} ms | | ≤ 200 ms |");
         if (r.UserPath is { Passed: true } u)
         {
             foreach (var t in u.Rest)
@@ -158,7 +158,7 @@ public static class Report
                 // The same load straight on the grains (figure 1), where measured: what HTTP and the host add.
                 var engine = r.Throughput.IsDefaultOrEmpty ? null : r.Throughput.FirstOrDefault(e => e.Concurrency == t.Concurrency);
                 var ratio = engine is null ? "—" : $"{Ratio(t.PerSecond, engine.PerSecond)} engine at {t.Concurrency} in flight";
-                sb.AppendLine($"| 8 | check-ins/s through the REST API (web host process, HTTP/1.1 keep-alive), {t.Concurrency} clients, closed loop | " +
+                sb.AppendLine(Inv, $"| 8 | check-ins/s through the REST API (web host process, HTTP/1.1 keep-alive), {t.Concurrency} clients, closed loop | " +
                               $"**{t.PerSecond:N0}/s** (201 {t.Acknowledgement}; {t.Cpu}: {t.Cpu.HostMicrosecondsPer(t.PerSecond):N0} µs host CPU " +
                               $"per check-in) | {ratio} | ≥ 5,000/s |");
             }
@@ -166,39 +166,39 @@ public static class Report
             {
                 var with = u.TokenComparison.Where(t => t.Bearer).ToList();
                 var without = u.TokenComparison.Where(t => !t.Bearer).ToList();
-                sb.AppendLine($"| 8 | the same, {with[0].Concurrency} clients, with a bearer token (service token, check-in scope) vs. without (anonymous access), " +
+                sb.AppendLine(Inv, $"| 8 | the same, {with[0].Concurrency} clients, with a bearer token (service token, check-in scope) vs. without (anonymous access), " +
                               $"alternating runs | with {string.Join(" / ", with.Select(t => t.PerSecond.ToString("N0", CultureInfo.InvariantCulture)))}, " +
                               $"without {string.Join(" / ", without.Select(t => t.PerSecond.ToString("N0", CultureInfo.InvariantCulture)))}: " +
                               $"ratio **{bearerRatio:F2}** | | ≥ 0.9 |");
             }
             var h = u.Hub;
-            sb.AppendLine($"| 9 | check-in → SignalR client: {h.Clients} clients on the company scorecard, open loop at {h.RatePerSecond:N0}/s (half of 8), " +
+            sb.AppendLine(Inv, $"| 9 | check-in → SignalR client: {h.Clients} clients on the company scorecard, open loop at {h.RatePerSecond:N0}/s (half of 8), " +
                           $"201 → client receipt over (trace, client) pairs | {h.AckToClient} ({h.AckToClient.Count:N0} pairs; {h.TracesAtAllClients:N0} of " +
                           $"{h.TimeableAcknowledged:N0} traces reached all {h.Clients} clients, {h.PairsMissing:N0} pairs missing; due → client {h.DueToClient}; " +
                           $"201 {h.Acknowledgement}; {h.Messages:N0} pushes, {h.Disconnected} disconnects; {h.Cpu}) | | p99 ≤ 500 ms |");
         }
         if (r.Ingest is { Passed: true } ingest)
-            sb.AppendLine($"| 13 | check-ins/s through data sources' ingest URLs (web host process, {ingest.Sources} push sources, bearer ingest token, " +
+            sb.AppendLine(Inv, $"| 13 | check-ins/s through data sources' ingest URLs (web host process, {ingest.Sources} push sources, bearer ingest token, " +
                           $"JSON with an idempotency id), {ingest.Concurrency} clients, closed loop | **{ingest.PerSecond:N0}/s** (201 {ingest.Acknowledgement}; " +
                           $"{ingest.Cpu}: {ingest.Cpu.HostMicrosecondsPer(ingest.PerSecond):N0} µs host CPU per push) | | |");
         else if (r.Ingest is { } badIngest)
-            sb.AppendLine($"| 13 | **FAILED**: ingest: {badIngest.LostAcknowledged} acknowledged pushes missing from the journal, {badIngest.ErrorCount} errors " +
+            sb.AppendLine(Inv, $"| 13 | **FAILED**: ingest: {badIngest.LostAcknowledged} acknowledged pushes missing from the journal, {badIngest.ErrorCount} errors " +
                           $"({string.Join(", ", badIngest.Errors.Select(e => $"{e.Key}: {e.Value}"))}), {badIngest.Replayed} of {badIngest.ReplaysChecked} " +
                           $"replays answered 200, a wrong token got {badIngest.WrongTokenStatus} | | | |");
         if (r.Webhooks is { Passed: true } hooks)
         {
             var setting = $"web host process, {hooks.Nodes:N0} nodes, status.changed as JSON, HMAC checked by the receiver; {hooks.TracedKeyResults} traced key " +
                           $"results flipped at {hooks.TraceRate:N0}/s beside figure 1's closed loop at {hooks.Load.Concurrency} in flight, {hooks.Load.PerSecond:N0} check-ins/s";
-            sb.AppendLine($"| 14 | webhook delivery lag under figure 1's load, check-in acknowledged → the receiver's 200: a subscriber to the traced objective " +
+            sb.AppendLine(Inv, $"| 14 | webhook delivery lag under figure 1's load, check-in acknowledged → the receiver's 200: a subscriber to the traced objective " +
                           $"({setting}) | **{hooks.Scoped.AckToReceiver}** ({hooks.Scoped.Arrived} of {hooks.Traces} traced transitions; from the call " +
                           $"{hooks.Scoped.SendToReceiver}) | {hooks.SkippedWhilePending} flips passed over while one was in flight; {hooks.Duplicates} duplicates; " +
                           $"outbox drained {hooks.DrainSeconds:F1} s after the traces; {hooks.Cpu} | p99 ≤ 2 s |");
-            sb.AppendLine($"| 14 | the same traced transitions at a company-wide subscriber beside it, which also gets every transition the load causes " +
+            sb.AppendLine(Inv, $"| 14 | the same traced transitions at a company-wide subscriber beside it, which also gets every transition the load causes " +
                           $"| **{hooks.Firehose.AckToReceiver}** ({hooks.Firehose.Arrived} of {hooks.Traces}) | {hooks.Firehose.Delivered:N0} deliveries " +
                           $"to it during the load ({hooks.Firehose.DeliveredPerSecond:N0}/s) | |");
         }
         else if (r.Webhooks is { } badHooks)
-            sb.AppendLine($"| 14 | **FAILED**: webhooks: {badHooks.Scoped.Arrived} (objective) and {badHooks.Firehose.Arrived} (company) of {badHooks.Traces} traced " +
+            sb.AppendLine(Inv, $"| 14 | **FAILED**: webhooks: {badHooks.Scoped.Arrived} (objective) and {badHooks.Firehose.Arrived} (company) of {badHooks.Traces} traced " +
                           $"transitions arrived, {badHooks.Refused} signatures refused, {badHooks.Pending} deliveries still pending, {badHooks.Dead} dead | | | |");
         if (r.Planner is { } planner) PlannerRows(sb, planner);
         if (r.Structure is { Passed: true } st) StructureRows(sb, st, r.Throughput);
@@ -209,7 +209,7 @@ public static class Report
         if (r.UserPath is { Passed: true } v)
         {
             sb.AppendLine();
-            sb.AppendLine($"User path (8, 9): after the load the web host's {v.Nodes:N0} nodes equal the reference of its {v.Acknowledged:N0} acknowledged " +
+            sb.AppendLine(Inv, $"User path (8, 9): after the load the web host's {v.Nodes:N0} nodes equal the reference of its {v.Acknowledged:N0} acknowledged " +
                           $"(201) REST check-ins, each of which is in the journal; no HTTP errors; every SignalR client's last push of each company objective " +
                           $"is the engine's. The host runs on the system clock, so a status may be that of any moment of the run " +
                           $"({v.StatusesWithinClockWindow} node(s) needed it).");
@@ -226,7 +226,7 @@ public static class Report
                           "\"Resimulated\" takes a fresh snapshot and builds the basis again; \"after an edit\" is what a planner waits " +
                           "for while changing moves, with the check whether the live graph moved on.");
             if (p10.Engine is { Failures.IsEmpty: true } e)
-                sb.AppendLine($"After each apply the live objectives of the impact equal the simulated \"after\" (largest progress difference " +
+                sb.AppendLine(Inv, $"After each apply the live objectives of the impact equal the simulated \"after\" (largest progress difference " +
                               $"{e.Apply.Max(a => a.MaxProgressDifference):G3}), every other node kept its score and the edges are those of the moves.");
         }
         if (r.Structure is { Passed: true })
@@ -252,13 +252,13 @@ public static class Report
         foreach (var run in c.Runs.Where(x => x.Passed))
         {
             var silos = run.Silos == 1 ? "1 silo process" : $"{run.Silos} silo processes";
-            sb.AppendLine($"| 12 | cluster of {silos} (silohost/, database membership; the grain client in the bench's process), {c.Nodes:N0} nodes: " +
+            sb.AppendLine(Inv, $"| 12 | cluster of {silos} (silohost/, database membership; the grain client in the bench's process), {c.Nodes:N0} nodes: " +
                           $"silos up / import + every node active | {run.StartSeconds:F1} s / {run.ImportSeconds:F1} s | node activations per silo: " +
                           $"{string.Join(" / ", run.ActivationsPerSilo.Select(n => n.ToString("N0", Inv)))} | |");
             foreach (var t in run.Throughput)
             {
                 var same = one is null || run.Silos == 1 ? null : one.Throughput.FirstOrDefault(x => x.Run.Concurrency == t.Run.Concurrency);
-                sb.AppendLine($"| 12 | cluster of {silos}: durable check-ins/s, full propagation, {t.Run.Concurrency} in flight (closed loop, figure 1's load) | " +
+                sb.AppendLine(Inv, $"| 12 | cluster of {silos}: durable check-ins/s, full propagation, {t.Run.Concurrency} in flight (closed loop, figure 1's load) | " +
                               $"**{t.Run.PerSecond:N0}/s** (ack {Ms(t.Run.Acknowledgement)}) | silos {t.SiloCores.ToString("F2", Inv)} cores " +
                               $"({(t.Run.PerSecond > 0 ? t.SiloCores / t.Run.PerSecond * 1e6 : 0):N0} µs of silo CPU a check-in), bench process " +
                               $"{t.BenchCores.ToString("F2", Inv)}, machine load average {t.LoadAverage.ToString("F1", Inv)}" +
@@ -268,7 +268,7 @@ public static class Report
             {
                 var groups = p.ByCrossings.IsDefaultOrEmpty ? "" : "; by roll-up hops that crossed silos: " + string.Join(", ",
                     p.ByCrossings.Select(g => $"{g.CrossSiloHops} → p50 {g.AckToRoot.P50Ms:F0} / p99 {g.AckToRoot.P99Ms:F0} ms ({g.AckToRoot.Count:N0})"));
-                sb.AppendLine($"| 12 | cluster of {silos}: acknowledgement → company objective at the client's change-feed observer, open loop at " +
+                sb.AppendLine(Inv, $"| 12 | cluster of {silos}: acknowledgement → company objective at the client's change-feed observer, open loop at " +
                               $"{p.RatePerSecond:N0}/s | **{Ms(p.AckToRoot)}** ({p.AckToRoot.Count:N0} of {p.Traced:N0} traces, {p.Lost} lost; due → objective " +
                               $"{Ms(p.DueToRoot)}; ack {Ms(p.Acknowledgement)}, {p.Errors} errors) | {p.AverageHops.ToString("F1", Inv)} roll-up hops on average" +
                               $"{groups}{(p.UnknownPlacement > 0 ? $"; {p.UnknownPlacement} with a node not placed" : "")} | p99 ≤ 250 ms |");
@@ -336,13 +336,13 @@ public static class Report
     private static void StructureRows(StringBuilder sb, StructureResult s, ImmutableArray<ThroughputResult> throughput)
     {
         var o = s.OneChange;
-        sb.AppendLine($"| 11 | one structural change at a time, {s.Nodes:N0} nodes (in turn: move a key result, re-align an objective, create a key " +
+        sb.AppendLine(Inv, $"| 11 | one structural change at a time, {s.Nodes:N0} nodes (in turn: move a key result, re-align an objective, create a key " +
                       $"result, set a weight), call → committed and the nodes told ({o.All.Count} changes) | **{Ms(o.All)}** | p50 move " +
                       $"{o.Move.P50Ms:F1} / align {o.Align.P50Ms:F1} / create {o.Create.P50Ms:F1} / weight {o.Weight.P50Ms:F1} ms; before the log: " +
                       $"p50 623 ms on 100k | p50 ≤ {StructureResult.OneChangeP50TargetMs:F0} ms, p99 ≤ {StructureResult.OneChangeP99TargetMs:F0} ms |");
         var b = s.Burst;
         var mix = BurstMix.Planning;
-        sb.AppendLine($"| 11 | planning burst: {b.Clients} clients on one cycle for {b.Seconds:F0} s ({mix.CreateObjective:P0} new objectives, " +
+        sb.AppendLine(Inv, $"| 11 | planning burst: {b.Clients} clients on one cycle for {b.Seconds:F0} s ({mix.CreateObjective:P0} new objectives, " +
                       $"{mix.CreateKeyResult:P0} new key results, {mix.MoveKeyResult:P0} key results moved, {mix.AlignObjective:P0} objectives re-aligned), " +
                       $"acknowledged changes/s | **{b.PerSecond:N0}/s** ({b.Acknowledged:N0} acknowledged, {b.Created:N0} of them new nodes, all there " +
                       $"after; {b.Refused:N0} refused as loops on a stale view; no loop; ack {Ms(b.Acknowledgement)}; {b.NodesAfter:N0} nodes after) | " +
@@ -359,12 +359,12 @@ public static class Report
                       $"{(figure1 is null ? "" : $"alone / figure 1 at {c.Concurrency}: {(c.AlonePerSecond / figure1.PerSecond).ToString("F2", Inv)}×")} | " +
                       "not lower than without the log |");
         foreach (var t in s.TimeTravel)
-            sb.AppendLine($"| 11 | snapshot as of a past instant (GetSnapshotAtAsync), {t.Nodes:N0} nodes, {t.Path} path: " +
+            sb.AppendLine(Inv, $"| 11 | snapshot as of a past instant (GetSnapshotAtAsync), {t.Nodes:N0} nodes, {t.Path} path: " +
                           $"{(t.Path == "memory" ? "after the latest snapshot" : "before the latest snapshot")}, {t.ChangesAfter:N0} changes since | " +
                           $"**{Ms(t.Latency)}** ({t.Latency.Count} runs) | {t.Source}; the journal's latest facts by then (IJournal.LatestAsync, " +
                           $"{t.JournalEntries:N0} entries) alone: p50 {t.JournalQuery.P50Ms:F0} ms; a run allocated {t.AllocatedMbPerRun:F0} MB in this process " +
                           $"and the GC paused it {t.GcPauseMsPerRun:F0} ms on average | ≤ {StructureResult.TimeTravelTargetMs:F0} ms |");
-        sb.AppendLine($"| 11 | the cycle's log at the end | {s.LogChanges:N0} changes, {s.Snapshots:N0} snapshots | | |");
+        sb.AppendLine(Inv, $"| 11 | the cycle's log at the end | {s.LogChanges:N0} changes, {s.Snapshots:N0} snapshots | | |");
     }
 
     private static void StructureImportRows(StringBuilder sb, StructureImportResult s)
@@ -374,10 +374,10 @@ public static class Report
                       // The working set only grows in a run of its own (OKRGRID_BENCH_ONLY=structure); after other figures the GC may give memory back.
                       (s.WorkingSetBytes > 0 ? $"; working set +{Mib(s.WorkingSetBytes)} MiB, {s.WorkingSetBytesPerNode:N0} B/node" : "") +
                       $") | generated in {s.GenerateSeconds:F0} s | |");
-        sb.AppendLine($"| 11 | one structural change at a time, {s.Nodes:N0} nodes ({s.OneChange.All.Count} changes) | **{Ms(s.OneChange.All)}** | " +
+        sb.AppendLine(Inv, $"| 11 | one structural change at a time, {s.Nodes:N0} nodes ({s.OneChange.All.Count} changes) | **{Ms(s.OneChange.All)}** | " +
                       $"p50 move {s.OneChange.Move.P50Ms:F1} / align {s.OneChange.Align.P50Ms:F1} / create {s.OneChange.Create.P50Ms:F1} / weight " +
                       $"{s.OneChange.Weight.P50Ms:F1} ms | |");
-        sb.AppendLine($"| 11 | restart, {s.Nodes:N0} nodes: the cycle's activation (snapshot + log replayed) | **{s.ActivationSeconds:F1} s** ({s.Replayed}) | " +
+        sb.AppendLine(Inv, $"| 11 | restart, {s.Nodes:N0} nodes: the cycle's activation (snapshot + log replayed) | **{s.ActivationSeconds:F1} s** ({s.Replayed}) | " +
                       $"silo start {s.SiloStartSeconds:F1} s; then a first whole snapshot {s.FirstSnapshotSeconds:F1} s; the structure equal to before | |");
     }
 
@@ -388,40 +388,42 @@ public static class Report
         foreach (var s in p.Simulation)
         {
             var target = s.Nodes is >= 100_000 and < 1_000_000 ? $"≤ {PlannerFigures.OneMoveTargetMs:F0} ms" : "";
-            sb.AppendLine($"| 10 | planner: simulate 1 move, {s.Nodes:N0} nodes, on the graph held for the snapshot ({s.ImpactedOneMove} objectives scored, median) | " +
+            sb.AppendLine(Inv, $"| 10 | planner: simulate 1 move, {s.Nodes:N0} nodes, on the graph held for the snapshot ({s.ImpactedOneMove} objectives scored, median) | " +
                           $"**{Ms(s.OneMove.Latency)}** | {Gc(s.OneMove)} | {target} |");
-            sb.AppendLine($"| 10 | planner: simulate 10 moves, {s.Nodes:N0} nodes ({s.ImpactedTenMoves} objectives scored, median) | " +
+            sb.AppendLine(Inv, $"| 10 | planner: simulate 10 moves, {s.Nodes:N0} nodes ({s.ImpactedTenMoves} objectives scored, median) | " +
                           $"**{Ms(s.TenMoves.Latency)}** | {Gc(s.TenMoves)} | |");
-            sb.AppendLine($"| 10 | planner: a scenario's impact after an edit (simulate + alignment after; 1 move), {s.Nodes:N0} nodes | " +
+            sb.AppendLine(Inv, $"| 10 | planner: a scenario's impact after an edit (simulate + alignment after; 1 move), {s.Nodes:N0} nodes | " +
                           $"**{Ms(s.ImpactCompute.Latency)}** | {Gc(s.ImpactCompute)}; the alignment after alone: p50 {s.AlignmentAfter.Latency.P50Ms:F1} ms; " +
                           $"as JSON through the API {s.ImpactJsonKiB:N0} KiB | |");
-            sb.AppendLine($"| 10 | planner: once per snapshot, its graph and alignment index, {s.Nodes:N0} nodes | {Ms(s.BasisBuild.Latency)} | {Gc(s.BasisBuild)} | |");
-            sb.AppendLine($"| 10 | planner: simulate 1 move building its own graph (Simulator.Simulate), {s.Nodes:N0} nodes | " +
+            sb.AppendLine(Inv, $"| 10 | planner: once per snapshot, its graph and alignment index, {s.Nodes:N0} nodes | {Ms(s.BasisBuild.Latency)} | {Gc(s.BasisBuild)} | |");
+            sb.AppendLine(Inv, $"| 10 | planner: simulate 1 move building its own graph (Simulator.Simulate), {s.Nodes:N0} nodes | " +
                           $"{Ms(s.StandaloneOneMove.Latency)} | {Gc(s.StandaloneOneMove)} | |");
-            sb.AppendLine($"| 10 | planner: influence ranking of a company objective ({s.RankedKeyResults:N0} key results), {s.Nodes:N0} nodes | " +
+            sb.AppendLine(Inv, $"| 10 | planner: influence ranking of a company objective ({s.RankedKeyResults:N0} key results), {s.Nodes:N0} nodes | " +
                           $"{Ms(s.InfluenceRanked.Latency)} | {Gc(s.InfluenceRanked)} | |");
         }
         if (p.Engine is { Failures.IsEmpty: true } e)
         {
-            sb.AppendLine($"| 10 | planner through the engine, {e.Nodes:N0} nodes: impact, resimulated (snapshot + simulate + alignment), 1 move | " +
+            sb.AppendLine(Inv, $"| 10 | planner through the engine, {e.Nodes:N0} nodes: impact, resimulated (snapshot + simulate + alignment), 1 move | " +
                           $"**{Ms(e.ImpactOneMove.Latency)}** | the snapshot alone: median {e.Snapshot.MedianMs:F0} ms; silo {Gc(e.ImpactOneMove)} | |");
-            sb.AppendLine($"| 10 | the same, 10 moves | **{Ms(e.ImpactTenMoves.Latency)}** | silo {Gc(e.ImpactTenMoves)} | |");
-            sb.AppendLine($"| 10 | planner through the engine, {e.Nodes:N0} nodes: impact after an edit (held snapshot: simulate, alignment after, " +
+            sb.AppendLine(Inv, $"| 10 | the same, 10 moves | **{Ms(e.ImpactTenMoves.Latency)}** | silo {Gc(e.ImpactTenMoves)} | |");
+            sb.AppendLine(Inv, $"| 10 | planner through the engine, {e.Nodes:N0} nodes: impact after an edit (held snapshot: simulate, alignment after, " +
                           $"live-change check), 1 move | **{Ms(e.EditOneMove.Latency)}** | silo {Gc(e.EditOneMove)} | |");
-            sb.AppendLine($"| 10 | the same, 10 moves | **{Ms(e.EditTenMoves.Latency)}** | silo {Gc(e.EditTenMoves)} | |");
+            sb.AppendLine(Inv, $"| 10 | the same, 10 moves | **{Ms(e.EditTenMoves.Latency)}** | silo {Gc(e.EditTenMoves)} | |");
             foreach (var a in e.Apply)
-                sb.AppendLine($"| 10 | apply {a.Moves} move(s) → every impacted objective live at its simulated score (change feed), " +
+                sb.AppendLine(Inv, $"| 10 | apply {a.Moves} move(s) → every impacted objective live at its simulated score (change feed), " +
                               $"{a.ImpactedObjectives:N0} objectives verified | **{Ms(a.ApplyToConverged)}** | the apply call: {Ms(a.ApplyCall)}; " +
                               $"one MoveKeyResultAsync: {Ms(e.StructuralMove)} | |");
         }
     }
 
-    public static string Json(BenchResults r) => JsonSerializer.Serialize(r, new JsonSerializerOptions
+    private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter() },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    });
+    };
+
+    public static string Json(BenchResults r) => JsonSerializer.Serialize(r, JsonOptions);
 
     public static async Task<string> WriteAsync(BenchResults r, string directory)
     {

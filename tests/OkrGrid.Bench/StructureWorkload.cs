@@ -87,65 +87,65 @@ public sealed class StructureModel
         switch (turn % 4)
         {
             case 0:
-            {
-                var kr = _keyResultIds[rng.Next(_keyResultIds.Count)];
-                var old = ParentsOf(kr).FirstOrDefault();
-                string to;
-                do to = _objectiveIds[rng.Next(_objectiveIds.Count)]; while (to == old?.ParentId);
-                var t0 = Stopwatch.GetTimestamp();
-                await cycle.MoveKeyResultAsync(kr, to);
-                var elapsed = Stopwatch.GetElapsedTime(t0);
-                ParentsOf(kr).Clear();
-                ParentsOf(kr).Add(new Edge(to, kr, old?.Weight ?? 1.0));
-                return ("move", elapsed);
-            }
+                {
+                    var kr = _keyResultIds[rng.Next(_keyResultIds.Count)];
+                    var old = ParentsOf(kr).FirstOrDefault();
+                    string to;
+                    do to = _objectiveIds[rng.Next(_objectiveIds.Count)]; while (to == old?.ParentId);
+                    var t0 = Stopwatch.GetTimestamp();
+                    await cycle.MoveKeyResultAsync(kr, to);
+                    var elapsed = Stopwatch.GetElapsedTime(t0);
+                    ParentsOf(kr).Clear();
+                    ParentsOf(kr).Add(new Edge(to, kr, old?.Weight ?? 1.0));
+                    return ("move", elapsed);
+                }
             case 1:
-            {
-                string objective, parent;
-                do
                 {
-                    objective = _alignable[rng.Next(_alignable.Count)];
-                    parent = _objectiveIds[rng.Next(_objectiveIds.Count)];
-                } while (IsAtOrBelow(parent, objective) || ParentsOf(objective).Any(e => e.ParentId == parent));
-                var weight = Weights[rng.Next(Weights.Length)];
-                var t0 = Stopwatch.GetTimestamp();
-                await cycle.AlignObjectiveAsync(objective, [new ParentLink(parent, weight)]);
-                var elapsed = Stopwatch.GetElapsedTime(t0);
-                ParentsOf(objective).Clear();
-                ParentsOf(objective).Add(new Edge(parent, objective, weight));
-                return ("align", elapsed);
-            }
+                    string objective, parent;
+                    do
+                    {
+                        objective = _alignable[rng.Next(_alignable.Count)];
+                        parent = _objectiveIds[rng.Next(_objectiveIds.Count)];
+                    } while (IsAtOrBelow(parent, objective) || ParentsOf(objective).Any(e => e.ParentId == parent));
+                    var weight = Weights[rng.Next(Weights.Length)];
+                    var t0 = Stopwatch.GetTimestamp();
+                    await cycle.AlignObjectiveAsync(objective, [new ParentLink(parent, weight)]);
+                    var elapsed = Stopwatch.GetElapsedTime(t0);
+                    ParentsOf(objective).Clear();
+                    ParentsOf(objective).Add(new Edge(parent, objective, weight));
+                    return ("align", elapsed);
+                }
             case 2:
-            {
-                var parent = _objectives[_objectiveIds[rng.Next(_objectiveIds.Count)]];
-                var weight = Weights[rng.Next(Weights.Length)];
-                var t0 = Stopwatch.GetTimestamp();
-                var created = await cycle.CreateKeyResultAsync(new KeyResultDraft($"Bench key result {turn}", parent.Owner,
-                    KeyResultKind.Increase, 0, 100, parent.Id, weight, "pts"));
-                var elapsed = Stopwatch.GetElapsedTime(t0);
-                AddKeyResult(created);
-                ParentsOf(created.Id).Add(new Edge(parent.Id, created.Id, weight));
-                return ("create", elapsed);
-            }
-            default:
-            {
-                List<Edge> parents;
-                string child;
-                do
                 {
-                    child = rng.Next(4) == 0 ? _alignable[rng.Next(_alignable.Count)] : _keyResultIds[rng.Next(_keyResultIds.Count)];
-                    parents = ParentsOf(child);
-                } while (parents.Count == 0);
-                var i = rng.Next(parents.Count);
-                var edge = parents[i];
-                double weight;
-                do weight = Weights[rng.Next(Weights.Length)]; while (weight == edge.Weight);
-                var t0 = Stopwatch.GetTimestamp();
-                await cycle.SetWeightAsync(edge.ParentId, child, weight);
-                var elapsed = Stopwatch.GetElapsedTime(t0);
-                parents[i] = edge with { Weight = weight };
-                return ("weight", elapsed);
-            }
+                    var parent = _objectives[_objectiveIds[rng.Next(_objectiveIds.Count)]];
+                    var weight = Weights[rng.Next(Weights.Length)];
+                    var t0 = Stopwatch.GetTimestamp();
+                    var created = await cycle.CreateKeyResultAsync(new KeyResultDraft($"Bench key result {turn}", parent.Owner,
+                        KeyResultKind.Increase, 0, 100, parent.Id, weight, "pts"));
+                    var elapsed = Stopwatch.GetElapsedTime(t0);
+                    AddKeyResult(created);
+                    ParentsOf(created.Id).Add(new Edge(parent.Id, created.Id, weight));
+                    return ("create", elapsed);
+                }
+            default:
+                {
+                    List<Edge> parents;
+                    string child;
+                    do
+                    {
+                        child = rng.Next(4) == 0 ? _alignable[rng.Next(_alignable.Count)] : _keyResultIds[rng.Next(_keyResultIds.Count)];
+                        parents = ParentsOf(child);
+                    } while (parents.Count == 0);
+                    var i = rng.Next(parents.Count);
+                    var edge = parents[i];
+                    double weight;
+                    do weight = Weights[rng.Next(Weights.Length)]; while (weight == edge.Weight);
+                    var t0 = Stopwatch.GetTimestamp();
+                    await cycle.SetWeightAsync(edge.ParentId, child, weight);
+                    var elapsed = Stopwatch.GetElapsedTime(t0);
+                    parents[i] = edge with { Weight = weight };
+                    return ("weight", elapsed);
+                }
         }
     }
 

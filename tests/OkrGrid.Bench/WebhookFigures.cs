@@ -1,16 +1,10 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Npgsql;
 using OkrGrid.Workload.Hosting;
 
 namespace OkrGrid.Bench;
 
 /// <param name="Traces">Traced status transitions made during the load (check-ins that changed a traced key result's status).</param>
-/// <param name="Arrived">Of those, how many reached the receiver (signed, answered 200).</param>
-/// <param name="AckToReceiver">From the check-in's acknowledgement to the receiver accepting its status.changed delivery.</param>
 /// <param name="Load">The figure-1 closed loop that ran meanwhile (through the web host's gateway).</param>
-/// <param name="Delivered">Every delivery the receiver accepted during the load (the whole organisation's transitions).</param>
 /// <param name="Refused">Deliveries whose signature the receiver's own check refused (must be 0).</param>
 /// <param name="Duplicates">Deliveries accepted more than once (at least once allows them; each with its one id).</param>
 /// <param name="DrainSeconds">After the load stopped: until no delivery was pending in the outbox.</param>
@@ -42,7 +36,6 @@ public sealed record WebhookLag(long Arrived, LatencySummary AckToReceiver, Late
 /// </summary>
 public static class WebhookFigures
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private const string ScopedInbox = "scoped", FirehoseInbox = "all";
     private static readonly TimeSpan ArrivalLimit = TimeSpan.FromSeconds(60);
 

@@ -1,9 +1,10 @@
 global using System.Collections.Immutable;
-global using Orleans;
-global using OkrGrid.Grains;
+global using OkrGrid.Domain.Scoring;
+global using OkrGrid.Domain.Validation;
 global using OkrGrid.Engine;
+global using OkrGrid.Grains;
 global using OkrGrid.Model;
-global using OkrGrid.Scoring;
 global using OkrGrid.Validation;
-global using Xunit;
 global using OkrGrid.Workload.Hosting;
+global using Orleans;
+global using Xunit;

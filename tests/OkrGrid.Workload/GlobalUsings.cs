@@ -1,3 +1,3 @@
 global using System.Collections.Immutable;
+global using OkrGrid.Domain.Scoring;
 global using OkrGrid.Model;
-global using OkrGrid.Scoring;

@@ -130,7 +130,7 @@ public static class OrgGenerator
 
         private double Weight() => rng.NextDouble() switch { < 0.75 => 1, < 0.9 => 2, < 0.97 => 0.5, _ => 0 };
 
-        private KpiDefinition Kpi(int k) => k % 2 == 0
+        private static KpiDefinition Kpi(int k) => k % 2 == 0
             ? new KpiDefinition($"kpi{k}", $"KPI {k}", "pts", Direction.HigherIsBetter, new KpiThresholds(60, 45), 50, Owner.Company(CompanyId))
             : new KpiDefinition($"kpi{k}", $"KPI {k}", "pts", Direction.LowerIsBetter, new KpiThresholds(40, 55), 50, Owner.Company(CompanyId));
 

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
 using OkrGrid.Access;
@@ -179,7 +178,7 @@ public static class AccountEndpoints
 
     /// <summary>Only addresses of this site: a return URL pointing elsewhere (an open redirect) becomes the home page.</summary>
     public static string Local(string? url) =>
-        url is { Length: > 0 and < 2000 } u && u[0] == '/' && (u.Length == 1 || u[1] is not ('/' or '\\')) && !u.Contains("\\", StringComparison.Ordinal) ? u : "/";
+        url is { Length: > 0 and < 2000 } u && u[0] == '/' && (u.Length == 1 || u[1] is not ('/' or '\\')) && !u.Contains('\\') ? u : "/";
 
     private static IResult Back(string page, string error, string returnUrl) =>
         Results.LocalRedirect($"{page}?error={error}&returnUrl={Uri.EscapeDataString(returnUrl)}");

@@ -93,15 +93,15 @@ public sealed class AccessResultHandler : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
-    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
         // Pages keep their redirects; a caller with a bearer token (a script, the dashboard's JSON read by one) is told why.
         if (!AccessProblems.IsMachinePath(context.Request.Path) && BearerTokenHandler.Presented(context.Request) is null)
-            return _default.HandleAsync(next, context, policy, result);
-        if (result.Challenged) return AccessProblems.WriteUnauthenticatedAsync(context);
-        if (result.Forbidden)
+            return _default.HandleAsync(next, context, policy, authorizeResult);
+        if (authorizeResult.Challenged) return AccessProblems.WriteUnauthenticatedAsync(context);
+        if (authorizeResult.Forbidden)
         {
-            var reason = result.AuthorizationFailure?.FailureReasons.Select(r => r.Message).FirstOrDefault();
+            var reason = authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).FirstOrDefault();
             return AccessProblems.WriteForbiddenAsync(context, reason);
         }
         return next(context);

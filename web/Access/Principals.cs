@@ -108,28 +108,28 @@ public sealed class ActorResolver(LiveBoard board, UserDirectory users)
         switch (principal.Get(OkrClaims.Kind))
         {
             case OkrClaims.KindUser:
-            {
-                // The account as it is now: a page stays open for hours, its role may have changed since sign-in.
-                var userId = principal.Get(OkrClaims.UserId) ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
-                if (userId is null || await users.GetAsync(userId, ct) is not { Disabled: false } user) return null;
-                var scope = tokenId is null ? AccessScope.Admin
-                    : (AccessScope)Math.Min((int)(OkrClaims.ScopeOf(principal) ?? AccessScope.Read), (int)Permissions.MaxScope(user.Role));
-                var team = user.PersonId is null ? null : organisation.People.FirstOrDefault(p => p.Id == user.PersonId)?.TeamId;
-                return new Actor($"user:{user.Id}", user.DisplayName, via, user.Role, scope, user.PersonId, team,
-                    user.Role == Role.Lead ? SubtreeOf(organisation, team) : []);
-            }
+                {
+                    // The account as it is now: a page stays open for hours, its role may have changed since sign-in.
+                    var userId = principal.Get(OkrClaims.UserId) ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
+                    if (userId is null || await users.GetAsync(userId, ct) is not { Disabled: false } user) return null;
+                    var scope = tokenId is null ? AccessScope.Admin
+                        : (AccessScope)Math.Min((int)(OkrClaims.ScopeOf(principal) ?? AccessScope.Read), (int)Permissions.MaxScope(user.Role));
+                    var team = user.PersonId is null ? null : organisation.People.FirstOrDefault(p => p.Id == user.PersonId)?.TeamId;
+                    return new Actor($"user:{user.Id}", user.DisplayName, via, user.Role, scope, user.PersonId, team,
+                        user.Role == Role.Lead ? SubtreeOf(organisation, team) : []);
+                }
             case OkrClaims.KindAnonymous:
-            {
-                var role = OkrClaims.RoleOf(principal) ?? Role.Viewer;
-                return new Actor("anonymous", "Anonymous", "anonymous", role, Permissions.MaxScope(role));
-            }
+                {
+                    var role = OkrClaims.RoleOf(principal) ?? Role.Viewer;
+                    return new Actor("anonymous", "Anonymous", "anonymous", role, Permissions.MaxScope(role));
+                }
             case OkrClaims.KindService:
-            {
-                var team = principal.Get(OkrClaims.Team);
-                var role = team is null ? Role.Admin : Role.Lead;
-                return new Actor($"service:{tokenId}", $"{principal.Identity.Name} (service token)", via, role,
-                    OkrClaims.ScopeOf(principal) ?? AccessScope.Read, null, team, role == Role.Lead ? SubtreeOf(organisation, team) : []);
-            }
+                {
+                    var team = principal.Get(OkrClaims.Team);
+                    var role = team is null ? Role.Admin : Role.Lead;
+                    return new Actor($"service:{tokenId}", $"{principal.Identity.Name} (service token)", via, role,
+                        OkrClaims.ScopeOf(principal) ?? AccessScope.Read, null, team, role == Role.Lead ? SubtreeOf(organisation, team) : []);
+                }
             default:
                 return null;
         }

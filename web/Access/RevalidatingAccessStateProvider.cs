@@ -14,15 +14,15 @@ public sealed class RevalidatingAccessStateProvider(ILoggerFactory loggerFactory
 {
     protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(30);
 
-    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken ct)
+    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
-        var principal = state.User;
+        var principal = authenticationState.User;
         if (principal.Get(OkrClaims.Kind) != OkrClaims.KindUser) return true;
         var userId = principal.Get(OkrClaims.UserId) ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
         if (userId is null) return false;
         await using var scope = scopes.CreateAsyncScope();
         var store = scope.ServiceProvider.GetRequiredService<UserStore>();
-        if (await store.FindByIdAsync(userId, ct) is not { Disabled: false } user) return false;
+        if (await store.FindByIdAsync(userId, cancellationToken) is not { Disabled: false } user) return false;
         var stamp = principal.FindFirstValue(options.Value.ClaimsIdentity.SecurityStampClaimType);
         return stamp is null || stamp == user.SecurityStamp;
     }

@@ -23,7 +23,7 @@ public sealed class UserStore(NpgsqlDataSource dataSource) :
 
     // ---- Rows ------------------------------------------------------------------------------------------------
 
-    public async Task<IdentityResult> CreateAsync(OkrUser user, CancellationToken ct)
+    public async Task<IdentityResult> CreateAsync(OkrUser user, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand($"""
             insert into okr_users ({Columns}) values
@@ -32,12 +32,12 @@ public sealed class UserStore(NpgsqlDataSource dataSource) :
             on conflict do nothing
             """);
         Bind(cmd, user);
-        return await cmd.ExecuteNonQueryAsync(ct) == 1
+        return await cmd.ExecuteNonQueryAsync(cancellationToken) == 1
             ? IdentityResult.Success
             : IdentityResult.Failed(new IdentityError { Code = "DuplicateUserName", Description = $"User name '{user.UserName}' (or its e-mail) is taken." });
     }
 
-    public async Task<IdentityResult> UpdateAsync(OkrUser user, CancellationToken ct)
+    public async Task<IdentityResult> UpdateAsync(OkrUser user, CancellationToken cancellationToken)
     {
         // Optimistic concurrency: Identity gives each update a new stamp; a stale copy updates nothing.
         var expected = user.ConcurrencyStamp;
@@ -51,26 +51,26 @@ public sealed class UserStore(NpgsqlDataSource dataSource) :
             """);
         Bind(cmd, user);
         cmd.Parameters.AddWithValue("expected", expected);
-        if (await cmd.ExecuteNonQueryAsync(ct) == 1) return IdentityResult.Success;
+        if (await cmd.ExecuteNonQueryAsync(cancellationToken) == 1) return IdentityResult.Success;
         user.ConcurrencyStamp = expected;
         return IdentityResult.Failed(new IdentityError { Code = "ConcurrencyFailure", Description = "The account was changed meanwhile; read it again." });
     }
 
-    public async Task<IdentityResult> DeleteAsync(OkrUser user, CancellationToken ct)
+    public async Task<IdentityResult> DeleteAsync(OkrUser user, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("delete from okr_users where id = @id");
         cmd.Parameters.AddWithValue("id", user.Id);
-        await cmd.ExecuteNonQueryAsync(ct);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
         return IdentityResult.Success;
     }
 
-    public Task<OkrUser?> FindByIdAsync(string userId, CancellationToken ct) => FindOneAsync("id = @v", userId, ct);
+    public Task<OkrUser?> FindByIdAsync(string userId, CancellationToken cancellationToken) => FindOneAsync("id = @v", userId, cancellationToken);
 
-    public Task<OkrUser?> FindByNameAsync(string normalizedUserName, CancellationToken ct) =>
-        FindOneAsync("normalized_user_name = @v", normalizedUserName, ct);
+    public Task<OkrUser?> FindByNameAsync(string normalizedUserName, CancellationToken cancellationToken) =>
+        FindOneAsync("normalized_user_name = @v", normalizedUserName, cancellationToken);
 
-    public Task<OkrUser?> FindByEmailAsync(string normalizedEmail, CancellationToken ct) =>
-        FindOneAsync("normalized_email = @v", normalizedEmail, ct);
+    public Task<OkrUser?> FindByEmailAsync(string normalizedEmail, CancellationToken cancellationToken) =>
+        FindOneAsync("normalized_email = @v", normalizedEmail, cancellationToken);
 
     /// <summary>Every account, by user name (the admin page; small installs have tens to thousands).</summary>
     public async Task<List<(OkrUser User, ImmutableArray<string> Logins)>> ListAsync(CancellationToken ct)
@@ -140,34 +140,34 @@ public sealed class UserStore(NpgsqlDataSource dataSource) :
 
     // ---- Identity's accessors (the properties of OkrUser) -------------------------------------------------------
 
-    public Task<string> GetUserIdAsync(OkrUser user, CancellationToken ct) => Task.FromResult(user.Id);
-    public Task<string?> GetUserNameAsync(OkrUser user, CancellationToken ct) => Task.FromResult<string?>(user.UserName);
-    public Task SetUserNameAsync(OkrUser user, string? userName, CancellationToken ct) { user.UserName = userName ?? ""; return Task.CompletedTask; }
-    public Task<string?> GetNormalizedUserNameAsync(OkrUser user, CancellationToken ct) => Task.FromResult<string?>(user.NormalizedUserName);
-    public Task SetNormalizedUserNameAsync(OkrUser user, string? normalizedName, CancellationToken ct) { user.NormalizedUserName = normalizedName ?? ""; return Task.CompletedTask; }
-    public Task SetPasswordHashAsync(OkrUser user, string? passwordHash, CancellationToken ct) { user.PasswordHash = passwordHash; return Task.CompletedTask; }
-    public Task<string?> GetPasswordHashAsync(OkrUser user, CancellationToken ct) => Task.FromResult(user.PasswordHash);
-    public Task<bool> HasPasswordAsync(OkrUser user, CancellationToken ct) => Task.FromResult(user.PasswordHash is not null);
-    public Task SetSecurityStampAsync(OkrUser user, string stamp, CancellationToken ct) { user.SecurityStamp = stamp; return Task.CompletedTask; }
-    public Task<string?> GetSecurityStampAsync(OkrUser user, CancellationToken ct) => Task.FromResult<string?>(user.SecurityStamp);
-    public Task<DateTimeOffset?> GetLockoutEndDateAsync(OkrUser user, CancellationToken ct) => Task.FromResult(user.LockoutEnd);
-    public Task SetLockoutEndDateAsync(OkrUser user, DateTimeOffset? lockoutEnd, CancellationToken ct) { user.LockoutEnd = lockoutEnd; return Task.CompletedTask; }
-    public Task<int> IncrementAccessFailedCountAsync(OkrUser user, CancellationToken ct) => Task.FromResult(++user.AccessFailedCount);
-    public Task ResetAccessFailedCountAsync(OkrUser user, CancellationToken ct) { user.AccessFailedCount = 0; return Task.CompletedTask; }
-    public Task<int> GetAccessFailedCountAsync(OkrUser user, CancellationToken ct) => Task.FromResult(user.AccessFailedCount);
-    public Task<bool> GetLockoutEnabledAsync(OkrUser user, CancellationToken ct) => Task.FromResult(true);
-    public Task SetLockoutEnabledAsync(OkrUser user, bool enabled, CancellationToken ct) => Task.CompletedTask;
-    public Task SetEmailAsync(OkrUser user, string? email, CancellationToken ct) { user.Email = email; return Task.CompletedTask; }
-    public Task<string?> GetEmailAsync(OkrUser user, CancellationToken ct) => Task.FromResult(user.Email);
+    public Task<string> GetUserIdAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult(user.Id);
+    public Task<string?> GetUserNameAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult<string?>(user.UserName);
+    public Task SetUserNameAsync(OkrUser user, string? userName, CancellationToken cancellationToken) { user.UserName = userName ?? ""; return Task.CompletedTask; }
+    public Task<string?> GetNormalizedUserNameAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult<string?>(user.NormalizedUserName);
+    public Task SetNormalizedUserNameAsync(OkrUser user, string? normalizedName, CancellationToken cancellationToken) { user.NormalizedUserName = normalizedName ?? ""; return Task.CompletedTask; }
+    public Task SetPasswordHashAsync(OkrUser user, string? passwordHash, CancellationToken cancellationToken) { user.PasswordHash = passwordHash; return Task.CompletedTask; }
+    public Task<string?> GetPasswordHashAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult(user.PasswordHash);
+    public Task<bool> HasPasswordAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult(user.PasswordHash is not null);
+    public Task SetSecurityStampAsync(OkrUser user, string stamp, CancellationToken cancellationToken) { user.SecurityStamp = stamp; return Task.CompletedTask; }
+    public Task<string?> GetSecurityStampAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult<string?>(user.SecurityStamp);
+    public Task<DateTimeOffset?> GetLockoutEndDateAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult(user.LockoutEnd);
+    public Task SetLockoutEndDateAsync(OkrUser user, DateTimeOffset? lockoutEnd, CancellationToken cancellationToken) { user.LockoutEnd = lockoutEnd; return Task.CompletedTask; }
+    public Task<int> IncrementAccessFailedCountAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult(++user.AccessFailedCount);
+    public Task ResetAccessFailedCountAsync(OkrUser user, CancellationToken cancellationToken) { user.AccessFailedCount = 0; return Task.CompletedTask; }
+    public Task<int> GetAccessFailedCountAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult(user.AccessFailedCount);
+    public Task<bool> GetLockoutEnabledAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult(true);
+    public Task SetLockoutEnabledAsync(OkrUser user, bool enabled, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task SetEmailAsync(OkrUser user, string? email, CancellationToken cancellationToken) { user.Email = email; return Task.CompletedTask; }
+    public Task<string?> GetEmailAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult(user.Email);
     // E-mail addresses are set by admins or come verified from the provider; nothing is sent to confirm them.
-    public Task<bool> GetEmailConfirmedAsync(OkrUser user, CancellationToken ct) => Task.FromResult(user.Email is not null);
-    public Task SetEmailConfirmedAsync(OkrUser user, bool confirmed, CancellationToken ct) => Task.CompletedTask;
-    public Task<string?> GetNormalizedEmailAsync(OkrUser user, CancellationToken ct) => Task.FromResult(user.NormalizedEmail);
-    public Task SetNormalizedEmailAsync(OkrUser user, string? normalizedEmail, CancellationToken ct) { user.NormalizedEmail = normalizedEmail; return Task.CompletedTask; }
+    public Task<bool> GetEmailConfirmedAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult(user.Email is not null);
+    public Task SetEmailConfirmedAsync(OkrUser user, bool confirmed, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task<string?> GetNormalizedEmailAsync(OkrUser user, CancellationToken cancellationToken) => Task.FromResult(user.NormalizedEmail);
+    public Task SetNormalizedEmailAsync(OkrUser user, string? normalizedEmail, CancellationToken cancellationToken) { user.NormalizedEmail = normalizedEmail; return Task.CompletedTask; }
 
     // ---- External logins -----------------------------------------------------------------------------------------
 
-    public async Task AddLoginAsync(OkrUser user, UserLoginInfo login, CancellationToken ct)
+    public async Task AddLoginAsync(OkrUser user, UserLoginInfo login, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("""
             insert into okr_user_logins (login_provider, provider_key, provider_display_name, user_id)
@@ -177,37 +177,37 @@ public sealed class UserStore(NpgsqlDataSource dataSource) :
         cmd.Parameters.AddWithValue("k", login.ProviderKey);
         cmd.Parameters.AddWithValue("d", (object?)login.ProviderDisplayName ?? DBNull.Value);
         cmd.Parameters.AddWithValue("u", user.Id);
-        await cmd.ExecuteNonQueryAsync(ct);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task RemoveLoginAsync(OkrUser user, string loginProvider, string providerKey, CancellationToken ct)
+    public async Task RemoveLoginAsync(OkrUser user, string loginProvider, string providerKey, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("delete from okr_user_logins where user_id = @u and login_provider = @p and provider_key = @k");
         cmd.Parameters.AddWithValue("u", user.Id);
         cmd.Parameters.AddWithValue("p", loginProvider);
         cmd.Parameters.AddWithValue("k", providerKey);
-        await cmd.ExecuteNonQueryAsync(ct);
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<IList<UserLoginInfo>> GetLoginsAsync(OkrUser user, CancellationToken ct)
+    public async Task<IList<UserLoginInfo>> GetLoginsAsync(OkrUser user, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand("select login_provider, provider_key, provider_display_name from okr_user_logins where user_id = @u");
         cmd.Parameters.AddWithValue("u", user.Id);
         var result = new List<UserLoginInfo>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) result.Add(new UserLoginInfo(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) result.Add(new UserLoginInfo(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
         return result;
     }
 
-    public async Task<OkrUser?> FindByLoginAsync(string loginProvider, string providerKey, CancellationToken ct)
+    public async Task<OkrUser?> FindByLoginAsync(string loginProvider, string providerKey, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand($"""
             select {Columns} from okr_users where id = (select user_id from okr_user_logins where login_provider = @p and provider_key = @k)
             """);
         cmd.Parameters.AddWithValue("p", loginProvider);
         cmd.Parameters.AddWithValue("k", providerKey);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? Read(reader) : null;
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 }
 

@@ -1,5 +1,4 @@
 using OkrGrid.Access;
-using OkrGrid.Web.Access;
 
 namespace OkrGrid.Web.Apis;
 

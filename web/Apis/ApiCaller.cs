@@ -1,10 +1,9 @@
 using OkrGrid.Access;
-using OkrGrid.Web.Access;
 
 namespace OkrGrid.Web.Apis;
 
 /// <summary>
-/// The <see cref="Access.Actor"/> behind an API request, bound as a handler parameter: the engine checks it against
+/// The <see cref="Actor"/> behind an API request, bound as a handler parameter: the engine checks it against
 /// what the request changes and writes it into the audit trail. The endpoint's policy has already let the caller in.
 /// </summary>
 public sealed class ApiCaller(Actor actor)

@@ -1,4 +1,4 @@
-using OkrGrid.Views;
+using OkrGrid.Domain.Views;
 
 namespace OkrGrid.Web.Apis;
 

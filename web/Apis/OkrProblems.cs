@@ -80,7 +80,7 @@ public static class Outage
 {
     public static string? Of(Exception exception, bool clientHungUp = false)
     {
-        for (Exception? e = exception; e is not null; e = e.InnerException)
+        for (var e = exception; e is not null; e = e.InnerException)
         {
             var type = (e is Orleans.Serialization.UnavailableExceptionFallbackException fallback ? fallback.ExceptionType : e.GetType().FullName) ?? "";
             if (type.StartsWith("Npgsql.", StringComparison.Ordinal) || e is System.Net.Sockets.SocketException)

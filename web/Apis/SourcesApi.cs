@@ -184,7 +184,7 @@ public static class SourcesApi
         switch (result.Outcome)
         {
             case PushOutcome.Unauthorized:
-                loggers.CreateLogger(typeof(SourcesApi)).LogDebug("Ingest for {SourceId} refused: the token does not match.", sourceId);
+                loggers.CreateLogger(typeof(SourcesApi)).IngestRefused(sourceId);
                 return Unauthorized();
             case PushOutcome.RateLimited:
                 request.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(result.RetryAfter?.TotalSeconds ?? 1)).ToString(CultureInfo.InvariantCulture);

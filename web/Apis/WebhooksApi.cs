@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using OkrGrid.Web.Access;
 using OkrGrid.Web.Integrations;
 
 namespace OkrGrid.Web.Apis;

@@ -29,7 +29,7 @@ public sealed class GrainCommands(IGrainFactory grains, OkrGrid.Web.Access.Curre
         var org = await board.GetOrganisationAsync();
         string? TeamOf(string personId) => org.People.FirstOrDefault(p => p.Id == personId)?.TeamId;
         if (OkrGrid.Access.Permissions.MayCheckIn(actor, keyResultOwner, TeamOf)) return new CheckInPermission(actor.Name, null);
-        var names = new OkrGrid.Views.OwnerNames(org);
+        var names = new OkrGrid.Domain.Views.OwnerNames(org);
         var who = keyResultOwner.Kind switch
         {
             OwnerKind.Person => $"{names.Of(keyResultOwner)}, who owns it, and the leads of {TeamName(org, TeamOf(keyResultOwner.Id))}",

@@ -1,5 +1,4 @@
 using OkrGrid.Web.Components;
-using OkrGrid.Web.Telemetry;
 
 namespace OkrGrid.Web.Hosting;
 

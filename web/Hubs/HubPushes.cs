@@ -77,7 +77,7 @@ public sealed class HubPushes(LiveBoard board, IHubContext<ScorecardHub> hub, IO
         lock (_gate)
         {
             if (!_groupsOf.TryGetValue(connectionId, out var groups)) return;
-            left = [.. groups.Where(g => g == $"node:{nodeIdOrScope}" || g.StartsWith("scorecard:") && g.EndsWith($"|{nodeIdOrScope}"))];
+            left = [.. groups.Where(g => g == $"node:{nodeIdOrScope}" || g.StartsWith("scorecard:", StringComparison.Ordinal) && g.EndsWith($"|{nodeIdOrScope}", StringComparison.Ordinal))];
             foreach (var name in left) Leave(name, connectionId);
         }
         foreach (var name in left) await hub.Groups.RemoveFromGroupAsync(connectionId, name);

@@ -11,25 +11,25 @@ namespace OkrGrid.Web.Hubs;
 /// </summary>
 public sealed class HubRefusals(ILogger<HubRefusals> logger) : IHubFilter
 {
-    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         try
         {
-            return await next(context);
+            return await next(invocationContext);
         }
         catch (HubException refused)
         {
-            logger.LogInformation("Hub call {Method} by {Connection} refused: {Reason}", context.HubMethodName, context.Context.ConnectionId, refused.Message);
+            logger.LogInformation("Hub call {Method} by {Connection} refused: {Reason}", invocationContext.HubMethodName, invocationContext.Context.ConnectionId, refused.Message);
             throw;
         }
         catch (OkrRejectedException refused)
         {
-            logger.LogInformation("Hub call {Method} by {Connection} refused: {Field}: {Reason}", context.HubMethodName, context.Context.ConnectionId, refused.Field, refused.Reason);
+            logger.LogInformation("Hub call {Method} by {Connection} refused: {Field}: {Reason}", invocationContext.HubMethodName, invocationContext.Context.ConnectionId, refused.Field, refused.Reason);
             throw new HubException($"{refused.Field}: {refused.Reason}");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogError(ex, "Hub call {Method} by {Connection} failed.", context.HubMethodName, context.Context.ConnectionId);
+            logger.LogError(ex, "Hub call {Method} by {Connection} failed.", invocationContext.HubMethodName, invocationContext.Context.ConnectionId);
             throw new HubException("server: the call failed; try again.");
         }
     }

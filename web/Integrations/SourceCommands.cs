@@ -1,5 +1,4 @@
 using OkrGrid.Sources;
-using OkrGrid.Web.Access;
 
 namespace OkrGrid.Web.Integrations;
 

@@ -3,8 +3,6 @@ using NpgsqlTypes;
 using OkrGrid.Access;
 using OkrGrid.Engine.Integrations;
 using OkrGrid.Engine.Integrations.Webhooks;
-using OkrGrid.Web.Access;
-using OkrGrid.Web.Live;
 
 namespace OkrGrid.Web.Integrations;
 
@@ -268,8 +266,11 @@ public sealed class WebhookAdmin(NpgsqlDataSource dataSource, OutboundHttp outbo
             cmd.Parameters.AddWithValue("now", now.UtcDateTime);
             cmd.Parameters.AddWithValue("id", hook.Id);
             cmd.Parameters.AddWithValue("delivery", delivery);
-            cmd.Parameters.AddWithValue("data", WebhookEventSource.Data(new { webhookId = hook.Id, requestedBy = actor.Name,
-                summary = $"Test ping for webhook “{hook.Name}”, sent by {actor.Name}." }));
+            cmd.Parameters.AddWithValue("data", WebhookEventSource.Data(new
+            {
+                webhookId = hook.Id, requestedBy = actor.Name,
+                summary = $"Test ping for webhook “{hook.Name}”, sent by {actor.Name}."
+            }));
             await cmd.ExecuteNonQueryAsync(ct);
         }
         return (await DeliveriesOfAsync(hook.Id, delivery, ct))!;

@@ -53,15 +53,14 @@ public sealed class HostChangeFeed(IGrainFactory grains, LiveBoard board, OkrGri
                 membershipVersion = subscription.MembershipVersion;
                 if (missed)
                 {
-                    logger.LogInformation("The cluster changed (registry restarted: {New}, membership version {Version}); re-reading the board.",
-                        subscription.New, subscription.MembershipVersion);
+                    logger.ClusterChanged(subscription.New, subscription.MembershipVersion);
                     await Task.Delay(SubscriptionSettles, stoppingToken);
                     board.Resync();
                     lastReconcile = DateTime.UtcNow;
                 }
                 if (!board.FeedConnected)
                 {
-                    logger.LogInformation("Subscribed to the change feed.");
+                    logger.Subscribed();
                     board.FeedConnected = true;
                     await Task.Delay(SubscriptionSettles, stoppingToken);
                     board.Resync();
@@ -81,7 +80,7 @@ public sealed class HostChangeFeed(IGrainFactory grains, LiveBoard board, OkrGri
             }
             catch (Exception ex)
             {
-                if (board.FeedConnected) logger.LogWarning(ex, "Change-feed subscription lost; retrying.");
+                if (board.FeedConnected) logger.SubscriptionLost(ex);
                 board.FeedConnected = false;
                 try { await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken); }
                 catch (OperationCanceledException) { break; }
@@ -89,8 +88,9 @@ public sealed class HostChangeFeed(IGrainFactory grains, LiveBoard board, OkrGri
         }
         if (_reference is not null)
         {
-            try { await registry.UnsubscribeAsync(_reference).WaitAsync(TimeSpan.FromSeconds(2)); }
-            catch (Exception ex) { logger.LogDebug(ex, "Unsubscribing from the change feed at shutdown failed."); }
+            // Not stoppingToken: it is cancelled by now, and the unsubscribe is worth its own two seconds.
+            try { await registry.UnsubscribeAsync(_reference).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None); }
+            catch (Exception ex) { logger.UnsubscribeFailed(ex); }
         }
     }
 }

@@ -297,7 +297,7 @@ public sealed class LiveBoard(IGrainFactory grains, [FromKeyedServices(EngineClo
             }
             catch (Exception ex)
             {
-                logger.LogWarning(ex, "Re-reading cycle {CycleId} for the dashboards failed; retrying.", cycleId);
+                logger.CycleRereadFailed(ex, cycleId);
                 await Task.Delay(TimeSpan.FromSeconds(1));
                 lock (_gate) entry.ReloadAgain = true;
             }
@@ -349,7 +349,7 @@ public sealed class LiveBoard(IGrainFactory grains, [FromKeyedServices(EngineClo
         foreach (var handler in handlers.GetInvocationList().Cast<Action<LiveBatch>>())
         {
             try { handler(batch); }
-            catch (Exception ex) { logger.LogWarning(ex, "A live-board listener failed."); }
+            catch (Exception ex) { logger.ListenerFailed(ex); }
         }
     }
 

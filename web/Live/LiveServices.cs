@@ -1,6 +1,6 @@
-using Microsoft.AspNetCore.SignalR;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.SignalR;
 
 namespace OkrGrid.Web.Live;
 

@@ -21,6 +21,8 @@ namespace OkrGrid.Web.Porting;
 /// </remarks>
 public static class ImportPlanner
 {
+    private static readonly string[] PolicyColumns = ["on_track_margin", "at_risk_margin", "stretch_met"];
+
     private static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(5);
 
     public static ImportPlan Plan(RawDocument doc, PortTarget target, bool dryRun) => new Planner(doc, target).Run(dryRun);
@@ -126,7 +128,7 @@ public static class ImportPlanner
         {
             var rows = doc[PortTables.Cycle];
             foreach (var extra in rows.Skip(1)) _refusals.Add(extra.Refuse("id", "cycle.csv has one row: the cycle."));
-            var row = rows.FirstOrDefault();
+            var row = rows is [var first, ..] ? first : null;
             var cells = row is null ? null : new Cells(row, _refusals);
             CycleDefinition? created = null;
             DateTimeOffset start;
@@ -161,7 +163,7 @@ public static class ImportPlanner
             ScoringPolicy? policy = null;
             if (cells is not null)
             {
-                var values = new[] { "on_track_margin", "at_risk_margin", "stretch_met" }.Select(c => (Column: c, Value: cells.Number(c, required: false))).ToList();
+                var values = PolicyColumns.Select(c => (Column: c, Value: cells.Number(c, required: false))).ToList();
                 if (values.All(v => v.Value is not null))
                 {
                     policy = new ScoringPolicy(values[0].Value!.Value, values[1].Value!.Value, values[2].Value!.Value);

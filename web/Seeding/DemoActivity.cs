@@ -1,5 +1,5 @@
 using System.Globalization;
-using OkrGrid.Views;
+using OkrGrid.Domain.Views;
 
 namespace OkrGrid.Web.Seeding;
 
@@ -195,41 +195,41 @@ public static class DemoScript
                 return random.NextDouble() < 0.02 + 0.1 * elapsed ? (1, Pick(random, Done)) : (0, Pick(random, Underway));
             case KeyResultKind.StayAtOrAbove:
             case KeyResultKind.StayAtOrBelow:
-            {
-                var above = kr.Kind == KeyResultKind.StayAtOrAbove;
-                var (low, high) = Domain(kr);
-                // Never past what the unit allows: 99.9 % uptime holds between 99.9 and 100, not at 101.6.
-                var room = above ? high - kr.Target : kr.Target - low;
-                var spread = Math.Max(Math.Abs(kr.Target) * 0.02, Step(kr));
-                if (room > 0) spread = Math.Min(spread, room);
-                // Mostly holding, a little inside the line; one time in eight a breach.
-                var breach = random.NextDouble() < 0.125;
-                var offset = spread * (breach ? -(0.1 + 0.5 * random.NextDouble()) : 0.1 + 0.9 * random.NextDouble());
-                var value = Math.Clamp(Round(kr, kr.Target + (above ? offset : -offset)), low, high);
-                var holds = above ? value >= kr.Target : value <= kr.Target;
-                return (value, holds ? Pick(random, Holding) : Pick(random, Breached));
-            }
-            default:
-            {
-                var span = kr.Target - kr.Start;
-                var aim = kr.Start + span * Math.Clamp(elapsed + Lead(kr), 0, 1);
-                // Close part of the gap to the aim, with noise; about one time in six, slip back a little instead.
-                var setback = random.NextDouble() < 0.16;
-                var move = setback
-                    ? -span * (0.01 + 0.03 * random.NextDouble())
-                    : (aim - current) * (0.1 + 0.2 * random.NextDouble()) + span * 0.01 * (random.NextDouble() - 0.3);
-                var low = Math.Min(kr.Start, kr.Target);
-                var high = Math.Max(kr.Start, kr.Target);
-                var value = Round(kr, Math.Clamp(current + move, low, high));
-                var delta = (value - current) / span;
-                return (value, delta switch
                 {
-                    > 0.06 => Pick(random, BigWeek),
-                    > 0.0005 => Pick(random, Steady),
-                    >= -0.0005 => Pick(random, Flat),
-                    _ => Pick(random, Slipped),
-                });
-            }
+                    var above = kr.Kind == KeyResultKind.StayAtOrAbove;
+                    var (low, high) = Domain(kr);
+                    // Never past what the unit allows: 99.9 % uptime holds between 99.9 and 100, not at 101.6.
+                    var room = above ? high - kr.Target : kr.Target - low;
+                    var spread = Math.Max(Math.Abs(kr.Target) * 0.02, Step(kr));
+                    if (room > 0) spread = Math.Min(spread, room);
+                    // Mostly holding, a little inside the line; one time in eight a breach.
+                    var breach = random.NextDouble() < 0.125;
+                    var offset = spread * (breach ? -(0.1 + 0.5 * random.NextDouble()) : 0.1 + 0.9 * random.NextDouble());
+                    var value = Math.Clamp(Round(kr, kr.Target + (above ? offset : -offset)), low, high);
+                    var holds = above ? value >= kr.Target : value <= kr.Target;
+                    return (value, holds ? Pick(random, Holding) : Pick(random, Breached));
+                }
+            default:
+                {
+                    var span = kr.Target - kr.Start;
+                    var aim = kr.Start + span * Math.Clamp(elapsed + Lead(kr), 0, 1);
+                    // Close part of the gap to the aim, with noise; about one time in six, slip back a little instead.
+                    var setback = random.NextDouble() < 0.16;
+                    var move = setback
+                        ? -span * (0.01 + 0.03 * random.NextDouble())
+                        : (aim - current) * (0.1 + 0.2 * random.NextDouble()) + span * 0.01 * (random.NextDouble() - 0.3);
+                    var low = Math.Min(kr.Start, kr.Target);
+                    var high = Math.Max(kr.Start, kr.Target);
+                    var value = Round(kr, Math.Clamp(current + move, low, high));
+                    var delta = (value - current) / span;
+                    return (value, delta switch
+                    {
+                        > 0.06 => Pick(random, BigWeek),
+                        > 0.0005 => Pick(random, Steady),
+                        >= -0.0005 => Pick(random, Flat),
+                        _ => Pick(random, Slipped),
+                    });
+                }
         }
     }
 

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Routing;
 using OkrGrid.Silo.Telemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;

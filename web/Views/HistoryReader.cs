@@ -1,3 +1,4 @@
+using OkrGrid.Domain.Views;
 using OkrGrid.Views;
 
 namespace OkrGrid.Web.Views;

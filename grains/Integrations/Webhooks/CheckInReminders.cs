@@ -66,7 +66,7 @@ public sealed class CheckInReminders(NpgsqlDataSource dataSource, WebhookOutbox 
             try { while (await RunDueAsync(stoppingToken) > 0) { } }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("Check-in reminders could not be sent ({Error}); retrying.", ex.Message);
+                logger.RemindersNotSent(ex.Message);
             }
             try { await Task.Delay(options.Value.ReminderPoll, stoppingToken); }
             catch (OperationCanceledException) { return; }
@@ -105,8 +105,7 @@ public sealed class CheckInReminders(NpgsqlDataSource dataSource, WebhookOutbox 
         var deliveries = await outbox.WriteAsync(connection, tx, events, ct);
         await tx.CommitAsync(ct);
         if (deliveries > 0) outbox.Notify();
-        logger.LogInformation("Check-in reminders: {Teams} team cadence(s) came round; {Events} reminder(s), {Deliveries} delivery(ies).",
-            due.Count, events.Count, deliveries);
+        logger.RemindersSent(due.Count, events.Count, deliveries);
         return due.Count;
     }
 

@@ -122,7 +122,7 @@ public static class WebhookPayloads
     {
         var node = JsonNode.Parse(data) as JsonObject ?? [];
         var summary = node["summary"]?.GetValue<string>() ?? kind;
-        JsonObject body = format switch
+        var body = format switch
         {
             Slack => new JsonObject
             {

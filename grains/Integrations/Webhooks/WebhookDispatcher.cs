@@ -95,7 +95,7 @@ public sealed class WebhookDispatcher : BackgroundService
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
             catch (Exception ex)
             {
-                _logger.LogWarning("Webhook deliveries could not be claimed ({Error}); trying again.", ex.Message);
+                _logger.DeliveriesNotClaimed(ex.Message);
             }
             inFlight.RemoveAll(t => t.IsCompleted);
             if (claimed > 0 && _slots.CurrentCount > 0) continue; // more may be due
@@ -168,9 +168,8 @@ public sealed class WebhookDispatcher : BackgroundService
         var ok = error is null;
         var dead = !ok && d.Attempt - d.RoundStart >= _options.MaxAttempts;
         var next = ok || dead ? now : now + Backoff(d.Attempt - d.RoundStart);
-        if (!ok)
-            _logger.LogInformation("Webhook {WebhookId}: delivery {DeliveryId} attempt {Attempt} failed ({Error}){Outcome}.",
-                d.WebhookId, d.Id, d.Attempt, error, dead ? "; it is a dead letter now" : $"; next at {next:O}");
+        if (!ok && _logger.IsEnabled(LogLevel.Information))
+            _logger.DeliveryFailed(d.WebhookId, d.Id, d.Attempt, error, dead ? "; it is a dead letter now" : $"; next at {next:O}");
         _outcomes.Writer.TryWrite(new Outcome(d.Id, d.Attempt, ok ? "delivered" : dead ? "dead" : "pending", next, now, status, Truncate(error),
             (int)Math.Min(int.MaxValue, elapsed.TotalMilliseconds)));
     }
@@ -200,13 +199,13 @@ public sealed class WebhookDispatcher : BackgroundService
                 }
                 catch (Exception ex) when (attempt < 3)
                 {
-                    _logger.LogWarning("Outcomes of {Count} webhook deliveries could not be recorded ({Error}); trying again.", batch.Count, ex.Message);
+                    _logger.OutcomesNotRecordedRetrying(batch.Count, ex.Message);
                     await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
                 }
                 catch (Exception ex)
                 {
                     // Not recorded: their leases run out and the deliveries go again (at least once).
-                    _logger.LogWarning("Outcomes of {Count} webhook deliveries could not be recorded ({Error}); they will be tried again.", batch.Count, ex.Message);
+                    _logger.OutcomesNotRecordedLater(batch.Count, ex.Message);
                     break;
                 }
             }

@@ -113,7 +113,7 @@ public sealed class WebhookEventSource : BackgroundService, INodeChangeTap
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
                 // Kept for the next round; if this silo dies meanwhile, the sweep finds them.
-                _logger.LogWarning("Webhook transitions of {Count} nodes could not be written ({Error}); retrying.", batch.Count, ex.Message);
+                _logger.TransitionsNotWritten(batch.Count, ex.Message);
                 carried = batch;
                 try { await Task.Delay(TimeSpan.FromSeconds(1), ct); } catch (OperationCanceledException) { return; }
             }
@@ -179,7 +179,7 @@ public sealed class WebhookEventSource : BackgroundService, INodeChangeTap
         return c.Status is "noData" or "ok" ? null : "noData";
     }
 
-    private IEnumerable<OutboxEvent> EventsOf(Candidate c, string from, NodeContext context, DateTimeOffset now)
+    private static IEnumerable<OutboxEvent> EventsOf(Candidate c, string from, NodeContext context, DateTimeOffset now)
     {
         var scopes = context.Scopes;
         if (c.Kind == NodeKind.Kpi)
@@ -262,7 +262,7 @@ public sealed class WebhookEventSource : BackgroundService, INodeChangeTap
             try { await SweepAsync(ct); }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                _logger.LogWarning("The webhook status sweep failed ({Error}); it runs again in {Interval}.", ex.Message, _options.SweepInterval);
+                _logger.StatusSweepFailed(ex.Message, _options.SweepInterval);
             }
             try { await Task.Delay(_options.SweepInterval, ct); }
             catch (OperationCanceledException) { return; }
@@ -315,7 +315,7 @@ public sealed class WebhookEventSource : BackgroundService, INodeChangeTap
             try { await ReadAuditAsync(ct); }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                _logger.LogWarning("Reading the audit trail for webhook events failed ({Error}); retrying.", ex.Message);
+                _logger.AuditReadFailed(ex.Message);
             }
             try { await Task.Delay(_options.AuditPoll, ct); }
             catch (OperationCanceledException) { return; }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -108,7 +109,7 @@ public sealed class AuditReplayTests(AccessHost host)
         JsonNode? Before(AuditRecord e) => e.Before is { } b ? JsonNode.Parse(b.GetRawText()) : null;
         void Detach(string id) => edges.RemoveWhere(x => x.Parent == id || x.Child == id);
 
-        foreach (var e in entries.OrderBy(e => e.Id[0]).ThenBy(e => long.Parse(e.Id[1..])))
+        foreach (var e in entries.OrderBy(e => e.Id[0]).ThenBy(e => long.Parse(e.Id[1..], CultureInfo.InvariantCulture)))
         {
             var after = After(e);
             var subject = e.Subject!;
@@ -154,7 +155,7 @@ public sealed class AuditReplayTests(AccessHost host)
                     break;
                 case "keyResult.checkIn":
                     var at = DateTimeOffset.Parse((string)after!["at"]!, System.Globalization.CultureInfo.InvariantCulture);
-                    var seq = long.Parse(e.Id[1..]);
+                    var seq = long.Parse(e.Id[1..], CultureInfo.InvariantCulture);
                     if (!checkIns.TryGetValue(subject, out var held) || at > held.At || at == held.At && seq > held.Seq)
                         checkIns[subject] = (at, seq, (double)after["value"]!);
                     break;
@@ -199,11 +200,17 @@ public sealed class AuditReplayTests(AccessHost host)
         {
             case 0 or 1:
                 var parent = rng.Next(3) == 0 ? null : Pick(objectives);
-                return new(HttpMethod.Post, "/api/objectives", new { cycleId = cycle, title = $"Objective {rng.Next(1000)}", owner = Owner(),
-                    parents = parent is null ? Array.Empty<object>() : [new { parentId = parent, weight = rng.Next(1, 4) }] });
+                return new(HttpMethod.Post, "/api/objectives", new
+                {
+                    cycleId = cycle, title = $"Objective {rng.Next(1000)}", owner = Owner(),
+                    parents = parent is null ? Array.Empty<object>() : [new { parentId = parent, weight = rng.Next(1, 4) }]
+                });
             case 2 or 3 when objectives.Count > 0:
-                return new(HttpMethod.Post, "/api/key-results", new { cycleId = cycle, title = $"Key result {rng.Next(1000)}", owner = Owner(),
-                    kind = "increase", start = 0, target = 100, objectiveId = Pick(objectives), weight = rng.Next(1, 3) });
+                return new(HttpMethod.Post, "/api/key-results", new
+                {
+                    cycleId = cycle, title = $"Key result {rng.Next(1000)}", owner = Owner(),
+                    kind = "increase", start = 0, target = 100, objectiveId = Pick(objectives), weight = rng.Next(1, 3)
+                });
             case 4 when objectives.Count > 0:
                 return new(HttpMethod.Patch, $"/api/objectives/{Pick(objectives)}", new { title = $"Renamed {rng.Next(1000)}" });
             case 5 when keyResults.Count > 0:

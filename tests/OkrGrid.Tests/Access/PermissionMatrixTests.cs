@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Orleans.Hosting;
 using OkrGrid.Web.Access;
 using OkrGrid.Web.Apis;
 using OkrGrid.Web.Components;
@@ -362,7 +361,7 @@ public sealed class PermissionMatrixTests(AccessHost host)
         return id;
     }
 
-    private Call NewKpiCall() => new(HttpMethod.Post, "/api/kpis", new
+    private static Call NewKpiCall() => new(HttpMethod.Post, "/api/kpis", new
     {
         id = Unique("kpi"), name = "Growth signal", direction = "higherIsBetter", thresholds = new { green = 10, yellow = 5 }, baseline = 7,
         owner = new { kind = "team", id = "growth" },

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using OkrGrid.Silo.Storage;
 
 namespace OkrGrid.Tests.Api;

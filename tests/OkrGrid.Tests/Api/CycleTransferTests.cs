@@ -46,19 +46,28 @@ public sealed class CycleTransferTests(ApiHost host, EmptyHost empty) : ApiTestB
         var cycle = NewId("port");
         await CreateAsync<CycleInfo>("/api/cycles", new { id = cycle, name = "Port, \"quoted\" & ünïcode", start = Host.CycleStart, end = Host.CycleEnd }, "/api/cycles/");
         var kpi = NewId("kpi");
-        using (var r = await SendAsync(HttpMethod.Post, "/api/kpis", new { id = kpi, name = "Weekly, active users", unit = "users", direction = "higherIsBetter",
-            thresholds = new { green = 1000.5, yellow = 800 }, baseline = 700, owner = Team("eng") })) await AssertStatusAsync(HttpStatusCode.Created, r);
+        using (var r = await SendAsync(HttpMethod.Post, "/api/kpis", new
+        {
+            id = kpi, name = "Weekly, active users", unit = "users", direction = "higherIsBetter",
+            thresholds = new { green = 1000.5, yellow = 800 }, baseline = 700, owner = Team("eng")
+        })) await AssertStatusAsync(HttpStatusCode.Created, r);
         var now = DateTimeOffset.UtcNow;
         foreach (var (value, days) in new[] { (812.25, 6), (0.1 + 0.2 + 900, 3), (955.125, 1) })
             using (var r = await SendAsync(HttpMethod.Post, $"/api/kpis/{kpi}/measurements", new { value, at = now.AddDays(-days), note = $"week −{days}", clientId = NewId("m") }))
                 await AssertStatusAsync(HttpStatusCode.Created, r);
 
         async Task<string> Objective(string local, object owner, params object[] parents) =>
-            (await CreateAsync<ObjectiveDefinition>("/api/objectives", new { cycleId = cycle, id = local, title = $"Objective {local}, \"the\" one", owner,
-                description = "Line one\nline two, with a comma", parents }, "/api/objectives/")).Id;
+            (await CreateAsync<ObjectiveDefinition>("/api/objectives", new
+            {
+                cycleId = cycle, id = local, title = $"Objective {local}, \"the\" one", owner,
+                description = "Line one\nline two, with a comma", parents
+            }, "/api/objectives/")).Id;
         async Task<string> KeyResult(string local, string objective, string kind, double start, double target, double weight = 1, string? kpiId = null) =>
-            (await CreateAsync<KeyResultDefinition>("/api/key-results", new { id = local, title = $"KR {local}", owner = Person("ana"), kind, start, target,
-                objectiveId = objective, weight, unit = "%", kpiId }, "/api/key-results/")).Id;
+            (await CreateAsync<KeyResultDefinition>("/api/key-results", new
+            {
+                id = local, title = $"KR {local}", owner = Person("ana"), kind, start, target,
+                objectiveId = objective, weight, unit = "%", kpiId
+            }, "/api/key-results/")).Id;
 
         var top = await Objective("top", Company);
         var side = await Objective("side", Company);
@@ -155,7 +164,7 @@ public sealed class CycleTransferTests(ApiHost host, EmptyHost empty) : ApiTestB
         var dry = await ImportAsync(Client, cycle, edited, "json", dryRun: true);
         Assert.Empty(dry.Refusals);
         Assert.Contains(dry.Updates, u => u.Id == "side" && u.Field == "title" && u.New == "Side objective, renamed");
-        Assert.Contains(dry.Updates, u => u.Id == "eng" && u.Field.StartsWith("weight under") && u.Old == "2.5" && u.New == "4");
+        Assert.Contains(dry.Updates, u => u.Id == "eng" && u.Field.StartsWith("weight under", StringComparison.Ordinal) && u.Old == "2.5" && u.New == "4");
         var move = Assert.Single(dry.Moves);
         Assert.Equal("quiet", move.Id);
         Assert.Equal(["Objective side, \"the\" one (1)"], move.From);

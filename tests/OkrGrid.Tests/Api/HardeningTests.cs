@@ -117,7 +117,7 @@ public sealed class HardeningTests(ApiHost host) : ApiTestBase(host)
             await AssertProblemAsync(plain, HttpStatusCode.UnsupportedMediaType, "Content-Type", "must be application/json");
         // 10 MB: refused from its Content-Length, before it is sent (the client asks "Expect: 100-continue" first).
         using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/objectives")
-               { Content = new StringContent($"{{\"junk\":\"{new string('x', 10 * 1024 * 1024)}\"}}", Encoding.UTF8, "application/json") })
+        { Content = new StringContent($"{{\"junk\":\"{new string('x', 10 * 1024 * 1024)}\"}}", Encoding.UTF8, "application/json") })
         {
             request.Headers.ExpectContinue = true;
             using var huge = await Client.SendAsync(request, Ct);
@@ -149,7 +149,7 @@ public sealed class HardeningTests(ApiHost host) : ApiTestBase(host)
         Assert.All(versions, v => Assert.True(v < 1L << 53, $"{v} is beyond 2^53"));
     }
 
-    private async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string field, string reason)
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string field, string reason)
     {
         var body = await response.Content.ReadAsStringAsync(Ct);
         Assert.True(status == response.StatusCode, $"expected {(int)status}, got {(int)response.StatusCode}: {body[..Math.Min(300, body.Length)]}");

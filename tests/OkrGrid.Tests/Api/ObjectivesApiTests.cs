@@ -13,8 +13,11 @@ public sealed class ObjectivesApiTests(ApiHost host) : ApiTestBase(host)
         var parent = await CreateObjectiveAsync(NewId("o"), CompanyOwner);
         var local = NewId("o");
         var created = await CreateAsync<ObjectiveDefinition>("/api/objectives",
-            new { cycleId = ApiHost.CycleId, id = local, title = " Ship faster ", description = "Why it matters", owner = TeamOwner("platform"),
-                  rollUp = "keyResultsOnly", parents = new[] { Parent(parent.Id, 2) } },
+            new
+            {
+                cycleId = ApiHost.CycleId, id = local, title = " Ship faster ", description = "Why it matters", owner = TeamOwner("platform"),
+                rollUp = "keyResultsOnly", parents = new[] { Parent(parent.Id, 2) }
+            },
             $"/api/objectives/{Node(local)}");
         Assert.Equal(new ObjectiveDefinition(Node(local), ApiHost.CycleId, "Ship faster", "Why it matters", new Owner(OwnerKind.Team, "platform"), RollUpMode.KeyResultsOnly), created);
 

@@ -1,13 +1,10 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Orleans.Hosting;
-using OkrGrid.Web.Apis;
 using OkrGrid.Web.Access;
+using OkrGrid.Web.Apis;
 using OkrGrid.Web.Hosting;
 
 namespace OkrGrid.Tests.Api;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using OkrGrid.Views;
 using OkrGrid.Web.Apis;
@@ -74,7 +75,7 @@ public sealed class TimeTravelApiTests(ApiHost host) : ApiTestBase(host)
         await RefusedAsync(HttpStatusCode.BadRequest, "at", "is in the future", HttpMethod.Get, $"/api/cycles/{ApiHost.CycleId}/snapshot?at=9999-12-31T23:59:59.9999999Z");
         await RefusedAsync(HttpStatusCode.BadRequest, "at", "is in the future", HttpMethod.Get, $"/api/cycles/{ApiHost.CycleId}/snapshot?at={Uri.EscapeDataString(future)}");
         // The cycle exists from its start (it was created later, so it counts from the start of its window).
-        var before = Host.CycleStart.AddDays(-1).ToString("yyyy-MM-dd");
+        var before = Host.CycleStart.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         await RefusedAsync(HttpStatusCode.BadRequest, "at", "before cycle", HttpMethod.Get, $"/api/cycles/{ApiHost.CycleId}/snapshot?at={before}");
         await RefusedAsync(HttpStatusCode.BadRequest, "at", "before cycle", HttpMethod.Get, $"/api/alignment?cycleId={ApiHost.CycleId}&at={before}");
         // The first instant is answerable: the cycle as created.

@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using Microsoft.Playwright;
 
 namespace OkrGrid.Tests.Browser;
 

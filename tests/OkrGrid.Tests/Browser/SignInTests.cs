@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace OkrGrid.Tests.Browser;

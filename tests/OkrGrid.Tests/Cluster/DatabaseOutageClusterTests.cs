@@ -6,9 +6,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using OkrGrid.Silo.Hosting;
-using OkrGrid.Tests.Engine;
 using OkrGrid.Tests.Hosting;
 using OkrGrid.Workload;
 

@@ -7,13 +7,10 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using OkrGrid.Silo.Hosting;
 using OkrGrid.Tests.Engine;
-using OkrGrid.Workload;
 using OkrGrid.Web.Hubs;
 using OkrGrid.Web.Live;
-using Orleans.Runtime;
+using OkrGrid.Workload;
 
 namespace OkrGrid.Tests.Cluster;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using OkrGrid.Tests.Hosting;
-using OkrGrid.Workload;
 
 namespace OkrGrid.Tests.Cluster;
 

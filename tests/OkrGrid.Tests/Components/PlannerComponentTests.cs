@@ -1,4 +1,5 @@
 using Bunit;
+using OkrGrid.Domain.Planning;
 using OkrGrid.Planning;
 using OkrGrid.Web.Components.Planner;
 

@@ -103,8 +103,11 @@ public sealed class StructureCrashTests : IAsyncLifetime
                             owner, i % 3 == 0 ? RollUpMode.KeyResultsOnly : RollUpMode.KeyResultsAndObjectives);
                         lock (expectedObjectives) expectedObjectives[id] = def;
                         (method, url) = (HttpMethod.Post, "/api/objectives");
-                        body = new { cycleId, id = local, def.Title, def.Description, owner = ownerBody, rollUp = def.RollUp.ToString(),
-                            parents = parents.Select(p => new { parentId = p.Id, weight = p.Weight }) };
+                        body = new
+                        {
+                            cycleId, id = local, def.Title, def.Description, owner = ownerBody, rollUp = def.RollUp.ToString(),
+                            parents = parents.Select(p => new { parentId = p.Id, weight = p.Weight })
+                        };
                         change = new Change(AuditActions.ObjectiveCreated, id, Canonical(parents), DateTimeOffset.UtcNow);
                     }
                     else if (roll == 1)
@@ -117,8 +120,11 @@ public sealed class StructureCrashTests : IAsyncLifetime
                         var def = new KeyResultDefinition(id, cycleId, $"Key result {me.Index}/{i}", owner, kind, start, target, "pts", null);
                         lock (expectedKeyResults) expectedKeyResults[id] = def;
                         (method, url) = (HttpMethod.Post, "/api/key-results");
-                        body = new { id = local, def.Title, owner = ownerBody, kind = def.Kind.ToString(), def.Start, def.Target, def.Unit,
-                            objectiveId = parent[0].Id, weight = parent[0].Weight };
+                        body = new
+                        {
+                            id = local, def.Title, owner = ownerBody, kind = def.Kind.ToString(), def.Start, def.Target, def.Unit,
+                            objectiveId = parent[0].Id, weight = parent[0].Weight
+                        };
                         change = new Change(AuditActions.KeyResultCreated, id, Canonical(parent), DateTimeOffset.UtcNow);
                     }
                     else if (roll == 2)

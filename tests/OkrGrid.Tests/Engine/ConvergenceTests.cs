@@ -1,5 +1,5 @@
-using OkrGrid.Workload;
 using System.Collections.Concurrent;
+using OkrGrid.Workload;
 
 namespace OkrGrid.Tests.Engine;
 

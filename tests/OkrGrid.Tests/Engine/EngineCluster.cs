@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.TestingHost;
 using OkrGrid.Silo;
+using Orleans.TestingHost;
 
 namespace OkrGrid.Tests.Engine;
 
@@ -65,7 +65,7 @@ public sealed class EngineCluster : IAsyncDisposable
         await _cluster.DeployAsync();
     }
 
-    /// <summary>Stops every silo (in-memory state is gone); <see cref="StartAsync"/> brings up a new one.</summary>
+    /// <summary>Stops every silo (in-memory state is gone); <see cref="StartAsync()"/> brings up a new one.</summary>
     public async Task StopAsync()
     {
         if (_cluster is null) return;

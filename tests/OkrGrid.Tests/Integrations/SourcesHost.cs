@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -66,10 +67,10 @@ public sealed class SourcesHost : IAsyncLifetime
         {
             ["Outbound__AllowPrivateNetworks"] = "true",
             ["Outbound__Timeout"] = OutboundTimeout.ToString(),
-            ["Outbound__MaxResponseBytes"] = MaxResponseBytes.ToString(),
+            ["Outbound__MaxResponseBytes"] = MaxResponseBytes.ToString(CultureInfo.InvariantCulture),
             ["Sources__MinimumInterval"] = "00:00:01",
             ["Sources__KeepAliveInterval"] = "00:00:05",
-            ["Sources__PushBurst"] = PushBurst.ToString(),
+            ["Sources__PushBurst"] = PushBurst.ToString(CultureInfo.InvariantCulture),
             ["Sources__PushesPerSecond"] = "2",
             ["Sources__SqlStatementTimeout"] = "00:00:01",
             ["Logging__LogLevel__Default"] = "Information",

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -26,7 +27,7 @@ public sealed class ClusterClientTests : IAsyncLifetime
     {
         _db = await TestDatabase.CreateAsync("cluster");
         var gateway = WebProcess.FreePort();
-        _silo = await WebProcess.StartAsync(_db, environment: new Dictionary<string, string> { ["Cluster__GatewayPort"] = gateway.ToString() });
+        _silo = await WebProcess.StartAsync(_db, environment: new Dictionary<string, string> { ["Cluster__GatewayPort"] = gateway.ToString(CultureInfo.InvariantCulture) });
         // The client host runs no silo but reads accounts and tokens from the service's database (the demo's, so its
         // admin is the demo's).
         _client = await WebProcess.StartAsync(_db, seedDemo: true, environment: new Dictionary<string, string>

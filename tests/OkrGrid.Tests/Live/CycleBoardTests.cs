@@ -1,5 +1,3 @@
-using OkrGrid.Engine;
-using OkrGrid.Grains;
 using OkrGrid.Web.Live;
 
 namespace OkrGrid.Tests.Live;

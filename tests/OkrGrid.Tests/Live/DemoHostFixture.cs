@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -26,7 +27,7 @@ public sealed class DemoHostFixture : IAsyncLifetime
     {
         _db = await TestDatabase.CreateAsync("demo");
         // A small bound on subscriptions, so a test can reach it with the demo's few nodes.
-        Web = await WebProcess.StartAsync(_db, environment: new Dictionary<string, string> { ["Live__MaxSubscriptionsPerConnection"] = MaxSubscriptions.ToString() });
+        Web = await WebProcess.StartAsync(_db, environment: new Dictionary<string, string> { ["Live__MaxSubscriptionsPerConnection"] = MaxSubscriptions.ToString(CultureInfo.InvariantCulture) });
         var org = (await Web.Client.GetFromJsonAsync<OrganisationView>("/api/organisation", Json))!;
         CycleId = org.Cycles.Single().Id;
     }

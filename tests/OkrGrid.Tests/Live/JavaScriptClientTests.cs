@@ -128,7 +128,7 @@ public sealed class JsHubClient : IAsyncDisposable
     /// <summary>Waits until what it received satisfies <paramref name="done"/> (15 s at most), then returns it.</summary>
     public async Task<List<Change>> WaitAsync(Func<List<Change>, bool> done)
     {
-        for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && !done(Changes); ) await Task.Delay(100);
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); DateTime.UtcNow < deadline && !done(Changes);) await Task.Delay(100);
         return Changes;
     }
 

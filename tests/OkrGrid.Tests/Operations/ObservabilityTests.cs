@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -52,10 +51,16 @@ public sealed class ObservabilityTests : IAsyncLifetime
         await PostOkAsync("/api/teams", new { id = "ops", name = "Operations" });
         await PostOkAsync("/api/cycles", new { id = "obs", name = "Now", start = now.AddDays(-10), end = now.AddDays(20) });
         var company = await CreatedIdAsync("/api/objectives", new { cycleId = "obs", id = "co", title = "Company objective", owner = new { kind = "company" } });
-        var team = await CreatedIdAsync("/api/objectives", new { cycleId = "obs", id = "team", title = "Team objective", owner = new { kind = "team", id = "ops" },
-            parents = new[] { new { parentId = company } } });
-        var kr = await CreatedIdAsync("/api/key-results", new { cycleId = "obs", id = "kr", title = "A key result", owner = new { kind = "team", id = "ops" },
-            kind = "increase", start = 0, target = 100, objectiveId = team });
+        var team = await CreatedIdAsync("/api/objectives", new
+        {
+            cycleId = "obs", id = "team", title = "Team objective", owner = new { kind = "team", id = "ops" },
+            parents = new[] { new { parentId = company } }
+        });
+        var kr = await CreatedIdAsync("/api/key-results", new
+        {
+            cycleId = "obs", id = "kr", title = "A key result", owner = new { kind = "team", id = "ops" },
+            kind = "increase", start = 0, target = 100, objectiveId = team
+        });
 
         await using var hub = new HubConnectionBuilder()
             .WithUrl(new Uri(_web.BaseAddress, ScorecardHub.Path), o => o.AccessTokenProvider = () => Task.FromResult<string?>(_web.AdminToken))

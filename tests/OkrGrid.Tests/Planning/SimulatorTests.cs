@@ -1,3 +1,4 @@
+using OkrGrid.Domain.Planning;
 using OkrGrid.Planning;
 
 namespace OkrGrid.Tests.Planning;

@@ -1,7 +1,3 @@
-using OkrGrid.Model;
-using OkrGrid.Validation;
-using Xunit;
-
 namespace OkrGrid.Tests.Scoring;
 
 [Trait("Category", "Fast")]

@@ -1,7 +1,3 @@
-using OkrGrid.Model;
-using OkrGrid.Scoring;
-using Xunit;
-
 namespace OkrGrid.Tests.Scoring;
 
 /// <summary>

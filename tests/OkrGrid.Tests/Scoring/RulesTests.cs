@@ -1,7 +1,4 @@
 using System.Globalization;
-using OkrGrid.Model;
-using OkrGrid.Scoring;
-using Xunit;
 
 namespace OkrGrid.Tests.Scoring;
 

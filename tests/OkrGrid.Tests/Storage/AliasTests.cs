@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using OkrGrid.Grains;
 using OkrGrid.Planning;
 
 namespace OkrGrid.Tests.Storage;

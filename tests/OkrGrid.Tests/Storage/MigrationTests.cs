@@ -10,7 +10,7 @@ namespace OkrGrid.Tests.Storage;
 /// </summary>
 public abstract class StorageDatabaseFixture : IAsyncLifetime
 {
-    private string? adminConnectionString;
+    private string? _adminConnectionString;
 
     protected abstract string Prefix { get; }
 
@@ -26,7 +26,7 @@ public abstract class StorageDatabaseFixture : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         if (EmbeddedPostgres.FromEnvironment() is { } given)
         {
-            adminConnectionString = given;
+            _adminConnectionString = given;
             await using var connection = new NpgsqlConnection(given);
             await connection.OpenAsync(ct);
             await using var create = new NpgsqlCommand($"create database \"{DatabaseName}\"", connection);
@@ -36,7 +36,7 @@ public abstract class StorageDatabaseFixture : IAsyncLifetime
         else
         {
             ConnectionString = await EmbeddedPostgres.EnsureStartedAsync(DatabaseName, NullLogger.Instance, ct);
-            adminConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres" }.ConnectionString;
+            _adminConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres" }.ConnectionString;
         }
 
         DataSource = NpgsqlDataSource.Create(ConnectionString);
@@ -49,9 +49,9 @@ public abstract class StorageDatabaseFixture : IAsyncLifetime
             await DataSource.DisposeAsync();
         }
 
-        if (adminConnectionString is not null && DatabaseName.Length > 0)
+        if (_adminConnectionString is not null && DatabaseName.Length > 0)
         {
-            await using var connection = new NpgsqlConnection(adminConnectionString);
+            await using var connection = new NpgsqlConnection(_adminConnectionString);
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"drop database if exists \"{DatabaseName}\" with (force)", connection);
             await drop.ExecuteNonQueryAsync();

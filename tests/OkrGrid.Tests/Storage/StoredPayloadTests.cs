@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OkrGrid.Access;
-using OkrGrid.Grains;
 using OkrGrid.Planning;
 using OkrGrid.Structure;
 using Orleans.Serialization;
@@ -12,7 +11,7 @@ namespace OkrGrid.Tests.Storage;
 
 /// <summary>
 /// What earlier versions stored in PostgreSQL must still read. Grain state (through the storage provider's
-/// <see cref="OrleansGrainStorageSerializer"/>) and the structure log and snapshots (<see cref="StructureStore"/>) are
+/// <see cref="OrleansGrainStorageSerializer"/>) and the structure log and snapshots (<see cref="OkrGrid.Engine.Structure.StructureStore"/>) are
 /// Orleans' binary format, which writes a type's name wherever a field's value is of a subtype (a scenario's moves,
 /// a structure change's ops). Fixtures/payloads-before-aliases.json holds those bytes as the code wrote them before
 /// the stored types carried [Alias] (commit 224743c): they name the types by namespace and assembly. They must decode to
@@ -24,6 +23,7 @@ public sealed class StoredPayloadTests
     private const string FixtureName = "payloads-before-aliases.json";
     private static readonly Serializer Serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
     private static readonly OrleansGrainStorageSerializer Storage = new(Serializer);
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private static readonly DateTimeOffset At = new(2026, 10, 1, 9, 30, 0, TimeSpan.Zero);
 
     public static TheoryData<string> Names() => [.. Samples().Select(s => s.Name)];
@@ -72,7 +72,7 @@ public sealed class StoredPayloadTests
         var dir = AppContext.BaseDirectory;
         while (!File.Exists(Path.Combine(dir, "OkrGrid.sln"))) dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("no OkrGrid.sln above the test binaries");
         File.WriteAllText(Path.Combine(dir, "tests", "OkrGrid.Tests", "Fixtures", FixtureName),
-            JsonSerializer.Serialize(payloads, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            JsonSerializer.Serialize(payloads, Indented) + "\n");
     }
 
     private static Dictionary<string, byte[]> ReadFixture() =>
@@ -88,7 +88,7 @@ public sealed class StoredPayloadTests
     private static Sample State<T>(string name, T value) where T : class =>
         new(name, value, () => Storage.Serialize(value).ToArray(), bytes => Storage.Deserialize<T>(new BinaryData(bytes)));
 
-    /// <summary>A structure-log row or snapshot, written and read as <see cref="StructureStore"/> does.</summary>
+    /// <summary>A structure-log row or snapshot, written and read as <see cref="OkrGrid.Engine.Structure.StructureStore"/> does.</summary>
     private static Sample Row<T>(string name, T value) where T : notnull =>
         new(name, value, () => Serializer.SerializeToArray(value), bytes => Serializer.Deserialize<T>(bytes));
 

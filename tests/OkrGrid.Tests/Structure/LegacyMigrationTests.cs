@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OkrGrid.Tests.Engine;
 using OkrGrid.Web.Seeding;
-using OkrGrid.Workload.Hosting;
 
 namespace OkrGrid.Tests.Structure;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using OkrGrid.Domain.Structure;
 using OkrGrid.Structure;
 using Orleans.Serialization;
 

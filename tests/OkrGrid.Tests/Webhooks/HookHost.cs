@@ -70,8 +70,11 @@ public sealed class HookHost : IAsyncLifetime
         {
             await PostOkAsync(admin, "/api/objectives", new { cycleId = CycleId, id = $"o-{team}", title = $"{team} objective", owner = new { kind = "team", id = team }, parents = Array.Empty<object>(), rollUp = "keyResultsOnly" });
             for (int i = 1; i <= 4; i++)
-                await PostOkAsync(admin, "/api/key-results", new { cycleId = CycleId, id = $"k-{team}-{i}", title = $"{team} key result {i}", owner = new { kind = "person", id = team == "platform" ? "ana" : "bo" },
-                    kind = "increase", start = 0, target = 100, objectiveId = Node($"o-{team}"), weight = 1, unit = "" });
+                await PostOkAsync(admin, "/api/key-results", new
+                {
+                    cycleId = CycleId, id = $"k-{team}-{i}", title = $"{team} key result {i}", owner = new { kind = "person", id = team == "platform" ? "ana" : "bo" },
+                    kind = "increase", start = 0, target = 100, objectiveId = Node($"o-{team}"), weight = 1, unit = ""
+                });
         }
     }
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using OkrGrid.Silo.Storage;
 
 namespace OkrGrid.Tests.Webhooks;

@@ -176,7 +176,7 @@ public sealed class WebhookDeliveryTests(HookHost host) : IClassFixture<HookHost
         using (var changed = await host.Admin.SendAsync(patch, Ct))
             Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         using (var ping = await host.Admin.PostAsync($"/api/webhooks/{id}/ping", null, Ct)) Assert.Equal(HttpStatusCode.Accepted, ping.StatusCode);
-        await HookHost.UntilAsync(() => host.Receiver["secretive"].Accepted.Any(), "the ping");
+        await HookHost.UntilAsync(() => !host.Receiver["secretive"].Accepted.IsEmpty, "the ping");
 
         var bodies = new List<string>
         {

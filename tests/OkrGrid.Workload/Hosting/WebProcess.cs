@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -54,8 +55,8 @@ public sealed class WebProcess : IAsyncDisposable
         };
         if (connectionString is null) start.Environment.Remove("OKRGRID_POSTGRES");
         else start.Environment["OKRGRID_POSTGRES"] = connectionString;
-        start.Environment["Cluster__SiloPort"] = FreePort().ToString();
-        start.Environment["Cluster__GatewayPort"] = FreePort().ToString();
+        start.Environment["Cluster__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
+        start.Environment["Cluster__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
         start.Environment["Demo__Seed"] = seedDemo ? "true" : "false";
         // A production database starts with this admin (ignored on the demo, whose admin is one of its people).
         start.Environment["Auth__InitialAdmin__UserName"] = WebSessions.AdminUserName;

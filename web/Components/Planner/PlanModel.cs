@@ -1,6 +1,7 @@
 using System.Globalization;
+using OkrGrid.Domain.Planning;
+using OkrGrid.Domain.Views;
 using OkrGrid.Planning;
-using OkrGrid.Views;
 using OkrGrid.Web.Components.Shared;
 
 namespace OkrGrid.Web.Components.Planner;
@@ -105,7 +106,7 @@ public sealed class PlanContext
     public MoveText Describe(PlanMove move) => move switch
     {
         MoveKeyResult m => new MoveText("Move", TitleOf(m.KeyResultId), m.KeyResultId, NodeKind.KeyResult, "to",
-            Graph.ParentsOf(m.KeyResultId).FirstOrDefault() is { } old && Knows(m.KeyResultId) ? TitleOf(old.ParentId) : null,
+            Graph.ParentsOf(m.KeyResultId) is [var old, ..] && Knows(m.KeyResultId) ? TitleOf(old.ParentId) : null,
             TitleOf(m.ObjectiveId), m.Weight is { } w ? "×" + Fmt.Num(w) : null),
         RealignObjective r => new MoveText("Re-align", TitleOf(r.ObjectiveId), r.ObjectiveId, NodeKind.Objective, "under",
             Graph.ParentsOf(r.ObjectiveId) is { Count: > 0 } olds ? string.Join(", ", olds.Select(e => TitleOf(e.ParentId))) : null,

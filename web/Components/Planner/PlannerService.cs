@@ -1,5 +1,4 @@
 using OkrGrid.Planning;
-using OkrGrid.Web.Components.Shared;
 
 namespace OkrGrid.Web.Components.Planner;
 

@@ -1,3 +1,4 @@
+using OkrGrid.Domain.Planning;
 using OkrGrid.Planning;
 using OkrGrid.Web.Components.Shared;
 
@@ -130,7 +131,7 @@ public sealed class ScenarioWorkspace
     private void WatchShown()
     {
         if (Board is null || View is null) return;
-        IEnumerable<string> ids = View.State != ScenarioState.Open
+        var ids = View.State != ScenarioState.Open
             ? (Shown?.Impacts.Select(i => i.NodeId) ?? []).Concat(Landed().Select(l => l.Id))
             : NumbersMoved ? [] : Board.Objectives.Select(o => o.Id).Concat(Board.KeyResults.Select(k => k.Id));
         _watch(Board.CycleId, ids.Append(Id));

@@ -1,5 +1,3 @@
-using OkrGrid.Web.Live;
-
 namespace OkrGrid.Web.Components.Shared;
 
 /// <summary>A child of an objective as a row shows it: an aligned objective or a key result, with its weight there.</summary>

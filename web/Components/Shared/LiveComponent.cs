@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Components;
-using OkrGrid.Web.Live;
 
 namespace OkrGrid.Web.Components.Shared;
 

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Components;
 using OkrGrid.Views;
-using OkrGrid.Web.Live;
 using OkrGrid.Web.Views;
 
 namespace OkrGrid.Web.Components.Shared;
@@ -18,7 +17,7 @@ public abstract class NodePage : LiveComponent
     private DateTime _historyReadAt = DateTime.MinValue;
     private bool _historyScheduled;
     private string? _historyOf;
-    private CancellationTokenSource _cts = new();
+    private readonly CancellationTokenSource _cts = new();
 
     [Inject] private HistoryReader Histories { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
@@ -156,5 +155,6 @@ public abstract class NodePage : LiveComponent
     {
         _cts.Cancel();
         _cts.Dispose();
+        base.Dispose(disposing);
     }
 }

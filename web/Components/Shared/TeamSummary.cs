@@ -1,5 +1,3 @@
-using OkrGrid.Web.Live;
-
 namespace OkrGrid.Web.Components.Shared;
 
 /// <summary>A team at a glance: its objectives (with its sub-teams'), their mean progress and statuses, its people.</summary>

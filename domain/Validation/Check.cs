@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
 using OkrGrid.Model;
+using OkrGrid.Validation;
 
-namespace OkrGrid.Validation;
+namespace OkrGrid.Domain.Validation;
 
 /// <summary>Input rules shared by grains and the API, each throwing <see cref="OkrRejectedException"/>.</summary>
 public static partial class Check

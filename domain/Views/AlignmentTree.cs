@@ -1,7 +1,8 @@
 using OkrGrid.Model;
 using OkrGrid.Validation;
+using OkrGrid.Views;
 
-namespace OkrGrid.Views;
+namespace OkrGrid.Domain.Views;
 
 /// <summary>
 /// A cycle's alignment graph as a tree for display: company objectives at the top, each objective's children below

@@ -1,6 +1,7 @@
 using OkrGrid.Model;
+using OkrGrid.Structure;
 
-namespace OkrGrid.Structure;
+namespace OkrGrid.Domain.Structure;
 
 /// <summary>
 /// A cycle's structure in memory — definitions, alignment edges indexed both ways, policy, closing — changed only by
@@ -299,38 +300,38 @@ public sealed class CycleStructure
         switch (op)
         {
             case ObjectivePut p:
-            {
-                var current = _objectives.GetValueOrDefault(p.Objective.Id);
-                var objective = Shared(p.Objective, current?.Id ?? Created(p.Objective.Id, ref created));
-                var before = current is not null && current.Equals(p.Before) ? current : p.Before;
-                return ReferenceEquals(objective, p.Objective) && ReferenceEquals(before, p.Before) ? op : new ObjectivePut(objective, before);
-            }
+                {
+                    var current = _objectives.GetValueOrDefault(p.Objective.Id);
+                    var objective = Shared(p.Objective, current?.Id ?? Created(p.Objective.Id, ref created));
+                    var before = current is not null && current.Equals(p.Before) ? current : p.Before;
+                    return ReferenceEquals(objective, p.Objective) && ReferenceEquals(before, p.Before) ? op : new ObjectivePut(objective, before);
+                }
             case KeyResultPut p:
-            {
-                var current = _keyResults.GetValueOrDefault(p.KeyResult.Id);
-                var keyResult = Shared(p.KeyResult, current?.Id ?? Created(p.KeyResult.Id, ref created));
-                var before = current is not null && current.Equals(p.Before) ? current : p.Before;
-                return ReferenceEquals(keyResult, p.KeyResult) && ReferenceEquals(before, p.Before) ? op : new KeyResultPut(keyResult, before);
-            }
+                {
+                    var current = _keyResults.GetValueOrDefault(p.KeyResult.Id);
+                    var keyResult = Shared(p.KeyResult, current?.Id ?? Created(p.KeyResult.Id, ref created));
+                    var before = current is not null && current.Equals(p.Before) ? current : p.Before;
+                    return ReferenceEquals(keyResult, p.KeyResult) && ReferenceEquals(before, p.Before) ? op : new KeyResultPut(keyResult, before);
+                }
             case NodeRemoved r:
-            {
-                // What a removal carries for its undo is what the structure holds now.
-                var id = IdOf(r.NodeId, created);
-                var objective = _objectives.GetValueOrDefault(r.NodeId) is { } o && o.Equals(r.Objective) ? o : r.Objective;
-                var keyResult = _keyResults.GetValueOrDefault(r.NodeId) is { } k && k.Equals(r.KeyResult) ? k : r.KeyResult;
-                var frozen = _frozen.GetValueOrDefault(r.NodeId) is { } f && f.Equals(r.Frozen) ? f : r.Frozen;
-                return ReferenceEquals(id, r.NodeId) && ReferenceEquals(objective, r.Objective) && ReferenceEquals(keyResult, r.KeyResult)
-                    && ReferenceEquals(frozen, r.Frozen) ? op : new NodeRemoved(id, objective, keyResult, frozen);
-            }
+                {
+                    // What a removal carries for its undo is what the structure holds now.
+                    var id = IdOf(r.NodeId, created);
+                    var objective = _objectives.GetValueOrDefault(r.NodeId) is { } o && o.Equals(r.Objective) ? o : r.Objective;
+                    var keyResult = _keyResults.GetValueOrDefault(r.NodeId) is { } k && k.Equals(r.KeyResult) ? k : r.KeyResult;
+                    var frozen = _frozen.GetValueOrDefault(r.NodeId) is { } f && f.Equals(r.Frozen) ? f : r.Frozen;
+                    return ReferenceEquals(id, r.NodeId) && ReferenceEquals(objective, r.Objective) && ReferenceEquals(keyResult, r.KeyResult)
+                        && ReferenceEquals(frozen, r.Frozen) ? op : new NodeRemoved(id, objective, keyResult, frozen);
+                }
             case EdgeAdded a:
                 return Shared(a.Edge, created) is var added && ReferenceEquals(added, a.Edge) ? op : new EdgeAdded(added);
             case EdgeRemoved r:
-            {
-                var edge = Shared(r.Edge, created);
-                foreach (var e in ParentsOf(r.Edge.ChildId))
-                    if (e.Equals(r.Edge)) { edge = e; break; }
-                return ReferenceEquals(edge, r.Edge) ? op : new EdgeRemoved(edge);
-            }
+                {
+                    var edge = Shared(r.Edge, created);
+                    foreach (var e in ParentsOf(r.Edge.ChildId))
+                        if (e.Equals(r.Edge)) { edge = e; break; }
+                    return ReferenceEquals(edge, r.Edge) ? op : new EdgeRemoved(edge);
+                }
             case PolicySet p:
                 return Policy.Equals(p.Before) && !ReferenceEquals(Policy, p.Before) ? p with { Before = Policy } : op;
             case CycleClosed c:

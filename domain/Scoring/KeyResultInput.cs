@@ -1,6 +1,6 @@
 using OkrGrid.Model;
 
-namespace OkrGrid.Scoring;
+namespace OkrGrid.Domain.Scoring;
 
 /// <summary>What a key result's score is computed from: its current value and confidence.</summary>
 public readonly record struct KeyResultInput(double Current, bool HasValue, double? Confidence)

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using OkrGrid.Model;
 
-namespace OkrGrid.Scoring;
+namespace OkrGrid.Domain.Scoring;
 
 /// <summary>
 /// The scoring rules of OkrGrid: pure functions, the one place they live. Grains, the planner and the

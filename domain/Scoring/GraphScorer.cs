@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using OkrGrid.Model;
 
-namespace OkrGrid.Scoring;
+namespace OkrGrid.Domain.Scoring;
 
 /// <summary>
 /// Scores a whole cycle's graph at once from its definitions, edges and key-result inputs, with the same

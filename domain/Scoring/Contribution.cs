@@ -1,6 +1,6 @@
 using OkrGrid.Model;
 
-namespace OkrGrid.Scoring;
+namespace OkrGrid.Domain.Scoring;
 
 /// <summary>A child's contribution as a parent objective sees it.</summary>
 public readonly record struct Contribution(NodeKind Kind, double Weight, double Progress, double? Confidence);

@@ -1,6 +1,7 @@
 using OkrGrid.Model;
+using OkrGrid.Planning;
 
-namespace OkrGrid.Planning;
+namespace OkrGrid.Domain.Planning;
 
 /// <summary>
 /// What a scenario simulates on, built once per snapshot: the snapshot, its graph and (on first use) its alignment.

@@ -1,13 +1,13 @@
 using OkrGrid.Model;
 
-namespace OkrGrid.Scoring;
+namespace OkrGrid.Domain.Scoring;
 
 /// <summary>
 /// A key result's durable check-ins reduced to what its input as of an instant is computed from — date, value,
 /// confidence — in one array of structs, in commit order, by the rule of <see cref="KeyResultInput.FromCheckIns"/>.
 /// A scorecard as of an instant reads every key result of a cycle: a contiguous array is a few cache lines per key
 /// result, where the check-in records are one scattered object each (at 100k nodes that walk was half of the time).
-/// Immutable: <see cref="Append"/> returns a new timeline, so one can be handed to another thread as it is.
+/// Immutable: <see cref="Append(IReadOnlyList{CheckIn})"/> returns a new timeline, so one can be handed to another thread as it is.
 /// </summary>
 public sealed class CheckInTimeline
 {

@@ -1,7 +1,10 @@
+using OkrGrid.Domain.Structure;
+using OkrGrid.Domain.Validation;
 using OkrGrid.Model;
+using OkrGrid.Planning;
 using OkrGrid.Validation;
 
-namespace OkrGrid.Planning;
+namespace OkrGrid.Domain.Planning;
 
 /// <summary>What a move did to the alignment: the parents its subject left and the parents it (now) counts in.</summary>
 public sealed record MoveEffect(IReadOnlyList<string> OldParents, IReadOnlyList<string> NewParents);
@@ -42,7 +45,7 @@ public sealed class PlanGraph
     /// only the lists they change, so trying moves on a 1M-node cycle costs the moves. The structure must not change
     /// while such a graph is in use.
     /// </summary>
-    public static PlanGraph Over(string cycleId, OkrGrid.Structure.CycleStructure structure) =>
+    public static PlanGraph Over(string cycleId, CycleStructure structure) =>
         new PlanGraph(cycleId, structure._objectives, structure._keyResults, structure._childrenOf, structure._parentsOf).Fork();
 
     private PlanGraph(string cycleId, Dictionary<string, ObjectiveDefinition> objectives, Dictionary<string, KeyResultDefinition> keyResults,
@@ -122,7 +125,7 @@ public sealed class PlanGraph
         if (!_keyResults.ContainsKey(move.KeyResultId)) throw Missing("keyResultId", move.KeyResultId, "key result");
         EnsureObjective("objectiveId", move.ObjectiveId);
         if (move.Weight is { } w) Check.Weight("weight", w);
-        var old = ParentsOf(move.KeyResultId).FirstOrDefault();
+        var old = ParentsOf(move.KeyResultId) is [var first, ..] ? first : null;
         if (old?.ParentId == move.ObjectiveId && (move.Weight is null || move.Weight == old.Weight))
             throw OkrRejectedException.Invalid("objectiveId", $"'{move.KeyResultId}' is already under '{move.ObjectiveId}'.");
         var weight = move.Weight ?? old?.Weight ?? 1.0;

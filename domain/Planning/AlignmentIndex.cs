@@ -1,7 +1,8 @@
+using OkrGrid.Domain.Scoring;
 using OkrGrid.Model;
-using OkrGrid.Scoring;
+using OkrGrid.Planning;
 
-namespace OkrGrid.Planning;
+namespace OkrGrid.Domain.Planning;
 
 /// <summary>
 /// A cycle's alignment worked out once for one graph — for every objective, the company objectives above it, the ones
@@ -114,7 +115,7 @@ public sealed class AlignmentIndex
     private string[] Feeds(PlanGraph graph, string id, Dictionary<string, string[]> memo, HashSet<string>? only) =>
         Up(graph, id, memo, only, _feeds, counting: true);
 
-    private string[] Up(PlanGraph graph, string id, Dictionary<string, string[]> memo, HashSet<string>? only,
+    private static string[] Up(PlanGraph graph, string id, Dictionary<string, string[]> memo, HashSet<string>? only,
         Dictionary<string, string[]> fallback, bool counting)
     {
         if (only is not null && !only.Contains(id)) return fallback[id];
@@ -182,4 +183,17 @@ public sealed class AlignmentIndex
     private static bool IsCompany(ObjectiveDefinition o) => o.Owner.Kind == OwnerKind.Company;
 
     private static double Share(int part, int whole) => whole == 0 ? 1.0 : part / (double)whole;
+}
+
+/// <summary>
+/// <see cref="AlignmentSummary"/> is a record on the wire (contracts); working one out is domain logic, so it is here,
+/// as a static extension that keeps the call <c>AlignmentSummary.Of(graph, organisation)</c>.
+/// </summary>
+public static class AlignmentSummaries
+{
+    extension(AlignmentSummary)
+    {
+        /// <summary>The alignment of one graph; to compare with the graph after moves, keep the <see cref="AlignmentIndex"/>.</summary>
+        public static AlignmentSummary Of(PlanGraph graph, OrganisationView organisation) => new AlignmentIndex(graph, organisation).Before;
+    }
 }

@@ -1,9 +1,11 @@
+using OkrGrid.Domain.Scoring;
+using OkrGrid.Domain.Structure;
 using OkrGrid.Model;
-using OkrGrid.Scoring;
 using OkrGrid.Structure;
 using OkrGrid.Validation;
+using OkrGrid.Views;
 
-namespace OkrGrid.Views;
+namespace OkrGrid.Domain.Views;
 
 /// <summary>
 /// How a node's progress developed, replayed from its facts with the engine's own <see cref="Rules"/>: each point
@@ -270,7 +272,7 @@ public static class ProgressHistory
         IReadOnlyDictionary<string, ImmutableArray<CheckIn>> checkIns,
         IReadOnlyDictionary<string, ImmutableArray<Measurement>> measurements, DateTimeOffset until)
     {
-        IEnumerable<Fact> facts = kr.Kind == KeyResultKind.KpiLinked
+        var facts = kr.Kind == KeyResultKind.KpiLinked
             ? (kr.KpiId is { } kpi && measurements.TryGetValue(kpi, out var ms) && !ms.IsDefault ? ms : [])
                 .Select(m => new Fact(m.At, m.Value, null, m.Note, m.Author, FromKpi: true, m.AuthorId, m.Via))
             : (checkIns.TryGetValue(kr.Id, out var cs) && !cs.IsDefault ? cs : [])

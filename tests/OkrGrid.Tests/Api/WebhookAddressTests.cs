@@ -12,7 +12,7 @@ namespace OkrGrid.Tests.Api;
 public sealed class WebhookAddressTests(ApiHost host) : ApiTestBase(host)
 {
     [Fact]
-    public async Task Private_and_loopback_addresses_are_refused_naming_the_url()
+    public async Task PrivateAndLoopbackAddressesAreRefusedNamingTheUrl()
     {
         var before = await Client.GetStringAsync("/api/webhooks", Ct);
         foreach (var (url, says) in new[]

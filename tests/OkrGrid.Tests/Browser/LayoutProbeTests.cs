@@ -59,7 +59,7 @@ public sealed class LayoutProbeTests(ChromiumOnly chromium) : IClassFixture<Chro
     }
 
     [Fact]
-    public async Task A_clean_page_has_no_problems()
+    public async Task ACleanPageHasNoProblems()
     {
         var problems = await ProbeAsync("""
             <section class="card"><h2>Objectives</h2><p>Grow revenue to 4 million, 62 % done.</p></section>
@@ -76,7 +76,7 @@ public sealed class LayoutProbeTests(ChromiumOnly chromium) : IClassFixture<Chro
     }
 
     [Fact]
-    public async Task A_form_value_cut_by_its_field_is_caught_unless_a_title_carries_it()
+    public async Task AFormValueCutByItsFieldIsCaughtUnlessATitleCarriesIt()
     {
         // The fields of a form, each too narrow for the value it shows (a MudSelect draws its chosen option in a
         // .mud-input-slot div), and the same again with a title that carries the value.
@@ -95,7 +95,7 @@ public sealed class LayoutProbeTests(ChromiumOnly chromium) : IClassFixture<Chro
     }
 
     [Fact]
-    public async Task Text_cut_by_its_box_is_caught_unless_a_title_carries_it()
+    public async Task TextCutByItsBoxIsCaughtUnlessATitleCarriesIt()
     {
         var problems = await ProbeAsync("""
             <div class="clip">A title far too long for its box</div>
@@ -110,7 +110,7 @@ public sealed class LayoutProbeTests(ChromiumOnly chromium) : IClassFixture<Chro
     }
 
     [Fact]
-    public async Task Text_cut_by_a_card_that_hides_its_overflow_is_caught()
+    public async Task TextCutByACardThatHidesItsOverflowIsCaught()
     {
         var problems = await ProbeAsync("""
             <div class="card" style="height: 36px; overflow: hidden">
@@ -121,7 +121,7 @@ public sealed class LayoutProbeTests(ChromiumOnly chromium) : IClassFixture<Chro
     }
 
     [Fact]
-    public async Task Cards_drawn_over_each_other_are_caught()
+    public async Task CardsDrawnOverEachOtherAreCaught()
     {
         var problems = await ProbeAsync("""
             <div class="card">First card with some text</div>
@@ -131,7 +131,7 @@ public sealed class LayoutProbeTests(ChromiumOnly chromium) : IClassFixture<Chro
     }
 
     [Fact]
-    public async Task Text_spilling_onto_its_neighbour_is_caught()
+    public async Task TextSpillingOntoItsNeighbourIsCaught()
     {
         var problems = await ProbeAsync("""
             <div style="display: flex; gap: 0">
@@ -143,7 +143,7 @@ public sealed class LayoutProbeTests(ChromiumOnly chromium) : IClassFixture<Chro
     }
 
     [Fact]
-    public async Task A_panel_with_a_heading_and_nothing_else_is_caught()
+    public async Task APanelWithAHeadingAndNothingElseIsCaught()
     {
         var problems = await ProbeAsync("""
             <section class="card"><h2>Latest updates</h2><ul></ul></section>
@@ -154,14 +154,14 @@ public sealed class LayoutProbeTests(ChromiumOnly chromium) : IClassFixture<Chro
     }
 
     [Fact]
-    public async Task A_placeholder_one_word_a_line_is_caught()
+    public async Task APlaceholderOneWordALineIsCaught()
     {
         var problems = await ProbeAsync("""<div class="narrow">Check-ins appear here the moment they land.</div>""");
         Assert.Contains(problems, p => p.StartsWith("squeezed text: div.narrow \"Check-ins appear", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Impossible_numbers_are_caught()
+    public async Task ImpossibleNumbersAreCaught()
     {
         var problems = await ProbeAsync("""
             <p class="a">Progress NaN %</p>

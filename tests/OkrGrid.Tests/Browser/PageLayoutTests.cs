@@ -91,7 +91,7 @@ public sealed class PageLayoutTests(BrowserHost host) : IClassFixture<BrowserHos
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task The_page_is_laid_out_without_problems(string name, int width, int height)
+    public async Task ThePageIsLaidOutWithoutProblems(string name, int width, int height)
     {
         var path = Pages.Single(p => p.Name == name).Path;
         if (path.Contains("{cycle}", StringComparison.Ordinal)) path = path.Replace("{cycle}", await CycleAsync(), StringComparison.Ordinal);

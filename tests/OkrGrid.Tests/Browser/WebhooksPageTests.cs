@@ -10,7 +10,7 @@ namespace OkrGrid.Tests.Browser;
 public sealed class WebhooksPageTests(BrowserHost host) : IClassFixture<BrowserHost>
 {
     [Fact]
-    public async Task A_lead_makes_a_webhook_for_their_team_pings_it_and_reads_its_log()
+    public async Task ALeadMakesAWebhookForTheirTeamPingsItAndReadsItsLog()
     {
         var page = await host.OpenAsync("/webhooks", 1920, 1080, user: "sofia-alvarez");
         await page.Locator("[data-testid=hook-scope]").ClickAsync();

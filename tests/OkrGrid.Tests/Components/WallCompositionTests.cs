@@ -21,7 +21,7 @@ public sealed class WallCompositionTests
     }
 
     [Fact]
-    public void A_team_without_kpis_fills_its_column_with_updates()
+    public void ATeamWithoutKpisFillsItsColumnWithUpdates()
     {
         // The Data team: one objective it contributes to, many check-ins — the column is not left two thirds empty.
         var side = WallSidePlan.For(0, [35], updates: 16);
@@ -33,7 +33,7 @@ public sealed class WallCompositionTests
     }
 
     [Fact]
-    public void Kpis_and_three_parents_leave_room_for_two_updates_and_count_what_they_leave_out()
+    public void KpisAndThreeParentsLeaveRoomForTwoUpdatesAndCountWhatTheyLeaveOut()
     {
         // Product & Engineering: two KPIs, three company objectives, a busy feed.
         int[] titles = [50, 54, 43];
@@ -45,7 +45,7 @@ public sealed class WallCompositionTests
     }
 
     [Fact]
-    public void Nothing_is_planned_that_is_not_there()
+    public void NothingIsPlannedThatIsNotThere()
     {
         Assert.Equal(new WallSide(0, 0, 0), WallSidePlan.For(0, [], updates: 0));
         var side = WallSidePlan.For(1, [20, 20], updates: 1);
@@ -55,7 +55,7 @@ public sealed class WallCompositionTests
     }
 
     [Fact]
-    public void A_long_support_title_takes_two_lines()
+    public void ALongSupportTitleTakesTwoLines()
     {
         Assert.Equal(WallSidePlan.Support, WallSidePlan.SupportHeight(WallSidePlan.CharsPerLine));
         Assert.Equal(WallSidePlan.Support + WallSidePlan.TitleLine, WallSidePlan.SupportHeight(WallSidePlan.CharsPerLine + 1));
@@ -66,7 +66,7 @@ public sealed class WallCompositionTests
     private static WallUpdate U(string kr, int minutes, string id = "") => new(kr, kr, "1", "Ann", T0.AddMinutes(minutes), id.Length > 0 ? id : $"{kr}-{minutes}");
 
     [Fact]
-    public void The_feed_is_newest_first_one_entry_per_check_in_and_per_scorecard()
+    public void TheFeedIsNewestFirstOneEntryPerCheckInAndPerScorecard()
     {
         var feed = new WallFeed();
         feed.Add([U("a", 1), U("b", 5), U("a", 3)]);
@@ -78,7 +78,7 @@ public sealed class WallCompositionTests
     }
 
     [Fact]
-    public void The_feed_keeps_its_newest_fifty()
+    public void TheFeedKeepsItsNewestFifty()
     {
         var feed = new WallFeed();
         feed.Add(Enumerable.Range(0, 80).Select(i => U("a", i)));
@@ -88,7 +88,7 @@ public sealed class WallCompositionTests
     }
 
     [Fact]
-    public void An_update_reads_as_the_key_result_writes_its_value()
+    public void AnUpdateReadsAsTheKeyResultWritesItsValue()
     {
         var owner = new Owner(OwnerKind.Person, "p");
         var seats = new KeyResultDefinition("c:s", "c", "Grow seats from 14 to 18", owner, KeyResultKind.Increase, 14, 18, "seats", null);
@@ -108,14 +108,14 @@ public sealed class WallCompositionTests
     [InlineData("Cut ingestion lag from 45 minutes", 5, false)] // the 5 of 45 is not the target
     [InlineData("Reach 1.5 million users", 1.5, true)]
     [InlineData("Reach 11.5 million users", 1.5, false)]
-    public void The_target_column_is_left_out_only_when_the_title_says_it(string title, double target, bool stated)
+    public void TheTargetColumnIsLeftOutOnlyWhenTheTitleSaysIt(string title, double target, bool stated)
     {
         var kr = new KeyResultDefinition("c:k", "c", title, new Owner(OwnerKind.Person, "p"), KeyResultKind.Increase, 0, target, "", null);
         Assert.Equal(stated, WallScorecard.TitleStatesTarget(kr));
     }
 
     [Fact]
-    public void An_objective_is_marked_when_it_turns_worse_and_not_when_it_recovers()
+    public void AnObjectiveIsMarkedWhenItTurnsWorseAndNotWhenItRecovers()
     {
         var wall = new WallScorecard();
         Assert.False(wall.Turn("o", Status.OnTrack, T0)); // first sight: nothing to compare with

@@ -48,7 +48,7 @@ public sealed class CheckInReminderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_cadence_reminds_the_teams_stale_owners_only_at_its_time_once()
+    public async Task ACadenceRemindsTheTeamsStaleOwnersOnlyAtItsTimeOnce()
     {
         var c = _cluster;
         await Demo.SeedOrganisationAsync(c);

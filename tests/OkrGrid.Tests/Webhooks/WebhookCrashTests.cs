@@ -35,7 +35,7 @@ public sealed class WebhookCrashTests : IAsyncLifetime
     };
 
     [Fact]
-    public async Task Every_acknowledged_status_reaches_the_receiver_across_kill_nine()
+    public async Task EveryAcknowledgedStatusReachesTheReceiverAcrossKillNine()
     {
         var ct = TestContext.Current.CancellationToken;
         var inbox = _receiver["crash"];

@@ -17,7 +17,7 @@ public sealed class WebhookDeliveryTests(HookHost host) : IClassFixture<HookHost
         inbox.Accepted.Where(r => r.Json?["data"]?["nodeId"]?.GetValue<string>() == HookHost.Node(nodeLocal));
 
     [Fact]
-    public async Task A_status_transition_reaches_the_receiver_signed_with_its_delivery_id_and_event()
+    public async Task AStatusTransitionReachesTheReceiverSignedWithItsDeliveryIdAndEvent()
     {
         var inbox = host.Receiver["transitions"];
         await host.SubscribeAsync("transitions", ["status.changed", "status.offTrack"]);
@@ -50,7 +50,7 @@ public sealed class WebhookDeliveryTests(HookHost host) : IClassFixture<HookHost
     }
 
     [Fact]
-    public async Task A_team_subscription_gets_its_subtree_and_nothing_of_another_team()
+    public async Task ATeamSubscriptionGetsItsSubtreeAndNothingOfAnotherTeam()
     {
         var eng = host.Receiver["eng"];
         var sales = host.Receiver["sales"];
@@ -74,7 +74,7 @@ public sealed class WebhookDeliveryTests(HookHost host) : IClassFixture<HookHost
     }
 
     [Fact]
-    public async Task Slack_and_Teams_subscriptions_get_their_message_shapes()
+    public async Task SlackAndTeamsSubscriptionsGetTheirMessageShapes()
     {
         var (slackId, _) = await host.SubscribeAsync("slack", ["status.changed"], format: "slack");
         var (teamsId, _) = await host.SubscribeAsync("teams", ["status.changed"], format: "teams");
@@ -107,7 +107,7 @@ public sealed class WebhookDeliveryTests(HookHost host) : IClassFixture<HookHost
     }
 
     [Fact]
-    public async Task A_receiver_that_fails_twice_sees_backoff_then_success_and_the_log_has_every_attempt()
+    public async Task AReceiverThatFailsTwiceSeesBackoffThenSuccessAndTheLogHasEveryAttempt()
     {
         var inbox = host.Receiver["flaky"];
         inbox.FailFirst = 2;
@@ -134,7 +134,7 @@ public sealed class WebhookDeliveryTests(HookHost host) : IClassFixture<HookHost
     }
 
     [Fact]
-    public async Task A_receiver_that_always_fails_ends_in_dead_letter_and_redeliver_sends_it_again_with_the_same_id()
+    public async Task AReceiverThatAlwaysFailsEndsInDeadLetterAndRedeliverSendsItAgainWithTheSameId()
     {
         var inbox = host.Receiver["down"];
         inbox.FailFirst = int.MaxValue;
@@ -168,7 +168,7 @@ public sealed class WebhookDeliveryTests(HookHost host) : IClassFixture<HookHost
     }
 
     [Fact]
-    public async Task The_secret_is_shown_once_and_never_again_nor_logged_and_changes_are_audited()
+    public async Task TheSecretIsShownOnceAndNeverAgainNorLoggedAndChangesAreAudited()
     {
         var (id, secret) = await host.SubscribeAsync("secretive", ["status.changed"]);
         Assert.StartsWith("whsec_", secret);
@@ -199,7 +199,7 @@ public sealed class WebhookDeliveryTests(HookHost host) : IClassFixture<HookHost
     }
 
     [Fact]
-    public async Task Leads_manage_their_teams_webhooks_only_and_members_none()
+    public async Task LeadsManageTheirTeamsWebhooksOnlyAndMembersNone()
     {
         using (var member = await host.Member.GetAsync("/api/webhooks", Ct)) Assert.Equal(HttpStatusCode.Forbidden, member.StatusCode);
         using (var member = await host.Member.PostAsJsonAsync("/api/webhooks", new { name = "x", url = host.Receiver.Url("m"), events = new[] { "status.changed" }, scope = "team:platform" }, Ct))
@@ -222,7 +222,7 @@ public sealed class WebhookDeliveryTests(HookHost host) : IClassFixture<HookHost
     }
 
     [Fact]
-    public async Task Bad_input_is_refused_naming_the_field_and_changes_nothing()
+    public async Task BadInputIsRefusedNamingTheFieldAndChangesNothing()
     {
         // What must not change is the subscriptions; their delivery counters move with deliveries still running from
         // the tests before (outcomes are recorded in batches, a moment after the receiver answered).
@@ -258,7 +258,7 @@ public sealed class WebhookDeliveryTests(HookHost host) : IClassFixture<HookHost
     }
 
     [Fact]
-    public async Task Closing_a_cycle_is_delivered_to_its_subscribers()
+    public async Task ClosingACycleIsDeliveredToItsSubscribers()
     {
         var start = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero).AddDays(-40);
         await HookHost.PostOkAsync(host.Admin, "/api/cycles", new { id = "hooks-past", name = "Past", start, end = start.AddDays(30) });
